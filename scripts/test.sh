@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's one test command (`npm test`, see README.md). On a fresh Linux machine it installs what the
+# tests need (node modules, Debian's docker.io), starts the project's own isolated Docker engine in swarm
+# mode, type-checks, and runs every test: unit, component and end-to-end on the real engine.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+if [ "$(id -u)" = 0 ]; then bash scripts/engine.sh up; else sudo bash scripts/engine.sh up; fi
+
+npx tsc -p tsconfig.json --noEmit
+
+report=.vitest-report.json
+rm -f "$report"
+rc=0
+npx vitest run --reporter=default --reporter=json --outputFile="$report" "$@" || rc=$?
+node scripts/test-summary.mjs "$report" || rc=$?
+exit "$rc"
