@@ -1,0 +1,118 @@
+import type { CheckContext, CheckDefinition } from './types.js';
+import { fail, num, pass, str } from './types.js';
+import { getJson, reason } from './registry.js';
+
+/** Where the workshop reads the web UI: its published port on this machine. */
+export const webuiUrl = 'http://127.0.0.1:8000';
+
+interface Sample {
+  coins: number;
+  hashes: number;
+  now: number;
+}
+
+async function sample(ctx: CheckContext): Promise<Sample> {
+  const body = (await getJson(ctx, `${webuiUrl}/json`)) as Partial<Sample>;
+  if (typeof body.hashes !== 'number' || typeof body.now !== 'number') throw new Error(`unexpected answer ${JSON.stringify(body)}`);
+  return body as Sample;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+
+/** Mining speed in hashes per second, from two /json samples `windowSeconds` apart. */
+export async function measureMiningSpeed(ctx: CheckContext, windowSeconds: number): Promise<number> {
+  const first = await sample(ctx);
+  await sleep(windowSeconds * 1000, ctx.signal);
+  const second = await sample(ctx);
+  return (second.hashes - first.hashes) / (second.now - first.now);
+}
+
+/** The containers of a service's running tasks on the node this engine is. */
+export async function localTaskContainers(ctx: CheckContext, service: string) {
+  const containers = await ctx.docker.containers({ label: [`com.docker.swarm.service.name=${service}`] });
+  return containers.filter((c) => c.state === 'running');
+}
+
+export const webuiJson: CheckDefinition = {
+  id: 'webui-json',
+  params: {},
+  polls: true,
+  title: () => `the web UI answers ${webuiUrl}/json`,
+  hint: () => `curl -v ${webuiUrl}/json; docker service ps webui; docker service logs webui`,
+  async run(_p, ctx) {
+    const expected = `${webuiUrl}/json answers {coins, hashes, now}`;
+    try {
+      const s = await sample(ctx);
+      return pass(expected, `coins ${s.coins}, hashes ${s.hashes}`);
+    } catch (error) {
+      return fail(expected, `${webuiUrl}/json: ${reason(error)}`);
+    }
+  },
+};
+
+export const miningSpeed: CheckDefinition = {
+  id: 'mining-speed',
+  params: { min: 'number', 'window?': 'number' },
+  polls: true,
+  title: (p) => `DockerCoins mines at least ${num(p, 'min')} hashes/s`,
+  hint: () => 'docker service ls: are all replicas running? docker service logs worker shows errors (a worker that failed waits 10 s)',
+  async run(p, ctx) {
+    const min = num(p, 'min');
+    const expected = `at least ${min} hashes/s`;
+    try {
+      const rate = await measureMiningSpeed(ctx, p.window === undefined ? 5 : num(p, 'window'));
+      const actual = `${rate.toFixed(1)} hashes/s`;
+      return rate >= min ? pass(expected, actual, { hashesPerSecond: rate }) : fail(expected, actual, { hashesPerSecond: rate });
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      return fail(expected, `cannot read ${webuiUrl}/json: ${reason(error)}`);
+    }
+  },
+};
+
+export const dnsResolves: CheckDefinition = {
+  id: 'dns-resolves',
+  params: { name: 'string', count: 'number' },
+  polls: true,
+  title: (p) => `${str(p, 'name')} resolves to ${num(p, 'count')} address(es) inside the network`,
+  hint: (p) => `docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=debug | head -1) drill ${str(p, 'name')}`,
+  async run(p, ctx) {
+    const name = str(p, 'name');
+    const count = num(p, 'count');
+    const expected = `${name}: ${count} A record(s), seen from the debug service`;
+    const [debug] = await localTaskContainers(ctx, 'debug');
+    if (!debug) return fail(expected, 'no running debug container on this node');
+    const result = await ctx.docker.exec(debug.id, ['drill', name], ctx.signal);
+    const answer = result.stdout.split(';; ANSWER SECTION:')[1]?.split(';;')[0] ?? '';
+    const addresses = [...answer.matchAll(/\sIN\s+A\s+(\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]);
+    const actual = `${name}: ${addresses.length ? addresses.join(', ') : 'no A record'}`;
+    return addresses.length === count ? pass(expected, actual) : fail(expected, actual);
+  },
+};
+
+export const fileInService: CheckDefinition = {
+  id: 'file-in-service',
+  params: { service: 'string', path: 'string', size: 'number' },
+  polls: true,
+  title: (p) => `${str(p, 'path')} (${num(p, 'size')} bytes) exists in the ${str(p, 'service')} container`,
+  hint: (p) => `docker exec <${str(p, 'service')} container> ls -l ${str(p, 'path')}`,
+  async run(p, ctx) {
+    const service = str(p, 'service');
+    const path = str(p, 'path');
+    const expected = `${path} in ${service}, ${num(p, 'size')} bytes`;
+    const [container] = await localTaskContainers(ctx, service);
+    if (!container) return fail(expected, `no running ${service} container on this node`);
+    const result = await ctx.docker.exec(container.id, ['stat', '-c', '%s', path], ctx.signal);
+    if (result.exitCode !== 0) return fail(expected, `no ${path} in ${container.name}`);
+    const size = Number(result.stdout.trim());
+    const actual = `${path} in ${container.name}, ${size} bytes`;
+    return size === num(p, 'size') ? pass(expected, actual) : fail(expected, actual);
+  },
+};

@@ -1,0 +1,17 @@
+import { dnsResolves, fileInService, miningSpeed, webuiJson } from './app.js';
+import { runningCode, workspaceSleep } from './code.js';
+import { imageExists, network, registryCatalog, registryHasTag } from './registry.js';
+import { serviceConverged, serviceImage, serviceOnNetwork, servicePublished, updateCompleted } from './services.js';
+import type { CheckDefinition } from './types.js';
+
+/** Every check a lesson may name, by id. */
+export const checks: ReadonlyMap<string, CheckDefinition> = new Map(
+  [
+    serviceConverged, serviceImage, servicePublished, serviceOnNetwork, updateCompleted,
+    registryCatalog, registryHasTag, imageExists, network,
+    webuiJson, miningSpeed, dnsResolves, fileInService,
+    workspaceSleep, runningCode,
+  ].map((check) => [check.id, check]),
+);
+
+export type { CheckContext, CheckDefinition, CheckOutcome, Params } from './types.js';

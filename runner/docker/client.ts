@@ -1,0 +1,107 @@
+/**
+ * Everything the workshop reads from Docker goes through this interface: checks, the probe, reset and
+ * the UI. The real one wraps dockerode (dockerode-client.ts); tests use a fake built from recorded
+ * responses (test/support/fake-docker.ts) that throws on any call it was not given.
+ */
+
+export interface EngineInfo {
+  /** Swarm state of this node: `inactive`, `pending`, `active`, `error`, `locked`. */
+  swarmState: string;
+  /** Whether this node is a swarm manager (can answer service/node calls). */
+  isManager: boolean;
+  nodeId: string;
+  hostname: string;
+  serverVersion: string;
+  /** Nodes in the swarm, as this manager sees them (0 when not a manager). */
+  nodes: number;
+}
+
+export interface PublishedPort {
+  published: number;
+  target: number;
+  mode: 'ingress' | 'host';
+}
+
+export interface ServiceInfo {
+  id: string;
+  name: string;
+  createdAt: string;
+  /** `replicated` with a replica count, or `global`. */
+  mode: { kind: 'replicated'; replicas: number } | { kind: 'global' };
+  /** Image of the spec, without the `@sha256:` digest swarm may have pinned. */
+  image: string;
+  /** Image of the previous spec, when the service has been updated (what `rollback` goes back to). */
+  previousImage?: string;
+  endpointMode: 'vip' | 'dnsrr';
+  ports: PublishedPort[];
+  /** Names of the networks the service is attached to. */
+  networks: string[];
+  labels: Record<string, string>;
+  /** Swarm's update status: `updating`, `completed`, `paused`, `rollback_started`, `rollback_completed`, ... */
+  updateState?: string;
+  updateMessage?: string;
+}
+
+export interface TaskInfo {
+  id: string;
+  serviceName: string;
+  nodeId: string;
+  /** Observed state: `running`, `pending`, `preparing`, `starting`, `failed`, `shutdown`, ... */
+  state: string;
+  desiredState: string;
+  image: string;
+  /** Why a task is not running, as swarm reports it ("no suitable node", an exit code, ...). */
+  message: string;
+  error?: string;
+  containerId?: string;
+}
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  driver: string;
+  scope: string;
+  createdAt: string;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: string;
+}
+
+/** One Docker event, reduced to what the workshop reacts to. */
+export interface DockerEvent {
+  type: string;
+  action: string;
+  actor: string;
+  time: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface DockerClient {
+  info(): Promise<EngineInfo>;
+  services(): Promise<ServiceInfo[]>;
+  /** Tasks of one service (by name), all states. */
+  tasks(service: string): Promise<TaskInfo[]>;
+  networks(): Promise<NetworkInfo[]>;
+  containers(filter: { label?: string[] }): Promise<ContainerInfo[]>;
+  /** Whether an image (name[:tag]) exists in this engine. */
+  imageExists(reference: string): Promise<boolean>;
+  /** Run a command (argument array) in a running container and collect its output. */
+  exec(containerId: string, args: string[], signal?: AbortSignal): Promise<ExecResult>;
+  /** Read one file from a container's file system. */
+  readFile(containerId: string, path: string): Promise<string>;
+  /** Docker events from now on, until `signal` aborts. */
+  events(signal: AbortSignal): AsyncIterable<DockerEvent>;
+  removeService(id: string): Promise<void>;
+  removeNetwork(id: string): Promise<void>;
+  removeImage(reference: string): Promise<void>;
+}

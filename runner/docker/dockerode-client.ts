@@ -1,0 +1,206 @@
+import Docker from 'dockerode';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { ContainerInfo, DockerClient, DockerEvent, EngineInfo, ExecResult, NetworkInfo, ServiceInfo, TaskInfo } from './client.js';
+
+/**
+ * The engine address the `docker` CLI would use: `DOCKER_HOST`, else the current docker context, else the
+ * local socket. Both our API calls and the commands we run use this one address.
+ */
+export function resolveDockerHost(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  const configDir = env.DOCKER_CONFIG ?? join(home, '.docker');
+  try {
+    const config = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { currentContext?: string };
+    const context = env.DOCKER_CONTEXT ?? config.currentContext;
+    if (context && context !== 'default') {
+      const id = createHash('sha256').update(context).digest('hex');
+      const meta = JSON.parse(readFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as {
+        Endpoints?: { docker?: { Host?: string } };
+      };
+      const host = meta.Endpoints?.docker?.Host;
+      if (host) return host;
+    }
+  } catch {
+    // No config or no such context: the CLI falls back to the local socket, and so do we.
+  }
+  return 'unix:///var/run/docker.sock';
+}
+
+function modemOptions(host: string): Docker.DockerOptions {
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+}
+
+const stripDigest = (image: string) => image.replace(/@sha256:[0-9a-f]+$/, '');
+
+/** DockerClient over the Engine API, through dockerode. */
+export class DockerodeClient implements DockerClient {
+  private readonly docker: Docker;
+
+  constructor(readonly host: string = resolveDockerHost()) {
+    this.docker = new Docker(modemOptions(host));
+  }
+
+  async info(): Promise<EngineInfo> {
+    const info = (await this.docker.info()) as {
+      Name: string;
+      ServerVersion: string;
+      Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Nodes?: number };
+    };
+    return {
+      swarmState: info.Swarm?.LocalNodeState ?? 'inactive',
+      isManager: info.Swarm?.ControlAvailable ?? false,
+      nodeId: info.Swarm?.NodeID ?? '',
+      hostname: info.Name,
+      serverVersion: info.ServerVersion,
+      nodes: info.Swarm?.Nodes ?? 0,
+    };
+  }
+
+  async services(): Promise<ServiceInfo[]> {
+    const [services, networks] = await Promise.all([this.docker.listServices(), this.docker.listNetworks()]);
+    const networkName = new Map(networks.map((n) => [n.Id, n.Name]));
+    return services.map((s: any): ServiceInfo => {
+      const spec = s.Spec ?? {};
+      const replicated = spec.Mode?.Replicated;
+      const attached: { Target: string }[] = spec.TaskTemplate?.Networks ?? spec.Networks ?? [];
+      return {
+        id: s.ID,
+        name: spec.Name,
+        createdAt: s.CreatedAt,
+        mode: replicated ? { kind: 'replicated', replicas: replicated.Replicas ?? 0 } : { kind: 'global' },
+        image: stripDigest(spec.TaskTemplate?.ContainerSpec?.Image ?? ''),
+        previousImage: s.PreviousSpec ? stripDigest(s.PreviousSpec.TaskTemplate?.ContainerSpec?.Image ?? '') : undefined,
+        endpointMode: spec.EndpointSpec?.Mode === 'dnsrr' ? 'dnsrr' : 'vip',
+        ports: (s.Endpoint?.Ports ?? spec.EndpointSpec?.Ports ?? []).map((p: any) => ({
+          published: p.PublishedPort,
+          target: p.TargetPort,
+          mode: p.PublishMode === 'host' ? 'host' : 'ingress',
+        })),
+        networks: attached.map((n) => networkName.get(n.Target) ?? n.Target),
+        labels: spec.Labels ?? {},
+        updateState: s.UpdateStatus?.State,
+        updateMessage: s.UpdateStatus?.Message,
+      };
+    });
+  }
+
+  async tasks(service: string): Promise<TaskInfo[]> {
+    const tasks = await this.docker.listTasks({ filters: JSON.stringify({ service: [service] }) });
+    return tasks
+      .filter((t: any) => t.ServiceID && t.Spec)
+      .map((t: any): TaskInfo => ({
+        id: t.ID,
+        serviceName: service,
+        nodeId: t.NodeID ?? '',
+        state: t.Status?.State ?? 'unknown',
+        desiredState: t.DesiredState ?? 'unknown',
+        image: stripDigest(t.Spec?.ContainerSpec?.Image ?? ''),
+        message: t.Status?.Message ?? '',
+        error: t.Status?.Err,
+        containerId: t.Status?.ContainerStatus?.ContainerID,
+      }));
+  }
+
+  async networks(): Promise<NetworkInfo[]> {
+    const networks = await this.docker.listNetworks();
+    return networks.map((n: any) => ({ id: n.Id, name: n.Name, driver: n.Driver, scope: n.Scope, createdAt: n.Created }));
+  }
+
+  async containers(filter: { label?: string[] }): Promise<ContainerInfo[]> {
+    const list = await this.docker.listContainers({ filters: JSON.stringify(filter.label ? { label: filter.label } : {}) });
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      image: c.Image,
+      labels: c.Labels ?? {},
+      state: c.State,
+    }));
+  }
+
+  async imageExists(reference: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(reference).inspect();
+      return true;
+    } catch (error: any) {
+      if (error?.statusCode === 404) return false;
+      throw error;
+    }
+  }
+
+  async exec(containerId: string, args: string[], signal?: AbortSignal): Promise<ExecResult> {
+    const exec = await this.docker.getContainer(containerId).exec({ Cmd: args, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+    out.on('data', (c: Buffer) => chunks.out.push(c));
+    err.on('data', (c: Buffer) => chunks.err.push(c));
+    this.docker.modem.demuxStream(stream, out, err);
+    const onAbort = () => stream.destroy();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    const inspected = await exec.inspect();
+    return {
+      exitCode: inspected.ExitCode ?? -1,
+      stdout: Buffer.concat(chunks.out).toString('utf8'),
+      stderr: Buffer.concat(chunks.err).toString('utf8'),
+    };
+  }
+
+  async readFile(containerId: string, path: string): Promise<string> {
+    const result = await this.exec(containerId, ['cat', path]);
+    if (result.exitCode !== 0) throw new Error(`cannot read ${path} in container ${containerId.slice(0, 12)}: ${result.stderr.trim()}`);
+    return result.stdout;
+  }
+
+  async *events(signal: AbortSignal): AsyncIterable<DockerEvent> {
+    const stream = (await this.docker.getEvents({})) as NodeJS.ReadableStream & { destroy(): void };
+    const onAbort = () => stream.destroy();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let buffer = '';
+    try {
+      for await (const chunk of stream) {
+        buffer += chunk.toString();
+        let newline: number;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline).trim();
+          buffer = buffer.slice(newline + 1);
+          if (!line) continue;
+          const e = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: { name?: string } }; time?: number };
+          yield { type: e.Type ?? '', action: e.Action ?? '', actor: e.Actor?.Attributes?.name ?? e.Actor?.ID ?? '', time: e.time ?? 0 };
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
+  }
+
+  async removeService(id: string): Promise<void> {
+    await this.docker.getService(id).remove();
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    await this.docker.getNetwork(id).remove();
+  }
+
+  async removeImage(reference: string): Promise<void> {
+    await this.docker.getImage(reference).remove({ noprune: false });
+  }
+}
