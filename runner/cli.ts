@@ -1,35 +1,97 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { doctor, lint, list } from './commands/info.js';
+import { reset } from './commands/reset.js';
+import { runOrCheck } from './commands/run.js';
 import { AbortError, formatError } from './errors.js';
 import { packageVersion } from './paths.js';
 
 const HELP = `swarm-workshop ${packageVersion}: learn Docker Swarm by doing
 
 Usage:
-  swarm-workshop --help       this text
-  swarm-workshop --version    the version
+  swarm-workshop run <chapter> --yes [--json] [--prove]
+                              run every step of a chapter and check the cluster after each
+                              (--json: one JSON event per line; --prove: also require each
+                              step's checks to fail before it runs)
+  swarm-workshop check <chapter> [--wait <s>]
+                              checks only: you type the commands, this ticks off the steps
+  swarm-workshop list         chapters and steps, with your progress
+  swarm-workshop doctor       is this machine ready? engine, swarm, IPVS, ports, images, disk
+  swarm-workshop reset [--yes]
+                              remove what the workshop created (asks first), clear progress
+  swarm-workshop lint [--checks]
+                              validate the lesson files (--checks: list the check ids)
+  swarm-workshop --help | --version
 
-The DockerCoins app ships in the package's dockercoins/ folder; see README.md for how to run it on Swarm.
+Chapters: ch3 (registry, overlay network, DockerCoins on Swarm, scaling, benchmarks),
+          ch4 (fix the code, rolling update, rollback).
+Options for all: --lessons <dir> reads lessons from another folder (for lesson authors).
+Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM_WORKSHOP_HOME.
 `;
 
-async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(HELP);
-    return 0;
+async function main(argv: string[], signal: AbortSignal): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      yes: { type: 'boolean', short: 'y' },
+      json: { type: 'boolean' },
+      prove: { type: 'boolean' },
+      checks: { type: 'boolean' },
+      lessons: { type: 'string' },
+      wait: { type: 'string' },
+    },
+  });
+  const out = (text: string) => void process.stdout.write(text);
+  const [command, ...rest] = positionals;
+  if (values.version) return out(`${packageVersion}\n`), 0;
+  if (values.help || command === undefined || command === 'help') return out(HELP), 0;
+  const wait = values.wait === undefined ? undefined : Number(values.wait);
+  if (wait !== undefined && !(wait >= 0)) throw new AbortError(`--wait takes a number of seconds, not "${values.wait}"`, [], 2);
+  switch (command) {
+    case 'run':
+    case 'check':
+      return runOrCheck(command === 'run' ? 'auto' : 'check', {
+        chapter: rest[0], yes: !!values.yes, json: !!values.json, prove: !!values.prove, lessons: values.lessons, wait,
+      }, signal, out);
+    case 'list':
+      return list(out, values.lessons);
+    case 'lint':
+      return lint(out, { lessons: values.lessons, checks: values.checks });
+    case 'doctor':
+      return doctor(out);
+    case 'reset':
+      return reset({ yes: !!values.yes }, out);
+    default:
+      throw new AbortError(`unknown command "${command}"`, ['run `swarm-workshop --help` to see the commands'], 2);
   }
-  if (command === '--version' || command === '-v') {
-    process.stdout.write(`${packageVersion}\n`);
-    return 0;
-  }
-  throw new AbortError(`unknown command "${command}"`, ['run `swarm-workshop --help` to see the commands'], 2);
 }
 
-main(process.argv.slice(2)).then(
+const controller = new AbortController();
+let interrupted = false;
+process.on('SIGINT', () => {
+  // First Ctrl-C: stop the running command cleanly. Second: leave at once.
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  process.stderr.write('\nstopping (Ctrl-C again to quit at once)...\n');
+  controller.abort(new Error('interrupted'));
+});
+
+main(process.argv.slice(2), controller.signal).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      error = new AbortError(error.message, ['run `swarm-workshop --help` to see the commands and options'], 2);
+    }
     process.stderr.write(`${formatError(error)}\n`);
     process.exitCode = error instanceof AbortError ? error.exitCode : 70;
   },
-);
+).finally(() => {
+  // The Docker event stream or a keep-alive socket must not hold the process open.
+  setTimeout(() => process.exit(), 100).unref();
+});

@@ -1,0 +1,75 @@
+import { DockerodeClient } from '../docker/dockerode-client.js';
+import { probeEnvironment } from '../docker/probe.js';
+import { formatProblem, loadLessons } from '../lesson/load.js';
+import { lessonsDir } from '../paths.js';
+import { ProgressStore, stepKey } from '../progress.js';
+import { knownChecks, lessonsOrAbort, noticeProgress } from './setup.js';
+
+/** `doctor`: what the workshop sees here, and whether it can run. Exit 0 when it can. */
+export async function doctor(out: (t: string) => void): Promise<number> {
+  const docker = new DockerodeClient();
+  const r = await probeEnvironment(docker, docker.host);
+  const line = (ok: boolean | 'warn', text: string) => out(`${ok === 'warn' ? '!' : ok ? '✓' : '✗'} ${text}\n`);
+  let usable = true;
+  out(`Docker engine: ${r.host}\n`);
+  if (!r.engine.ok) {
+    line(false, `engine unreachable: ${r.engine.error}\n    → start Docker, or set DOCKER_HOST to a running engine`);
+    return 1;
+  }
+  const info = r.engine.info;
+  line(true, `engine ${info.serverVersion} on ${info.hostname}`);
+  const active = info.swarmState === 'active';
+  line(active, `swarm: ${info.swarmState}${active ? '' : '\n    → run `docker swarm init`'}`);
+  line(info.isManager, `this node is ${info.isManager ? 'a manager' : 'not a manager'}${info.isManager ? `, ${info.nodes} node(s) in the swarm` : '\n    → run the workshop on a manager node'}`);
+  usable &&= active && info.isManager;
+  line(r.ipvs ? true : 'warn', r.ipvs
+    ? 'IPVS available: classic commands (VIP endpoints, routing mesh publishing)'
+    : 'IPVS missing in this kernel: the workshop uses --endpoint-mode dnsrr and host-mode publishing (mode=host), and explains why');
+  for (const p of r.ports) {
+    line(p.state !== 'taken', `port ${p.port}: ${p.detail}${p.state === 'taken' ? `\n    → free it (\`ss -ltnp 'sport = :${p.port}'\` shows who holds it)` : ''}`);
+    usable &&= p.state !== 'taken';
+  }
+  line(r.localhost === '127.0.0.1' ? true : 'warn', `localhost resolves to ${r.localhost}${r.localhost === '127.0.0.1' ? '' : '; the workshop uses 127.0.0.1 explicitly'}`);
+  line(true, 'registry address: 127.0.0.1:5000');
+  for (const image of r.images) line(image.present ? true : 'warn', `image ${image.ref}: ${image.present ? 'present' : 'not here yet (pulled when needed)'}`);
+  if (r.diskFreeBytes !== undefined) {
+    const gib = r.diskFreeBytes / 2 ** 30;
+    line(gib > 3 ? true : 'warn', `disk: ${gib.toFixed(1)} GiB free${gib > 3 ? '' : ' (the images need about 1.5 GiB)'}`);
+  }
+  out(usable ? '\nReady: start with `swarm-workshop run ch3 --yes`, or type the commands yourself and use `swarm-workshop check ch3`.\n' : '\nNot ready: fix the lines marked ✗ above.\n');
+  return usable ? 0 : 1;
+}
+
+/** `list`: chapters and steps, with progress. */
+export function list(out: (t: string) => void, lessons?: string): number {
+  const chapters = lessonsOrAbort(lessons);
+  const store = new ProgressStore();
+  const { progress, status } = store.load();
+  noticeProgress(status, out);
+  for (const c of chapters) {
+    const done = c.steps.filter((s) => progress.steps[stepKey(c.id, s.id)]?.status === 'done').length;
+    out(`${c.id}  ${c.title}  (${done}/${c.steps.length} done)\n`);
+    for (const s of c.steps) {
+      const st = progress.steps[stepKey(c.id, s.id)]?.status;
+      out(`  ${st === 'done' ? '✓' : st === 'skipped' ? '-' : ' '} ${s.id.padEnd(22)} ${s.title}\n`);
+    }
+  }
+  return 0;
+}
+
+/** `lint`: validate lesson files; `--checks` lists the check ids and their parameters. */
+export function lint(out: (t: string) => void, options: { lessons?: string; checks?: boolean }): number {
+  if (options.checks) {
+    for (const c of knownChecks()) {
+      const params = Object.entries(c.params).map(([n, t]) => `${n}: ${t}`).join(', ');
+      out(`${c.id.padEnd(20)} ${params || '(no parameters)'}\n`);
+    }
+    return 0;
+  }
+  const dir = options.lessons ?? lessonsDir;
+  const { chapters, problems } = loadLessons(dir);
+  for (const p of problems) out(`${formatProblem(p)}\n`);
+  const steps = chapters.reduce((n, c) => n + c.steps.length, 0);
+  out(problems.length ? `\n${problems.length} problem(s) in ${dir}\n` : `${chapters.length} chapters, ${steps} steps: all valid\n`);
+  return problems.length ? 1 : 0;
+}

@@ -1,0 +1,46 @@
+import { requirePortsFree } from '../docker/probe.js';
+import { ChapterRunner } from '../engine/runner.js';
+import { AbortError } from '../errors.js';
+import { jsonPrinter, textPrinter } from '../printer.js';
+import { ensureWorkspace } from '../workspace.js';
+import { chapterOrAbort, lessonsOrAbort, noticeProgress, openSession } from './setup.js';
+
+export interface RunFlags {
+  chapter?: string;
+  yes: boolean;
+  json: boolean;
+  prove: boolean;
+  lessons?: string;
+  /** check mode: seconds to wait for the cluster to converge. */
+  wait?: number;
+}
+
+const usesWorkspace = (text: string) => text.includes('${workspace}') || text.includes('workspace/');
+
+/** `run <chapter> --yes` (auto mode) and `check <chapter>` (checks only). Returns the exit code. */
+export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal: AbortSignal, out: (t: string) => void): Promise<number> {
+  const chapters = lessonsOrAbort(flags.lessons);
+  const chapter = chapterOrAbort(chapters, flags.chapter);
+  if (mode === 'auto' && !flags.yes) {
+    throw new AbortError(`auto mode runs every command of ${chapter.id} against your Docker engine`, [
+      `confirm with \`swarm-workshop run ${chapter.id} --yes\``,
+      `or type the commands yourself and check them with \`swarm-workshop check ${chapter.id}\``,
+    ], 2);
+  }
+  const session = await openSession();
+  if (mode === 'auto') requirePortsFree(session.report);
+  noticeProgress(session.store.load().status, (t) => process.stderr.write(t));
+  if (chapter.steps.some((s) => s.commands.some((c) => usesWorkspace(c.template)) || s.checks.some((c) => Object.values(c.params).some((v) => typeof v === 'string' && usesWorkspace(v))))) {
+    const { dir, created } = ensureWorkspace(session.paths.workspace);
+    if (created && !flags.json) out(`Your copy of the DockerCoins source is in ${dir} (edit it there; the package's copy stays as shipped).\n`);
+  }
+  const emit = flags.json ? jsonPrinter(out) : textPrinter(out);
+  const runner = new ChapterRunner({ ...session, emit, signal });
+  const result = await runner.runChapter(chapter, { mode, prove: flags.prove, checkWaitMs: (flags.wait ?? 10) * 1000 });
+  if (!flags.json) {
+    if (result.ok) out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done.\n`);
+    else if (mode === 'check') out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done. Do the next step, then run \`swarm-workshop check ${chapter.id}\` again.\n`);
+    else out(`\n${chapter.id}: stopped at step ${result.done + 1} of ${chapter.steps.length}. Fix what the check says, then run \`swarm-workshop run ${chapter.id} --yes\` again to continue.\n`);
+  }
+  return result.ok ? 0 : 1;
+}

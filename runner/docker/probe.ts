@@ -1,0 +1,122 @@
+import { lookup } from 'node:dns/promises';
+import { statfs } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { AbortError } from '../errors.js';
+import type { DockerClient, EngineInfo, ServiceInfo } from './client.js';
+import { defaultProfile, endpointArgs, probeIpvs, publishArgs, type Profile } from './profile.js';
+
+/** Ports the workshop publishes: the registry and the web UI. */
+export const WORKSHOP_PORTS = [
+  { port: 5000, service: 'registry' },
+  { port: 8000, service: 'webui' },
+] as const;
+
+/** Images the chapters start from (the rest they build). */
+export const BASE_IMAGES = ['debian:bookworm-slim', 'registry:2', 'redis:7'];
+
+export interface PortStatus {
+  port: number;
+  /** `free`; `workshop` (published by the workshop's own service); `taken` by something else. */
+  state: 'free' | 'workshop' | 'taken';
+  detail: string;
+}
+
+export interface EnvironmentReport {
+  host: string;
+  engine: { ok: true; info: EngineInfo } | { ok: false; error: string };
+  ipvs: boolean;
+  ports: PortStatus[];
+  /** What `localhost` resolves to first here: curl and browsers may try ::1 where a service listens on 127.0.0.1 only. */
+  localhost: string;
+  images: { ref: string; present: boolean }[];
+  diskFreeBytes?: number;
+}
+
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export async function portStatus(port: number, service: string, services: ServiceInfo[]): Promise<PortStatus> {
+  const publisher = services.find((s) => s.ports.some((p) => p.published === port));
+  if (publisher) {
+    return publisher.name === service
+      ? { port, state: 'workshop', detail: `published by the ${service} service` }
+      : { port, state: 'taken', detail: `published by the service "${publisher.name}"` };
+  }
+  return (await portIsFree(port)) ? { port, state: 'free', detail: 'free' } : { port, state: 'taken', detail: 'in use by another process' };
+}
+
+/** Look at the engine and this machine; never throws (doctor prints whatever it finds). */
+export async function probeEnvironment(docker: DockerClient, host: string): Promise<EnvironmentReport> {
+  let engine: EnvironmentReport['engine'];
+  try {
+    engine = { ok: true, info: await docker.info() };
+  } catch (error) {
+    engine = { ok: false, error: (error as Error).message };
+  }
+  const services = engine.ok && engine.info.isManager ? await docker.services().catch(() => []) : [];
+  const ports = await Promise.all(WORKSHOP_PORTS.map(({ port, service }) => portStatus(port, service, services)));
+  const images = engine.ok
+    ? await Promise.all(BASE_IMAGES.map(async (ref) => ({ ref, present: await docker.imageExists(ref).catch(() => false) })))
+    : [];
+  const localhost = await lookup('localhost').then((a) => a.address, () => 'unresolved');
+  const diskFreeBytes = await statfs('/').then((s) => s.bavail * s.bsize, () => undefined);
+  return { host, engine, ipvs: probeIpvs(), ports, localhost, images, diskFreeBytes };
+}
+
+/**
+ * Stop early, with the fix, when the workshop cannot work here: no engine, swarm inactive, not a manager.
+ * Returns the engine info otherwise.
+ */
+export function requireSwarmManager(report: EnvironmentReport): EngineInfo {
+  if (!report.engine.ok) {
+    throw new AbortError(`cannot reach the Docker engine at ${report.host} (${report.engine.error})`, [
+      'start Docker (for example `sudo systemctl start docker`), or point DOCKER_HOST at a running engine',
+      'check with `docker info`',
+    ]);
+  }
+  const { info } = report.engine;
+  if (info.swarmState !== 'active') {
+    throw new AbortError(`this engine is not in swarm mode (swarm: ${info.swarmState})`, [
+      'run `docker swarm init` (add `--advertise-addr <ip>` if it asks which address to use)',
+    ]);
+  }
+  if (!info.isManager) {
+    throw new AbortError(`this node (${info.hostname}) is a swarm worker; services can only be managed from a manager`, [
+      'run the workshop on a manager node (`docker node ls` on a manager lists them)',
+      'or promote this node from a manager: `docker node promote ' + info.hostname + '`',
+    ]);
+  }
+  return info;
+}
+
+/** Refuse to start a chapter whose ports another program holds. */
+export function requirePortsFree(report: EnvironmentReport): void {
+  for (const p of report.ports) {
+    if (p.state === 'taken') {
+      throw new AbortError(`port ${p.port} is ${p.detail}; the workshop publishes the ${WORKSHOP_PORTS.find((w) => w.port === p.port)?.service} service there`, [
+        `find it with \`ss -ltnp 'sport = :${p.port}'\` and stop it, then run the command again`,
+      ]);
+    }
+  }
+}
+
+export function profileFor(report: EnvironmentReport): Profile {
+  return { ...defaultProfile, ipvs: report.ipvs };
+}
+
+/** Template variables for this profile (all but `debug` and the folders, which the runner adds). */
+export function profileVariables(profile: Profile, info: EngineInfo): Record<string, string | string[]> {
+  return {
+    registry: profile.registry,
+    tag: profile.tag,
+    managerHostname: info.hostname,
+    endpointMode: endpointArgs(profile),
+    publishRegistry: publishArgs(profile, 5000, 5000),
+    publishWebui: publishArgs(profile, 8000, 80),
+  };
+}

@@ -1,0 +1,57 @@
+import { execa } from 'execa';
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** The command was stopped by the cancel signal (Ctrl-C). */
+  cancelled: boolean;
+  timedOut: boolean;
+}
+
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  timeoutMs: number;
+  onStart?: (pid: number | undefined) => void;
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+}
+
+/** Thrown when a command could not start at all (not found), with what to install. */
+export class CommandNotFoundError extends Error {}
+
+/**
+ * Run one command as an argument array, never through a shell. Output streams to `onOutput` as it comes;
+ * the signal (Ctrl-C) kills the child with SIGTERM, then SIGKILL after 3 s, so nothing is left behind.
+ */
+export async function runCommand(args: string[], options: RunOptions): Promise<CommandResult> {
+  const [file, ...rest] = args;
+  if (!file) throw new Error('empty command');
+  const started = Date.now();
+  const child = execa(file, rest, {
+    env: options.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    reject: false,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 3000,
+    timeout: options.timeoutMs,
+    stripFinalNewline: false,
+  });
+  options.onStart?.(child.pid);
+  child.stdout?.on('data', (chunk: Buffer) => options.onOutput?.('stdout', chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => options.onOutput?.('stderr', chunk.toString('utf8')));
+  const result = await child;
+  if ((result as { code?: string }).code === 'ENOENT') {
+    throw new CommandNotFoundError(`${file}: command not found`);
+  }
+  return {
+    exitCode: result.exitCode ?? (result.isCanceled || result.isTerminated ? 130 : 1),
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    durationMs: Date.now() - started,
+    cancelled: result.isCanceled,
+    timedOut: result.timedOut,
+  };
+}

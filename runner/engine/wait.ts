@@ -1,0 +1,95 @@
+import type { CheckContext, CheckDefinition, CheckOutcome, Params } from '../../checks/types.js';
+
+export interface ResolvedCheck {
+  definition: CheckDefinition;
+  params: Params;
+}
+
+export interface CheckVerdict extends CheckOutcome {
+  check: string;
+  title: string;
+  hint: string;
+}
+
+/** Run each check once; a check that throws counts as failed, with the error as "actual". */
+export async function evaluate(checks: ResolvedCheck[], ctx: CheckContext): Promise<CheckVerdict[]> {
+  const verdicts: CheckVerdict[] = [];
+  for (const { definition, params } of checks) {
+    let outcome: CheckOutcome;
+    try {
+      outcome = await definition.run(params, ctx);
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      outcome = { ok: false, expected: definition.title(params), actual: `check could not run: ${(error as Error).message}` };
+    }
+    verdicts.push({ ...outcome, check: definition.id, title: definition.title(params), hint: definition.hint(params) });
+  }
+  return verdicts;
+}
+
+export interface WaitOptions {
+  /** Give up at this time (ms since epoch) and return the last, failing, verdicts. */
+  deadline: number;
+  /**
+   * Re-check this often even without a Docker event. Events are the main trigger; this covers state no
+   * event announces (HTTP answers, tasks on other nodes).
+   */
+  fallbackMs?: number;
+  /** Polling checks (HTTP, speeds) re-run at this interval. */
+  pollMs?: number;
+  onAttempt?: (verdicts: CheckVerdict[]) => void;
+}
+
+/**
+ * Wait until every check passes or the deadline comes: evaluate, then sleep until the next Docker event
+ * (any event can change what a check sees), the poll timer, or the deadline, and evaluate again.
+ */
+export async function waitForChecks(checks: ResolvedCheck[], ctx: CheckContext, options: WaitOptions): Promise<{ ok: boolean; verdicts: CheckVerdict[]; timedOut: boolean }> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  let wake: (() => void) | undefined;
+  let pending = false;
+  const poke = () => {
+    pending = true;
+    wake?.();
+  };
+  // Subscribe before the first evaluation so that no change between the two is missed.
+  const watching = (async () => {
+    try {
+      for await (const _event of ctx.docker.events(signal)) poke();
+    } catch {
+      // The event stream broke (engine restarting?): the fallback timer keeps checking.
+    }
+  })();
+  const polls = checks.some((c) => c.definition.polls);
+  const interval = polls ? (options.pollMs ?? 1000) : (options.fallbackMs ?? 2000);
+  try {
+    for (;;) {
+      pending = false;
+      const verdicts = await evaluate(checks, { ...ctx, signal });
+      options.onAttempt?.(verdicts);
+      if (verdicts.every((v) => v.ok)) return { ok: true, verdicts, timedOut: false };
+      const left = options.deadline - Date.now();
+      if (left <= 0) return { ok: false, verdicts, timedOut: true };
+      if (!pending) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, Math.min(interval, left));
+          function done() {
+            clearTimeout(timer);
+            wake = undefined;
+            signal.removeEventListener('abort', done);
+            resolve();
+          }
+          wake = done;
+          signal.addEventListener('abort', done, { once: true });
+        });
+      }
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      // Let a burst of events (a service update is dozens) settle into one re-check.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    stop.abort();
+    await watching;
+  }
+}
