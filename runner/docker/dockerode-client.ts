@@ -38,6 +38,48 @@ function modemOptions(host: string): Docker.DockerOptions {
 
 const stripDigest = (image: string) => image.replace(/@sha256:[0-9a-f]+$/, '');
 
+/** A service as the Engine API returns it (GET /services), reduced to ServiceInfo. */
+export function mapService(s: any, networkNames: Map<string, string>): ServiceInfo {
+  const spec = s.Spec ?? {};
+  const replicated = spec.Mode?.Replicated;
+  const attached: { Target: string }[] = spec.TaskTemplate?.Networks ?? spec.Networks ?? [];
+  return {
+    id: s.ID,
+    name: spec.Name,
+    createdAt: s.CreatedAt,
+    mode: replicated ? { kind: 'replicated', replicas: replicated.Replicas ?? 0 } : { kind: 'global' },
+    image: stripDigest(spec.TaskTemplate?.ContainerSpec?.Image ?? ''),
+    previousImage: s.PreviousSpec ? stripDigest(s.PreviousSpec.TaskTemplate?.ContainerSpec?.Image ?? '') : undefined,
+    endpointMode: spec.EndpointSpec?.Mode === 'dnsrr' ? 'dnsrr' : 'vip',
+    ports: (s.Endpoint?.Ports ?? spec.EndpointSpec?.Ports ?? []).map((p: any) => ({
+      published: p.PublishedPort,
+      target: p.TargetPort,
+      mode: p.PublishMode === 'host' ? 'host' : 'ingress',
+    })),
+    networks: attached.map((n) => networkNames.get(n.Target) ?? n.Target),
+    labels: spec.Labels ?? {},
+    updateState: s.UpdateStatus?.State,
+    updateMessage: s.UpdateStatus?.Message,
+  };
+}
+
+/** Tasks as the Engine API returns them (GET /tasks), reduced to TaskInfo. */
+export function mapTasks(tasks: any[], service: string): TaskInfo[] {
+  return tasks
+    .filter((t) => t.ServiceID && t.Spec)
+    .map((t): TaskInfo => ({
+      id: t.ID,
+      serviceName: service,
+      nodeId: t.NodeID ?? '',
+      state: t.Status?.State ?? 'unknown',
+      desiredState: t.DesiredState ?? 'unknown',
+      image: stripDigest(t.Spec?.ContainerSpec?.Image ?? ''),
+      message: t.Status?.Message ?? '',
+      error: t.Status?.Err,
+      containerId: t.Status?.ContainerStatus?.ContainerID,
+    }));
+}
+
 /** DockerClient over the Engine API, through dockerode. */
 export class DockerodeClient implements DockerClient {
   private readonly docker: Docker;
@@ -64,47 +106,13 @@ export class DockerodeClient implements DockerClient {
 
   async services(): Promise<ServiceInfo[]> {
     const [services, networks] = await Promise.all([this.docker.listServices(), this.docker.listNetworks()]);
-    const networkName = new Map(networks.map((n) => [n.Id, n.Name]));
-    return services.map((s: any): ServiceInfo => {
-      const spec = s.Spec ?? {};
-      const replicated = spec.Mode?.Replicated;
-      const attached: { Target: string }[] = spec.TaskTemplate?.Networks ?? spec.Networks ?? [];
-      return {
-        id: s.ID,
-        name: spec.Name,
-        createdAt: s.CreatedAt,
-        mode: replicated ? { kind: 'replicated', replicas: replicated.Replicas ?? 0 } : { kind: 'global' },
-        image: stripDigest(spec.TaskTemplate?.ContainerSpec?.Image ?? ''),
-        previousImage: s.PreviousSpec ? stripDigest(s.PreviousSpec.TaskTemplate?.ContainerSpec?.Image ?? '') : undefined,
-        endpointMode: spec.EndpointSpec?.Mode === 'dnsrr' ? 'dnsrr' : 'vip',
-        ports: (s.Endpoint?.Ports ?? spec.EndpointSpec?.Ports ?? []).map((p: any) => ({
-          published: p.PublishedPort,
-          target: p.TargetPort,
-          mode: p.PublishMode === 'host' ? 'host' : 'ingress',
-        })),
-        networks: attached.map((n) => networkName.get(n.Target) ?? n.Target),
-        labels: spec.Labels ?? {},
-        updateState: s.UpdateStatus?.State,
-        updateMessage: s.UpdateStatus?.Message,
-      };
-    });
+    const names = new Map(networks.map((n) => [n.Id, n.Name]));
+    return services.map((s) => mapService(s, names));
   }
 
   async tasks(service: string): Promise<TaskInfo[]> {
     const tasks = await this.docker.listTasks({ filters: JSON.stringify({ service: [service] }) });
-    return tasks
-      .filter((t: any) => t.ServiceID && t.Spec)
-      .map((t: any): TaskInfo => ({
-        id: t.ID,
-        serviceName: service,
-        nodeId: t.NodeID ?? '',
-        state: t.Status?.State ?? 'unknown',
-        desiredState: t.DesiredState ?? 'unknown',
-        image: stripDigest(t.Spec?.ContainerSpec?.Image ?? ''),
-        message: t.Status?.Message ?? '',
-        error: t.Status?.Err,
-        containerId: t.Status?.ContainerStatus?.ContainerID,
-      }));
+    return mapTasks(tasks, service);
   }
 
   async networks(): Promise<NetworkInfo[]> {

@@ -1,0 +1,159 @@
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checks } from '../../checks/index.js';
+import type { CheckContext, Params } from '../../checks/types.js';
+import type { DockerClient } from '../../runner/docker/client.js';
+import { mapService, mapTasks } from '../../runner/docker/dockerode-client.js';
+import { defaultProfile } from '../../runner/docker/profile.js';
+import { fakeDocker } from '../support/fake-docker.js';
+
+const recorded = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/docker/${name}`, import.meta.url), 'utf8'));
+const networkNames = new Map<string, string>(recorded('networks.json').map((n: { Id: string; Name: string }) => [n.Id, n.Name]));
+const services = [...recorded('services.json'), ...recorded('services-pending.json')].map((s) => mapService(s, networkNames));
+const tasksOf: Record<string, unknown[]> = { worker: recorded('tasks-worker.json'), pend: recorded('tasks-pending.json') };
+
+/** The cluster as recorded from a real engine: chapter 3 done, plus a service `pend` that cannot be scheduled. */
+const recordedCluster = (extra: Partial<DockerClient> = {}) =>
+  fakeDocker({
+    services: async () => services,
+    tasks: async (name) => mapTasks((tasksOf[name] ?? []) as unknown[], name),
+    ...extra,
+  });
+
+const context = (docker: DockerClient, over: Partial<CheckContext> = {}): CheckContext => ({
+  docker,
+  profile: { ...defaultProfile, ipvs: false },
+  fetch: (() => {
+    throw new Error('unexpected fetch');
+  }) as unknown as typeof fetch,
+  paths: { workspace: '/nonexistent', package: '/nonexistent' },
+  signal: new AbortController().signal,
+  ...over,
+});
+
+const run = (id: string, params: Params, ctx: CheckContext) => checks.get(id)!.run(params, ctx);
+
+describe('service-converged on a recorded cluster', () => {
+  it('passes when all 10 worker tasks run', async () => {
+    const outcome = await run('service-converged', { service: 'worker', replicas: 10 }, context(recordedCluster()));
+    expect(outcome).toMatchObject({ ok: true, actual: 'worker: 10/10 running' });
+  });
+  it('fails when the spec asks for another count, saying what it is', async () => {
+    const outcome = await run('service-converged', { service: 'worker', replicas: 5 }, context(recordedCluster()));
+    expect(outcome.ok).toBe(false);
+    expect(outcome.actual).toBe('worker is set to 10 replica(s); worker: 10/10 running');
+  });
+  it('reports pending tasks with the scheduler\'s reason', async () => {
+    const outcome = await run('service-converged', { service: 'pend', replicas: 3 }, context(recordedCluster()));
+    expect(outcome.ok).toBe(false);
+    expect(outcome.expected).toBe('pend: 3/3 running');
+    expect(outcome.actual).toBe('pend: 0/3 running, 3 pending: no suitable node (scheduling constraints not satisfied on 1 node)');
+  });
+  it('says when there is no such service', async () => {
+    const outcome = await run('service-converged', { service: 'nope', replicas: 1 }, context(recordedCluster()));
+    expect(outcome).toMatchObject({ ok: false, actual: 'no service named nope' });
+  });
+});
+
+describe('service checks on the recorded services', () => {
+  it('service-image compares the spec and every running task', async () => {
+    const ok = await run('service-image', { service: 'worker', image: '127.0.0.1:5000/dockercoins_worker:v0.1', replicas: 10 }, context(recordedCluster()));
+    expect(ok.ok).toBe(true);
+    const other = await run('service-image', { service: 'worker', image: '127.0.0.1:5000/dockercoins_worker:v0.01', replicas: 10 }, context(recordedCluster()));
+    expect(other).toMatchObject({ ok: false, actual: 'worker is set to run 127.0.0.1:5000/dockercoins_worker:v0.1' });
+  });
+  it('service-published reads host-mode ports', async () => {
+    const outcome = await run('service-published', { service: 'webui', port: 8000, target: 80 }, context(recordedCluster()));
+    expect(outcome).toMatchObject({ ok: true, actual: 'webui: 8000->80 (host)' });
+    const rng = await run('service-published', { service: 'rng', port: 8000, target: 80 }, context(recordedCluster()));
+    expect(rng).toMatchObject({ ok: false, actual: 'rng: no published ports' });
+  });
+  it('service-on-network names the networks by name', async () => {
+    const outcome = await run('service-on-network', { service: 'redis', network: 'dockercoins' }, context(recordedCluster()));
+    expect(outcome).toMatchObject({ ok: true, actual: 'redis on dockercoins' });
+  });
+  it('update-completed fails on a service never updated', async () => {
+    const outcome = await run('update-completed', { service: 'hasher' }, context(recordedCluster()));
+    expect(outcome).toMatchObject({ ok: false, actual: 'hasher: never updated' });
+  });
+});
+
+/** A fetch that answers from a table of URL -> JSON bodies (or a status), and refuses anything else. */
+function fakeFetch(routes: Record<string, unknown | (() => unknown)>): typeof fetch {
+  return (async (url: string | URL) => {
+    const key = String(url);
+    if (!(key in routes)) throw new TypeError('fetch failed', { cause: new Error(`connect ECONNREFUSED ${key}`) });
+    const route = routes[key];
+    const body = typeof route === 'function' ? (route as () => unknown)() : route;
+    if (typeof body === 'number') return new Response('{}', { status: body });
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+}
+
+describe('registry and web UI checks', () => {
+  it('registry-has-tag reads the tags list, and a 404 means no repository', async () => {
+    const f = fakeFetch({
+      'http://127.0.0.1:5000/v2/dockercoins_rng/tags/list': { name: 'dockercoins_rng', tags: ['v0.1'] },
+      'http://127.0.0.1:5000/v2/nothing/tags/list': 404,
+    });
+    const docker = fakeDocker({});
+    expect(await run('registry-has-tag', { repository: 'dockercoins_rng', tag: 'v0.1' }, context(docker, { fetch: f }))).toMatchObject({ ok: true });
+    expect(await run('registry-has-tag', { repository: 'dockercoins_rng', tag: 'v0.01' }, context(docker, { fetch: f }))).toMatchObject({
+      ok: false,
+      actual: 'dockercoins_rng tags: v0.1',
+    });
+    expect(await run('registry-has-tag', { repository: 'nothing', tag: 'v0.1' }, context(docker, { fetch: f }))).toMatchObject({
+      ok: false,
+      actual: 'no repository nothing in the registry',
+    });
+  });
+  it('registry-catalog says why when nothing listens', async () => {
+    const outcome = await run('registry-catalog', {}, context(fakeDocker({}), { fetch: fakeFetch({}) }));
+    expect(outcome.ok).toBe(false);
+    expect(outcome.actual).toContain('ECONNREFUSED');
+  });
+  it('mining-speed computes hashes per second from two samples', async () => {
+    const samples = [{ coins: 1, hashes: 100, now: 1000 }, { coins: 2, hashes: 130, now: 1001 }];
+    const f = fakeFetch({ 'http://127.0.0.1:8000/json': () => samples.shift() });
+    const outcome = await run('mining-speed', { min: 15, window: 0.01 }, context(fakeDocker({}), { fetch: f }));
+    expect(outcome).toMatchObject({ ok: true, actual: '30.0 hashes/s', measurements: { hashesPerSecond: 30 } });
+  });
+});
+
+describe('code checks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-code-'));
+  for (const root of ['workspace', 'package']) mkdirSync(join(dir, root, 'worker'), { recursive: true });
+  const original = 'def mine():\n    time.sleep(0.1)\n\ntime.sleep(10)\n';
+  const edited = original.replace('time.sleep(0.1)', 'time.sleep(0.01)');
+  writeFileSync(join(dir, 'package', 'worker', 'worker.py'), original);
+  writeFileSync(join(dir, 'workspace', 'worker', 'worker.py'), edited);
+  const paths = { workspace: join(dir, 'workspace'), package: join(dir, 'package') };
+
+  it('workspace-sleep reads the first sleep of the file', async () => {
+    expect(await run('workspace-sleep', { file: 'worker/worker.py', seconds: 0.01 }, context(fakeDocker({}), { paths }))).toMatchObject({ ok: true });
+    expect(await run('workspace-sleep', { file: 'worker/worker.py', seconds: 0.1 }, context(fakeDocker({}), { paths }))).toMatchObject({
+      ok: false,
+      actual: `time.sleep(0.01) in ${join(paths.workspace, 'worker/worker.py')}`,
+    });
+  });
+
+  it('running-code compares every local task container with the source, and counts the mix', async () => {
+    const files: Record<string, string> = { a: edited, b: original, c: edited };
+    const docker = fakeDocker({
+      containers: async () => Object.keys(files).map((id) => ({ id, name: `worker.${id}`, image: 'w', labels: {}, state: 'running' })),
+      readFile: async (id) => files[id]!,
+    });
+    const outcome = await run('running-code', { service: 'worker', path: '/app/worker.py', matches: 'workspace/worker/worker.py' }, context(docker, { paths }));
+    expect(outcome).toMatchObject({ ok: false, actual: '2/3 running worker tasks match; 2 with time.sleep(0.01), 1 with time.sleep(0.1)' });
+    files.b = edited;
+    expect((await run('running-code', { service: 'worker', path: '/app/worker.py', matches: 'workspace/worker/worker.py' }, context(docker, { paths }))).ok).toBe(true);
+  });
+});
+
+describe('fakeDocker', () => {
+  it('throws on a call the test did not give it', () => {
+    expect(() => fakeDocker({}).services()).toThrow(/unexpected call to services/);
+  });
+});
