@@ -12,6 +12,8 @@ fi
 if [ "$(id -u)" = 0 ]; then bash scripts/engine.sh up; else sudo bash scripts/engine.sh up; fi
 
 npx tsc -p tsconfig.json --noEmit
+# The CLI tests run the built command, as a learner would.
+npm run build --silent
 
 report=.vitest-report.json
 rm -f "$report"

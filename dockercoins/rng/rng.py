@@ -5,7 +5,9 @@ single-threaded on purpose: a container answers one request at a time, which is
 the bottleneck chapter 3 of the workshop sets out to find.
 """
 import os
+import signal
 import socket
+import sys
 import time
 
 from flask import Flask, Response
@@ -36,5 +38,7 @@ class NoDelayHandler(WSGIRequestHandler):
 
 
 if __name__ == "__main__":
+    # PID 1 ignores SIGTERM unless it asks for it: stop at once on docker stop.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     # threaded=False: one request at a time per container.
     app.run(host="0.0.0.0", port=80, threaded=False, request_handler=NoDelayHandler)

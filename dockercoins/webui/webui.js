@@ -40,3 +40,6 @@ app.use(express.static(path.join(__dirname, 'files')));
 
 app.listen(PORT, '0.0.0.0', () => console.log(`webui listening on port ${PORT}`));
 connectForever();
+
+// PID 1 ignores SIGTERM unless it asks for it: stop at once on docker stop.
+process.on('SIGTERM', () => process.exit(0));

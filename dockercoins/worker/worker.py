@@ -8,6 +8,8 @@ fails, the error is logged and the worker waits 10 s before trying again.
 """
 import logging
 import os
+import signal
+import sys
 import time
 
 import redis
@@ -47,7 +49,14 @@ def mine_forever():
             next_report = time.monotonic() + REPORT_EVERY
 
 
+def stop(signum, frame):
+    # As PID 1 in its container the worker would ignore SIGTERM, and every
+    # scale-down or rolling update would wait 10 s for Docker to kill it.
+    sys.exit(0)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, stop)
     while True:
         try:
             mine_forever()

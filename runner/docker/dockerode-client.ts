@@ -177,6 +177,11 @@ export class DockerodeClient implements DockerClient {
 
   async *events(signal: AbortSignal): AsyncIterable<DockerEvent> {
     const stream = (await this.docker.getEvents({})) as NodeJS.ReadableStream & { destroy(): void };
+    // The caller may have stopped listening while the request was on its way.
+    if (signal.aborted) {
+      stream.destroy();
+      return;
+    }
     const onAbort = () => stream.destroy();
     signal.addEventListener('abort', onAbort, { once: true });
     let buffer = '';

@@ -99,12 +99,13 @@ function loadChapter(dir: string, slug: string, problems: LessonProblem[]): Chap
   const files = readdirSync(dir).filter((f) => /^\d+-.*\.md$/.test(f) && !/\.[a-z]{2}(-[A-Z]{2})?\.md$/.test(f)).sort();
   const seen = new Map<string, string>();
   for (const f of files) {
-    const step = loadStep(join(dir, f), meta.id, problems);
-    if (!step) continue;
-    const twin = seen.get(step.id);
-    if (twin) problems.push({ file: step.file, message: `duplicate step id "${step.id}" (also in ${twin})` });
-    seen.set(step.id, basename(step.file));
-    steps.push(step);
+    const { step, id } = loadStep(join(dir, f), meta.id, problems);
+    if (id !== undefined) {
+      const twin = seen.get(id);
+      if (twin) problems.push({ file: join(dir, f), message: `duplicate step id "${id}" (also in ${twin})` });
+      seen.set(id, f);
+    }
+    if (step) steps.push(step);
   }
   if (!steps.length && !problems.length) problems.push({ file: dir, message: 'chapter has no steps' });
   return { id: meta.id, slug, title: meta.title, steps };
@@ -115,12 +116,13 @@ function lineOf(doc: Document, counter: LineCounter, path: (string | number)[], 
   return node?.range ? counter.linePos(node.range[0]).line + offset : undefined;
 }
 
-function loadStep(file: string, chapter: string, problems: LessonProblem[]): Step | undefined {
+/** A step, when valid; its id whenever the front matter has one (for the duplicate check). */
+function loadStep(file: string, chapter: string, problems: LessonProblem[]): { step?: Step; id?: string } {
   const text = readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
   const fence = /^---\n([\s\S]*?)\n---\n?/.exec(text);
   if (!fence) {
     problems.push({ file, line: 1, message: 'a step starts with YAML front matter between two "---" lines' });
-    return undefined;
+    return {};
   }
   const counter = new LineCounter();
   const doc = parseDocument(fence[1]!, { lineCounter: counter, prettyErrors: false });
@@ -128,14 +130,14 @@ function loadStep(file: string, chapter: string, problems: LessonProblem[]): Ste
   const at = (path: (string | number)[]) => lineOf(doc, counter, path, 1);
   if (doc.errors.length) {
     for (const error of doc.errors) {
-      problems.push({ file, line: (error.linePos?.[0]?.line ?? 0) + 1, message: `bad YAML: ${error.message.split('\n')[0]}` });
+      problems.push({ file, line: counter.linePos(error.pos[0]).line + 1, message: `bad YAML: ${error.message.split('\n')[0]}` });
     }
-    return undefined;
+    return {};
   }
   const fm = doc.toJS() as Record<string, unknown> | null;
   if (!fm || typeof fm !== 'object' || Array.isArray(fm)) {
     problems.push({ file, line: 2, message: 'front matter must be a mapping (format, id, title, commands, checks, ...)' });
-    return undefined;
+    return {};
   }
   const problem = (path: (string | number)[], message: string) => problems.push({ file, line: at(path) ?? 2, message });
   const before = problems.length;
@@ -214,8 +216,11 @@ function loadStep(file: string, chapter: string, problems: LessonProblem[]): Ste
   const hints = fm.hints ?? [];
   if (!Array.isArray(hints) || hints.some((h) => typeof h !== 'string')) problem(['hints'], 'hints must be a list of strings');
 
-  if (problems.length > before) return undefined;
+  const id = typeof fm.id === 'string' ? fm.id : undefined;
+  if (problems.length > before) return { id };
   return {
+    id,
+    step: {
     chapter,
     id: fm.id as string,
     title: fm.title as string,
@@ -226,6 +231,7 @@ function loadStep(file: string, chapter: string, problems: LessonProblem[]): Ste
     measure: fm.measure as Step['measure'],
     hints: hints as string[],
     body: text.slice(fence[0].length).trim(),
+    },
   };
 }
 

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checks } from '../../checks/index.js';
+import { formatProblem, loadLessons, proseFor, TEMPLATE_VARIABLES } from '../../runner/lesson/load.js';
+import { renderCommand } from '../../runner/lesson/template.js';
+import { lessonsDir, packageRoot } from '../../runner/paths.js';
+
+const fixtures = join(packageRoot, 'test', 'fixtures', 'lessons');
+
+describe('the shipped lessons', () => {
+  const { chapters, problems } = loadLessons(lessonsDir);
+  it('are valid', () => {
+    expect(problems.map(formatProblem)).toEqual([]);
+    expect(chapters.map((c) => [c.id, c.steps.length])).toEqual([['ch3', 13], ['ch4', 7]]);
+  });
+  it('render every command for both profiles, with no variable left over', () => {
+    const variables = Object.fromEntries(TEMPLATE_VARIABLES.map((v) => [v, v === 'endpointMode' ? ['--endpoint-mode', 'dnsrr'] : `<${v}>`]));
+    for (const step of chapters.flatMap((c) => c.steps)) {
+      for (const command of step.commands) {
+        const args = renderCommand(command.template, variables);
+        expect(args.join(' ')).not.toContain('${');
+        expect(['docker', 'curl', 'grep', 'sed']).toContain(args[0]);
+      }
+    }
+  });
+  it('use only known checks, and every step has prose and hints', () => {
+    for (const step of chapters.flatMap((c) => c.steps)) {
+      for (const ref of step.checks) expect(checks.has(ref.check)).toBe(true);
+      expect(step.body.length).toBeGreaterThan(200);
+      expect(step.body).not.toContain('TODO');
+      expect(step.hints.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('lint problems', () => {
+  const { problems } = loadLessons(join(fixtures, 'bad'));
+  const lines = problems.map((p) => formatProblem({ ...p, file: p.file.slice(fixtures.length + 1) }));
+  it('gives file and line for bad YAML', () => {
+    expect(lines).toContain('bad/ch-bad/01-bad-yaml.md:7: bad YAML: Flow sequence in block collection must be sufficiently indented and end with a ]');
+  });
+  it('names an unknown check id at its line', () => {
+    expect(lines).toContain('bad/ch-bad/02-unknown-check.md:8: unknown check id "service-is-happy" (see swarm-workshop lint --checks)');
+  });
+  it('finds a duplicate step id, even beside a step that is invalid for another reason', () => {
+    expect(lines).toContain('bad/ch-bad/03-duplicate.md: duplicate step id "unknown-check" (also in 02-unknown-check.md)');
+  });
+  it('finds an undefined template variable', () => {
+    expect(lines).toContain('bad/ch-bad/04-undefined-variable.md:6: undefined template variable ${regsitry}');
+  });
+});
+
+describe('proseFor', () => {
+  const body = 'Always.\n\n::: no-ipvs\nNo IPVS here.\n:::\n\n::: ipvs\nVIPs work.\n:::\nEnd.';
+  it('keeps the block for this machine and drops the other', () => {
+    expect(proseFor(body, false)).toBe('Always.\n\nNo IPVS here.\n\nEnd.');
+    expect(proseFor(body, true)).toBe('Always.\n\n\nVIPs work.\nEnd.');
+  });
+});
