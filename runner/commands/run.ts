@@ -1,4 +1,4 @@
-import { requirePortsFree } from '../docker/probe.js';
+import { requirePortsFree, WORKSHOP_PORTS } from '../docker/probe.js';
 import { ChapterRunner } from '../engine/runner.js';
 import { AbortError } from '../errors.js';
 import { jsonPrinter, textPrinter } from '../printer.js';
@@ -28,7 +28,11 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
     ], 2);
   }
   const session = await openSession();
-  if (mode === 'auto') requirePortsFree(session.report);
+  if (mode === 'auto') {
+    // Only the ports this chapter publishes matter (a fixture chapter may publish none).
+    const templates = chapter.steps.flatMap((s) => s.commands.map((c) => c.template)).join('\n');
+    requirePortsFree(session.report, WORKSHOP_PORTS.filter((p) => templates.includes(`\${${p.variable}}`)).map((p) => p.port));
+  }
   noticeProgress(session.store.load().status, (t) => process.stderr.write(t));
   if (chapter.steps.some((s) => s.commands.some((c) => usesWorkspace(c.template)) || s.checks.some((c) => Object.values(c.params).some((v) => typeof v === 'string' && usesWorkspace(v))))) {
     const { dir, created } = ensureWorkspace(session.paths.workspace);

@@ -7,8 +7,8 @@ import { defaultProfile, endpointArgs, probeIpvs, publishArgs, type Profile } fr
 
 /** Ports the workshop publishes: the registry and the web UI. */
 export const WORKSHOP_PORTS = [
-  { port: 5000, service: 'registry' },
-  { port: 8000, service: 'webui' },
+  { port: 5000, service: 'registry', variable: 'publishRegistry' },
+  { port: 8000, service: 'webui', variable: 'publishWebui' },
 ] as const;
 
 /** Images the chapters start from (the rest they build). */
@@ -94,10 +94,10 @@ export function requireSwarmManager(report: EnvironmentReport): EngineInfo {
   return info;
 }
 
-/** Refuse to start a chapter whose ports another program holds. */
-export function requirePortsFree(report: EnvironmentReport): void {
+/** Refuse to start a chapter whose ports (of `ports`) another program holds. */
+export function requirePortsFree(report: EnvironmentReport, ports: number[]): void {
   for (const p of report.ports) {
-    if (p.state === 'taken') {
+    if (p.state === 'taken' && ports.includes(p.port)) {
       throw new AbortError(`port ${p.port} is ${p.detail}; the workshop publishes the ${WORKSHOP_PORTS.find((w) => w.port === p.port)?.service} service there`, [
         `find it with \`ss -ltnp 'sport = :${p.port}'\` and stop it, then run the command again`,
       ]);

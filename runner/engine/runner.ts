@@ -168,7 +168,7 @@ export class ChapterRunner {
         done++;
       }
     } catch (error) {
-      if (this.deps.signal.aborted) throw new CancelledError(`chapter ${chapter.id}`);
+      if (this.deps.signal.aborted && !(error instanceof CancelledError)) throw new CancelledError(`chapter ${chapter.id}`);
       throw error;
     } finally {
       emit({ type: 'chapter-finished', chapter: chapter.id, ok: ok && done === chapter.steps.length, durationMs: Date.now() - started });

@@ -1,0 +1,155 @@
+/**
+ * Every way a command can go wrong gets a clear message, the right exit code, and loses nothing. Most of
+ * these run the built CLI against a stand-in engine on a unix socket (test/support/fake-engine.ts): a
+ * swarm that is inactive or a worker node cannot easily be made of the real test engine.
+ */
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../runner/paths.js';
+import { cli, cliPath, parseEvents } from '../support/cli.js';
+import { emptyManager, fakeEngine, infoFor } from '../support/fake-engine.js';
+
+const lessons = (name: string) => join(packageRoot, 'test', 'fixtures', 'lessons', name);
+const home = () => mkdtempSync(join(tmpdir(), 'sw-home-'));
+const env = (host: string, over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  DOCKER_HOST: host,
+  SWARM_WORKSHOP_HOME: home(),
+  SWARM_WORKSHOP_IPVS: '0',
+  ...over,
+});
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function engine(routes: Parameters<typeof fakeEngine>[0]) {
+  const e = await fakeEngine(routes);
+  cleanups.push(() => e.close());
+  return e;
+}
+
+describe('clear messages, non-zero exits', () => {
+  it('unknown chapter: names the chapters there are', async () => {
+    const r = await cli(['run', 'ch9', '--yes'], env('unix:///nonexistent/docker.sock'));
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('error: unknown chapter "ch9"');
+    expect(r.stderr).toContain('the chapters are: ch3 (');
+  });
+
+  it('no engine: says where it looked and how to start one', async () => {
+    const r = await cli(['run', 'ch3', '--yes'], env('unix:///nonexistent/docker.sock'));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('cannot reach the Docker engine at unix:///nonexistent/docker.sock');
+    expect(r.stderr).toContain('→ start Docker');
+  });
+
+  it('swarm inactive: says to run docker swarm init', async () => {
+    const e = await engine({ 'GET /_ping': 'OK', 'GET /info': infoFor({ LocalNodeState: 'inactive', ControlAvailable: false }) });
+    const r = await cli(['check', 'ch3'], env(e.host));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('this engine is not in swarm mode (swarm: inactive)');
+    expect(r.stderr).toContain('→ run `docker swarm init`');
+  });
+
+  it('a worker node: says to use a manager', async () => {
+    const e = await engine({ 'GET /_ping': 'OK', 'GET /info': infoFor({ LocalNodeState: 'active', ControlAvailable: false }) });
+    const r = await cli(['run', 'ch3', '--yes'], env(e.host));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('this node (fake-node) is a swarm worker');
+    expect(r.stderr).toContain('docker node promote fake-node');
+  });
+
+  it('port 5000 held by another process: refuses to start and says how to find it', async () => {
+    const e = await engine(emptyManager());
+    const blocker: Server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      blocker.once('error', () => resolve(false));
+      blocker.listen(5000, '0.0.0.0', () => resolve(true));
+    });
+    // The real test engine may publish its own registry on 5000; then this case is covered by that holder.
+    cleanups.push(() => new Promise<void>((resolve) => (bound ? blocker.close(() => resolve()) : resolve())));
+    const r = await cli(['run', 'ch3', '--yes'], env(e.host));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('port 5000 is in use by another process');
+    expect(r.stderr).toContain("ss -ltnp 'sport = :5000'");
+  });
+
+  it('malformed lesson file: run stops before doing anything and lists every problem with file and line', async () => {
+    const r = await cli(['run', 'bad', '--yes', '--lessons', lessons('bad')], env('unix:///nonexistent/docker.sock'));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('the lesson files have 5 problem(s)');
+    expect(r.stderr).toMatch(/01-bad-yaml\.md:7: bad YAML/);
+    expect(r.stderr).toContain('swarm-workshop lint --lessons');
+    const lint = await cli(['lint', '--lessons', lessons('bad')], env('unix:///nonexistent/docker.sock'));
+    expect(lint.exitCode).toBe(1);
+    expect(lint.stdout).toContain('04-undefined-variable.md:6: undefined template variable ${regsitry}');
+  });
+
+  it('a check that times out: expected vs actual, a hint, exit 1, and progress left as it was', async () => {
+    const e = await engine(emptyManager());
+    const e2 = env(e.host);
+    const r = await cli(['run', 'chx', '--yes', '--lessons', lessons('timeout')], e2);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('✗ never-there runs 1 task(s)');
+    expect(r.stdout).toContain('expected: never-there: 1/1 running');
+    expect(r.stdout).toContain('actual:   no service named never-there');
+    expect(r.stdout).toContain('hint:     docker service ps never-there --no-trunc');
+    expect(r.stdout).toContain('→ failed (checks still failing after 2 s)');
+    const progress = JSON.parse(readFileSync(join(e2.SWARM_WORKSHOP_HOME!, 'progress.json'), 'utf8'));
+    expect(progress.steps).toEqual({});
+  });
+
+  it('Ctrl-C in the middle of a command: the child is killed, the run stops with 130 and says how to resume', async () => {
+    const e = await engine(emptyManager());
+    const child = execa('node', [cliPath, 'run', 'chs', '--yes', '--json', '--lessons', lessons('slow')], {
+      env: env(e.host), extendEnv: false, reject: false, stdin: 'ignore',
+    });
+    let pid: number | undefined;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no command-started event within 20 s')), 20_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        for (const event of parseEvents(chunk.toString())) {
+          if (event.type === 'command-started') {
+            pid = event.pid;
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      });
+    });
+    expect(pid).toBeGreaterThan(0);
+    const started = Date.now();
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.stderr).toContain('cancelled during step sleep (sleep 45)');
+    expect(r.stderr).toContain('run the same command again to continue');
+    expect(existsSync(`/proc/${pid}`)).toBe(false); // the sleep is gone, not orphaned
+  });
+
+  it('a corrupt progress file: a notice, the bytes kept aside, a fresh start', async () => {
+    const e2 = env('unix:///nonexistent/docker.sock');
+    writeFileSync(join(e2.SWARM_WORKSHOP_HOME!, 'progress.json'), 'not json at all');
+    const r = await cli(['list'], e2);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('notice: the progress file could not be read');
+    expect(r.stdout).toContain('ch3  Chapter 3');
+    const aside = readdirSync(e2.SWARM_WORKSHOP_HOME!).filter((f) => f.startsWith('progress.json.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(e2.SWARM_WORKSHOP_HOME!, aside[0]!), 'utf8')).toBe('not json at all');
+  });
+
+  it('run without --yes asks for it instead of touching the cluster', async () => {
+    const r = await cli(['run', 'ch3'], env('unix:///nonexistent/docker.sock'));
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('confirm with `swarm-workshop run ch3 --yes`');
+  });
+});
