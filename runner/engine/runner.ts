@@ -153,6 +153,7 @@ export class ChapterRunner {
     emit({ type: 'chapter-started', chapter: chapter.id, title: chapter.title, steps: chapter.steps.map((s) => ({ id: s.id, title: s.title })) });
     let done = 0;
     let ok = true;
+    let firstUnfinished = true;
     try {
       for (const step of chapter.steps) {
         if (options.mode === 'check' && store.load().progress.steps[stepKey(chapter.id, step.id)]?.status === 'done') {
@@ -160,7 +161,12 @@ export class ChapterRunner {
           done++;
           continue;
         }
-        const passed = options.mode === 'auto' ? await this.runStep(chapter, step, options) : await this.checkStep(chapter, step, options);
+        // In check mode only the first unfinished step may wait for the cluster to converge; the ones
+        // after it are looked at once (the learner has most likely not done them yet).
+        const passed = options.mode === 'auto'
+          ? await this.runStep(chapter, step, options)
+          : await this.checkStep(chapter, step, firstUnfinished ? (options.checkWaitMs ?? 10_000) : 0);
+        firstUnfinished = false;
         if (!passed) {
           ok = false;
           break;
@@ -176,11 +182,11 @@ export class ChapterRunner {
     return { ok, done };
   }
 
-  private async checkStep(chapter: Chapter, step: Step, options: RunOptions): Promise<boolean> {
+  private async checkStep(chapter: Chapter, step: Step, waitMs: number): Promise<boolean> {
     const started = Date.now();
     this.deps.emit({ type: 'step-started', chapter: chapter.id, step: step.id, title: step.title });
     const resolved = resolveChecks(step, this.deps.variables);
-    const result = await waitForChecks(resolved, this.context(), { deadline: Date.now() + (options.checkWaitMs ?? 10_000) });
+    const result = await waitForChecks(resolved, this.context(), { deadline: Date.now() + waitMs });
     this.report(chapter.id, step.id, 'after', result.verdicts);
     this.finish(chapter.id, step.id, result.ok ? 'done' : 'failed', started, result.ok ? undefined : 'checks not met yet');
     return result.ok;

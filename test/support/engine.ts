@@ -76,7 +76,7 @@ export async function emptySwarm(): Promise<void> {
   if (services.length) await docker(['service', 'rm', ...services]);
   await eventually(
     'service containers to stop',
-    async () => ((await docker(['ps', '-q', '--filter', 'label=com.docker.swarm.service.id'])).stdout.trim() ? undefined : true),
+    async () => ((await docker(['ps', '-aq', '--filter', 'label=com.docker.swarm.service.id'])).stdout.trim() ? undefined : true),
     { timeoutMs: 90_000 },
   );
   // Every swarm-scoped network but the routing mesh's own (`ingress`, which swarm manages).
@@ -91,3 +91,19 @@ export async function emptySwarm(): Promise<void> {
     }, { timeoutMs: 30_000 });
   }
 }
+
+/**
+ * Back to "nothing done yet" on the test engine: no services, no networks, none of the images the
+ * chapters build or tag (so that every build and push step has something to prove).
+ */
+export async function emptyWorkshop(): Promise<void> {
+  await emptySwarm();
+  const images = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).stdout
+    .split('\n')
+    .filter((ref) => /^(dockercoins_|127\.0\.0\.1:5000\/)/.test(ref));
+  // -f: untag even where a stopped container still refers to the image.
+  if (images.length) await docker(['image', 'rm', '-f', ...images]);
+}
+
+/** The images the workshop starts from, which scripts/engine.sh provides. */
+export const BASE_IMAGES = ['debian:bookworm-slim', 'registry:2', 'redis:7'];

@@ -1,0 +1,94 @@
+/**
+ * Chapters 3 and 4 in auto mode on the real engine, from an empty swarm, with --prove: before each step
+ * its checks must fail, after it they must pass. Then the figures the chapters are about: rng is the
+ * bottleneck, scaling it speeds mining up, the worker fix speeds it up again, and the rollback leaves
+ * every worker task on v0.1.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { WorkshopEvent } from '../../runner/engine/events.js';
+import { loadLessons } from '../../runner/lesson/load.js';
+import { lessonsDir } from '../../runner/paths.js';
+import { cli, parseEvents } from '../support/cli.js';
+import { docker, emptyWorkshop, requireTestEngine, testDockerHost } from '../support/engine.js';
+
+const { chapters } = loadLessons(lessonsDir);
+const home = mkdtempSync(join(tmpdir(), 'sw-chapters-'));
+const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: testDockerHost(), SWARM_WORKSHOP_HOME: home };
+const figures: string[] = [];
+
+type Of<T extends WorkshopEvent['type']> = Extract<WorkshopEvent, { type: T }>;
+const ofType = <T extends WorkshopEvent['type']>(events: WorkshopEvent[], type: T) => events.filter((e): e is Of<T> => e.type === type);
+
+/** Run a chapter in auto mode and assert that every step was proven: failing before, passing after. */
+async function proveChapter(id: 'ch3' | 'ch4'): Promise<WorkshopEvent[]> {
+  const started = Date.now();
+  const r = await cli(['run', id, '--yes', '--prove', '--json'], env);
+  const events = parseEvents(String(r.stdout));
+  const failed = ofType(events, 'step-finished').filter((e) => e.status !== 'done');
+  const failedChecks = ofType(events, 'check-result').filter((e) => e.phase === 'after' && !e.ok);
+  expect({ exit: r.exitCode, failed, failedChecks, stderr: String(r.stderr).slice(-2000) }).toMatchObject({ exit: 0, failed: [], failedChecks: [] });
+  const chapter = chapters.find((c) => c.id === id)!;
+  for (const step of chapter.steps) {
+    const results = ofType(events, 'check-result').filter((e) => e.step === step.id);
+    const before = results.filter((e) => e.phase === 'before');
+    const after = results.filter((e) => e.phase === 'after');
+    expect(before.length, `${step.id}: checks before`).toBe(step.checks.length);
+    expect(before.some((e) => !e.ok), `${step.id}: at least one check fails before the step`).toBe(true);
+    expect(after.filter((e) => e.ok).length, `${step.id}: every check passes after`).toBe(step.checks.length);
+    expect(ofType(events, 'step-finished').find((e) => e.step === step.id)?.status).toBe('done');
+  }
+  figures.push(`${id}: ${chapter.steps.length} steps proven in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return events;
+}
+
+const speed = (events: WorkshopEvent[], step: string) => ofType(events, 'measurement').find((e) => e.step === step && e.name === 'mining-speed')!.value;
+const ab = (events: WorkshopEvent[], name: string) => ofType(events, 'ab-result').find((e) => e.name === name)!.result;
+
+describe('chapters 3 and 4 in auto mode on a real swarm', () => {
+  beforeAll(async () => {
+    await requireTestEngine();
+    await emptyWorkshop();
+  });
+
+  it('chapter 3: every check fails before its step and passes after; rng is the bottleneck', async () => {
+    const events = await proveChapter('ch3');
+    const tenWorkers = speed(events, 'scale-workers');
+    const fiveRng = speed(events, 'scale-rng');
+    figures.push(`hashes/s: 10 workers + 1 rng ${tenWorkers.toFixed(1)}, 10 workers + 5 rng ${fiveRng.toFixed(1)}`);
+    expect(tenWorkers).toBeLessThan(12); // one rng serves about 10 calls a second, whatever the workers do
+    expect(fiveRng).toBeGreaterThan(tenWorkers * 1.8);
+
+    const rng1 = ab(events, 'rng-c1');
+    const rng50 = ab(events, 'rng-c50');
+    const hasher1 = ab(events, 'hasher-c1');
+    const hasher50 = ab(events, 'hasher-c50');
+    for (const [name, r] of Object.entries({ rng1, rng50, hasher1, hasher50 })) {
+      figures.push(`ab ${name}: ${r.requestsPerSecond} req/s, mean ${r.meanMs} ms`);
+      expect(r.completeRequests).toBe(50);
+      expect(r.failedRequests).toBe(0);
+    }
+    expect(rng1.meanMs).toBeGreaterThan(95);
+    expect(rng1.meanMs).toBeLessThan(200);
+    expect(hasher1.meanMs).toBeGreaterThan(95);
+    expect(hasher1.meanMs).toBeLessThan(200);
+    expect(hasher50.requestsPerSecond).toBeGreaterThan(hasher1.requestsPerSecond * 5);
+    expect(hasher50.requestsPerSecond).toBeGreaterThan(rng50.requestsPerSecond * 2);
+  });
+
+  it('chapter 4: the fix speeds mining up by 15 % or more, and the rollback leaves every worker on v0.1', async () => {
+    const events = await proveChapter('ch4');
+    const before = speed(events, 'read-the-source');
+    const after = speed(events, 'rolling-update');
+    const rolledBack = speed(events, 'rollback-by-image');
+    figures.push(`hashes/s: before the fix ${before.toFixed(1)}, after ${after.toFixed(1)} (x${(after / before).toFixed(2)}), after rollback ${rolledBack.toFixed(1)}`);
+    expect(after).toBeGreaterThanOrEqual(before * 1.15);
+
+    const tasks = (await docker(['service', 'ps', 'worker', '--filter', 'desired-state=running', '--format', '{{.Image}} {{.CurrentState}}'])).stdout.split('\n').filter(Boolean);
+    expect(tasks).toHaveLength(10);
+    for (const t of tasks) expect(t).toMatch(/^127\.0\.0\.1:5000\/dockercoins_worker:v0\.1 Running/);
+    console.log(figures.join('\n'));
+  });
+});
