@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { doctor, lint, list } from './commands/info.js';
 import { reset } from './commands/reset.js';
+import { lessonsOrAbort } from './commands/setup.js';
 import { runOrCheck } from './commands/run.js';
 import { AbortError, formatError } from './errors.js';
 import { packageVersion } from './paths.js';
@@ -9,6 +10,7 @@ import { packageVersion } from './paths.js';
 const HELP = `swarm-workshop ${packageVersion}: learn Docker Swarm by doing
 
 Usage:
+  swarm-workshop              the terminal UI: chapters, one step at a time, live cluster panel
   swarm-workshop run <chapter> --yes [--json] [--prove]
                               run every step of a chapter and check the cluster after each
                               (--json: one JSON event per line; --prove: also require each
@@ -48,7 +50,18 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
   const out = (text: string) => void process.stdout.write(text);
   const [command, ...rest] = positionals;
   if (values.version) return out(`${packageVersion}\n`), 0;
-  if (values.help || command === undefined || command === 'help') return out(HELP), 0;
+  if (values.help || command === 'help') return out(HELP), 0;
+  if (command === undefined) {
+    const chapters = lessonsOrAbort(values.lessons);
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      out('swarm-workshop: no terminal here, so no interactive UI; this is the plain view (see --help for the commands).\n\n');
+      return list(out, values.lessons);
+    }
+    // Colours off before ink (and its chalk) load, when the learner asked for none.
+    if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+    const { startTui } = await import('./tui/main.js');
+    return startTui(chapters);
+  }
   const wait = values.wait === undefined ? undefined : Number(values.wait);
   if (wait !== undefined && !(wait >= 0)) throw new AbortError(`--wait takes a number of seconds, not "${values.wait}"`, [], 2);
   switch (command) {

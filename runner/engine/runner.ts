@@ -182,7 +182,8 @@ export class ChapterRunner {
     return { ok, done };
   }
 
-  private async checkStep(chapter: Chapter, step: Step, waitMs: number): Promise<boolean> {
+  /** Check one step (the learner did it), waiting up to `waitMs` for the cluster to converge. */
+  async checkStep(chapter: Chapter, step: Step, waitMs: number): Promise<boolean> {
     const started = Date.now();
     this.deps.emit({ type: 'step-started', chapter: chapter.id, step: step.id, title: step.title });
     const resolved = resolveChecks(step, this.deps.variables);
@@ -192,7 +193,8 @@ export class ChapterRunner {
     return result.ok;
   }
 
-  private async runStep(chapter: Chapter, step: Step, options: RunOptions): Promise<boolean> {
+  /** Run one step's commands, then wait for its checks. */
+  async runStep(chapter: Chapter, step: Step, options: Pick<RunOptions, 'prove'>): Promise<boolean> {
     const { emit, docker, store } = this.deps;
     const started = Date.now();
     emit({ type: 'step-started', chapter: chapter.id, step: step.id, title: step.title });

@@ -1,0 +1,19 @@
+import { Marked } from 'marked';
+import { markedTerminal } from 'marked-terminal';
+import wrapAnsi from 'wrap-ansi';
+
+/** Lesson Markdown as terminal text (marked-terminal), wrapped to `width` columns. */
+export function renderMarkdown(markdown: string, width: number, color: boolean): string {
+  const marked = new Marked();
+  // marked-terminal's types lag behind marked's extension type; the call is the documented one.
+  marked.use(markedTerminal({ width, reflowText: true, tab: 2, showSectionPrefix: false, ...(color ? {} : plainStyles) }) as never);
+  const text = (marked.parse(markdown) as string).replace(/\n{3,}/g, '\n\n').trimEnd();
+  // marked-terminal leaves list items unwrapped; wrap everything to the width, keeping colour codes intact.
+  return wrapAnsi(text, width, { hard: true, trim: false });
+}
+
+const same = (text: string) => text;
+/** With NO_COLOR, every style is the identity. */
+const plainStyles = Object.fromEntries(
+  ['code', 'blockquote', 'html', 'heading', 'firstHeading', 'hr', 'listitem', 'table', 'paragraph', 'strong', 'em', 'codespan', 'del', 'link', 'href'].map((k) => [k, same]),
+);

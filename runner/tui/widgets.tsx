@@ -1,0 +1,72 @@
+import { Box, Text } from 'ink';
+import type { AbResult } from '../engine/ab.js';
+import type { ServiceRow } from './useCluster.js';
+
+const BLOCKS = '▁▂▃▄▅▆▇█';
+
+/** A one-line chart of a series, scaled to its own maximum. */
+export function sparkline(values: number[], width: number): string {
+  const shown = values.slice(-width);
+  const top = Math.max(1, ...shown);
+  return shown.map((v) => BLOCKS[Math.min(BLOCKS.length - 1, Math.max(0, Math.round((v / top) * (BLOCKS.length - 1))))]).join('');
+}
+
+/** A horizontal bar of `value` out of `max`, `width` cells wide. */
+export function bar(value: number, max: number, width: number): string {
+  const filled = max > 0 ? Math.round((Math.min(value, max) / max) * width) : 0;
+  return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+export function ClusterPanel({ rows, error, width }: { rows: ServiceRow[]; error?: string; width: number }) {
+  const imageWidth = Math.max(10, width - 24);
+  return (
+    <Box flexDirection="column">
+      <Text bold>Cluster</Text>
+      {error ? <Text>cannot read the cluster: {error}</Text> : null}
+      {!rows.length && !error ? <Text dimColor>no services yet</Text> : null}
+      {rows.map((r) => (
+        <Text key={r.name} wrap="truncate">
+          {r.name.padEnd(9)} {`${r.running}/${r.desired === 'global' ? 'g' : r.desired}`.padStart(5)}  {r.image.replace(/^127\.0\.0\.1:5000\/(dockercoins_)?/, '').slice(0, imageWidth)}
+        </Text>
+      ))}
+      {rows
+        .filter((r) => r.updateState === 'updating' || r.updateState === 'rollback_started')
+        .map((r) => {
+          const total = r.desired === 'global' ? r.running : r.desired;
+          return (
+            <Text key={`${r.name}-update`}>
+              {r.updateState === 'updating' ? 'updating' : 'rolling back'} {r.name} {bar(r.onImage, total, 16)} {r.onImage}/{total} on the new image
+            </Text>
+          );
+        })}
+    </Box>
+  );
+}
+
+export function MiningChart({ rates, width }: { rates: number[]; width: number }) {
+  if (!rates.length) return null;
+  const now = rates[rates.length - 1]!;
+  return (
+    <Text wrap="truncate">
+      mining {now.toFixed(1).padStart(5)} hashes/s {sparkline(rates, Math.max(10, width - 26))}
+    </Text>
+  );
+}
+
+const BENCH_ORDER = ['rng-c1', 'rng-c50', 'hasher-c1', 'hasher-c50'];
+
+export function BenchBars({ results, width }: { results: Record<string, AbResult>; width: number }) {
+  const names = BENCH_ORDER.filter((n) => results[n]);
+  if (!names.length) return null;
+  const max = Math.max(...names.map((n) => results[n]!.requestsPerSecond));
+  return (
+    <Box flexDirection="column">
+      <Text bold>Benchmarks (requests/s)</Text>
+      {names.map((n) => (
+        <Text key={n} wrap="truncate">
+          {n.padEnd(11)} {bar(results[n]!.requestsPerSecond, max, Math.max(10, width - 32))} {results[n]!.requestsPerSecond.toFixed(1).padStart(6)} ({results[n]!.meanMs.toFixed(0)} ms)
+        </Text>
+      ))}
+    </Box>
+  );
+}
