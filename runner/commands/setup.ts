@@ -43,6 +43,8 @@ export interface Session {
   env: NodeJS.ProcessEnv;
   store: ProgressStore;
   paths: { workspace: string; package: string };
+  /** HTTP for the checks (registry API, web UI); the global fetch unless a test gives its own. */
+  fetch?: typeof globalThis.fetch;
 }
 
 /** Connect, probe, and stop with a clear message when this engine cannot run the workshop. */

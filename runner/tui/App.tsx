@@ -1,5 +1,5 @@
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
-import { useEffect, useState } from 'react';
+import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
+import { useEffect, useRef, useState } from 'react';
 import type { Session } from '../commands/setup.js';
 import type { StepStatus } from '../engine/events.js';
 import type { StepState } from '../engine/state.js';
@@ -30,10 +30,12 @@ export interface AppProps {
   /** How to reach Docker; tests pass their own. */
   open?: () => Promise<Session>;
   color?: boolean;
+  /** How long "check" waits for the cluster to converge. */
+  checkWaitMs?: number;
 }
 
 /** The terminal UI: the chapter list, then one step at a time. A view of the engine's state. */
-export function App({ chapters, open, color = true }: AppProps) {
+export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
@@ -43,7 +45,7 @@ export function App({ chapters, open, color = true }: AppProps) {
     return () => void stdout.off('resize', onResize);
   }, [stdout]);
 
-  const workshop = useWorkshop(open);
+  const workshop = useWorkshop(open, checkWaitMs);
   const { session, state, progress, busy } = workshop;
   const docker = session.kind === 'ready' ? session.session.docker : undefined;
   const cluster = useCluster(docker);
@@ -79,7 +81,11 @@ export function App({ chapters, open, color = true }: AppProps) {
     setHints(0);
   };
 
-  useInput((input, key) => {
+  // Keys go to the handler of the latest render: ink attaches useInput's handler in an effect, which
+  // can run after a key typed right after a screen change.
+  const onKey = useRef<(input: string, key: Key) => void>(() => {});
+  useInput((input, key) => onKey.current(input, key));
+  onKey.current = (input, key) => {
     const command = commandFor(input, key, screen, busy);
     if (!command) return;
     if (help && command !== 'cancel' && command !== 'quit') return setHelp(false);
@@ -123,7 +129,7 @@ export function App({ chapters, open, color = true }: AppProps) {
       case 'check':
         return void workshop.perform(chapter, step, command);
     }
-  });
+  };
 
   const width = size.columns;
   const wide = width >= 110;

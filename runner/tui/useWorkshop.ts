@@ -14,7 +14,7 @@ export type SessionState = { kind: 'connecting' } | { kind: 'ready'; session: Se
  * The engine, as the UI sees it: the session (or why there is none), the reducer state fed by the
  * runner's events, the progress file, and the actions. Only this hook talks to the runner.
  */
-export function useWorkshop(open: () => Promise<Session> = openSession) {
+export function useWorkshop(open: () => Promise<Session> = openSession, checkWaitMs = 15_000) {
   const [session, setSession] = useState<SessionState>({ kind: 'connecting' });
   const [state, dispatch] = useReducer(reduce, initialState);
   const [progress, setProgress] = useState<Progress | undefined>();
@@ -52,7 +52,7 @@ export function useWorkshop(open: () => Promise<Session> = openSession) {
       const runner = new ChapterRunner({ ...s, emit, signal: controller.signal });
       try {
         if (action === 'run') await runner.runStep(chapter, step, {});
-        else await runner.checkStep(chapter, step, action === 'check' ? 15_000 : 0);
+        else await runner.checkStep(chapter, step, action === 'check' ? checkWaitMs : 0);
       } catch (error) {
         dispatch({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'failed', durationMs: 0, reason: formatError(error).split('\n')[0] });
       } finally {
@@ -60,7 +60,7 @@ export function useWorkshop(open: () => Promise<Session> = openSession) {
         setProgress(s.store.load().progress);
       }
     },
-    [session, busy, state.chapters],
+    [session, busy, state.chapters, checkWaitMs],
   );
 
   const skip = useCallback(

@@ -1,0 +1,161 @@
+import { render } from 'ink-testing-library';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Session } from '../../runner/commands/setup.js';
+import type { DockerClient, DockerEvent } from '../../runner/docker/client.js';
+import { defaultProfile } from '../../runner/docker/profile.js';
+import { profileVariables } from '../../runner/docker/probe.js';
+import { loadLessons } from '../../runner/lesson/load.js';
+import { lessonsDir } from '../../runner/paths.js';
+import { ProgressStore } from '../../runner/progress.js';
+import { App } from '../../runner/tui/App.js';
+import { commandFor } from '../../runner/tui/keys.js';
+import { renderMarkdown } from '../../runner/tui/markdown.js';
+import { bar, sparkline } from '../../runner/tui/widgets.js';
+import { fakeDocker } from '../support/fake-docker.js';
+
+const { chapters } = loadLessons(lessonsDir);
+const strip = (s: string | undefined) => (s ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+
+/** Docker events that never come, until the listener stops. */
+async function* quiet(signal: AbortSignal): AsyncIterable<DockerEvent> {
+  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+}
+
+function session(docker: DockerClient, store = new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-tui-')))): Session {
+  const profile = { ...defaultProfile, ipvs: false };
+  const info = { swarmState: 'active', isManager: true, nodeId: 'n1', hostname: 'node1', serverVersion: '20.10.24', nodes: 1 };
+  return {
+    docker,
+    host: 'unix:///fake.sock',
+    report: { host: 'unix:///fake.sock', engine: { ok: true, info }, ipvs: false, ports: [], localhost: '127.0.0.1', images: [] },
+    profile,
+    variables: { ...profileVariables(profile, info), dockercoins: '/pkg/dockercoins', workspace: '/home/me/dockercoins' },
+    env: {},
+    store,
+    paths: { workspace: '/home/me/dockercoins', package: '/pkg/dockercoins' },
+    // Nothing listens: the registry and web UI checks fail at once, as on a fresh machine.
+    fetch: (async () => {
+      throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:5000') });
+    }) as typeof fetch,
+  };
+}
+
+const emptyCluster = () => fakeDocker({ services: async () => [], tasks: async () => [], events: quiet });
+
+async function waitFor(frame: () => string | undefined, text: string, timeoutMs = 3000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = strip(frame());
+    if (now.includes(text)) return now;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}"; last frame:\n${now}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const apps: { unmount(): void }[] = [];
+afterEach(() => apps.splice(0).forEach((a) => a.unmount()));
+function mount(s: Session, checkWaitMs = 0) {
+  const app = render(<App chapters={chapters} open={async () => s} color={false} checkWaitMs={checkWaitMs} />);
+  apps.push(app);
+  return app;
+}
+
+describe('the terminal UI', () => {
+  it('lists the chapters with progress and where to resume', async () => {
+    const store = new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-tui-')));
+    store.update((p) => {
+      p.steps['ch3/registry-service'] = { status: 'done', at: 'x' };
+      p.steps['ch3/push-test-image'] = { status: 'skipped', at: 'x' };
+    });
+    const app = mount(session(emptyCluster(), store));
+    const frame = await waitFor(app.lastFrame, 'resume at');
+    expect(frame).toContain('ch3  Chapter 3');
+    expect(frame).toContain('✓-··········· 1/13 done, resume at "Build the DockerCoins images"');
+    expect(frame).toContain('······· 0/7 done');
+    expect(frame).toContain('IPVS ✗ (dnsrr, host-mode ports)');
+  });
+
+  it('opens a chapter at the step to resume, with the commands written for this machine', async () => {
+    const app = mount(session(emptyCluster()));
+    await waitFor(app.lastFrame, 'engine ✓');
+    app.stdin.write('\r');
+    const frame = await waitFor(app.lastFrame, 'ch3 · step 1/13');
+    expect(frame).toContain('--constraint node.hostname==node1');
+    expect(frame).toContain('mode=host,target=5000,published=5000');
+    expect(frame).toContain('--endpoint-mode dnsrr');
+    // Without IPVS, the lesson says why the command looks like this.
+    expect(frame.replace(/\s+/g, ' ')).toContain('IPVS');
+  });
+
+  it('checks the step against the cluster and shows expected vs actual', async () => {
+    const app = mount(session(emptyCluster()));
+    await waitFor(app.lastFrame, 'engine ✓');
+    app.stdin.write('\r');
+    await waitFor(app.lastFrame, 'step 1/13');
+    app.stdin.write('c');
+    const frame = await waitFor(app.lastFrame, 'actual:   no service named registry');
+    expect(frame).toContain('✗ registry runs 1 task(s)');
+    expect(frame).toContain('expected: registry: 1/1 running');
+    expect(frame).toContain('✗ failed');
+  });
+
+  it('shows hints one at a time, and the help overlay from the key table', async () => {
+    const app = mount(session(emptyCluster()));
+    await waitFor(app.lastFrame, 'engine ✓');
+    app.stdin.write('\r');
+    await waitFor(app.lastFrame, 'step 1/13');
+    app.stdin.write('h');
+    const frame = await waitFor(app.lastFrame, 'hint 1:');
+    expect(frame).not.toContain('hint 2:');
+    app.stdin.write('?');
+    const help = await waitFor(app.lastFrame, 'Keys');
+    expect(help).toContain('check (I typed them myself)');
+  });
+
+  it('moves between steps and shows the cluster from Docker', async () => {
+    const docker = fakeDocker({
+      services: async () => [{ id: 's1', name: 'registry', createdAt: '', mode: { kind: 'replicated', replicas: 1 }, image: 'registry:2', endpointMode: 'dnsrr', ports: [], networks: [], labels: {} }],
+      tasks: async () => [{ id: 't1', serviceName: 'registry', nodeId: 'n1', state: 'running', desiredState: 'running', image: 'registry:2', message: '' }],
+      events: quiet,
+    });
+    const app = mount(session(docker));
+    const home = await waitFor(app.lastFrame, '1/1');
+    expect(home).toMatch(/registry\s+1\/1\s+registry:2/);
+    app.stdin.write('\r');
+    await waitFor(app.lastFrame, 'step 1/13');
+    app.stdin.write('n');
+    await waitFor(app.lastFrame, 'step 2/13 · Push a first image');
+    app.stdin.write('p');
+    await waitFor(app.lastFrame, 'step 1/13');
+  });
+});
+
+describe('keys', () => {
+  it('map through one table, per screen', () => {
+    expect(commandFor('r', {}, 'step', false)).toBe('run');
+    expect(commandFor('r', {}, 'home', false)).toBeUndefined();
+    expect(commandFor('', { return: true }, 'home', false)).toBe('open');
+    expect(commandFor('', { rightArrow: true }, 'step', false)).toBe('next');
+  });
+  it('are ignored while a step runs, except cancel', () => {
+    expect(commandFor('r', {}, 'step', true)).toBeUndefined();
+    expect(commandFor('q', {}, 'step', true)).toBeUndefined();
+    expect(commandFor('c', { ctrl: true }, 'step', true)).toBe('cancel');
+  });
+});
+
+describe('pictures and text', () => {
+  it('draw sparklines and bars', () => {
+    expect(sparkline([0, 5, 10], 10)).toBe('▁▅█');
+    expect(bar(5, 10, 10)).toBe('█████░░░░░');
+  });
+  it('render Markdown without colour codes under NO_COLOR, wrapped to the width', () => {
+    const text = renderMarkdown('Some **bold** text and a list:\n\n- an item long enough that it has to wrap at forty columns', 40, false);
+    expect(text).not.toMatch(/\u001b\[/);
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(40);
+    expect(text).toContain('bold');
+  });
+});
