@@ -11,6 +11,14 @@ fi
 
 if [ "$(id -u)" = 0 ]; then bash scripts/engine.sh up; else sudo bash scripts/engine.sh up; fi
 
+# The real-terminal tests drive the UI through tmux; the lessons' commands use curl.
+missing=()
+for tool in tmux curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
 npx tsc -p tsconfig.json --noEmit
 # The CLI tests run the built command, as a learner would.
 npm run build --silent
