@@ -1,0 +1,327 @@
+/**
+ * `npm run bench`: how faithful the workshop is to the seeds' figures, and what the runner itself costs.
+ * Runs on the project's test engine (scripts/engine.sh up first; `npm test` does that), prints one table
+ * and writes the same figures to bench/results/latest.json. See bench/README.md.
+ */
+import { execa } from 'execa';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, release, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checks } from '../checks/index.js';
+import { measureMiningSpeed } from '../checks/app.js';
+import type { CheckContext } from '../checks/types.js';
+import { DockerodeClient } from '../runner/docker/dockerode-client.js';
+import { defaultProfile, probeIpvs } from '../runner/docker/profile.js';
+import { parseAb, type AbResult } from '../runner/engine/ab.js';
+import type { WorkshopEvent } from '../runner/engine/events.js';
+import { waitForChecks } from '../runner/engine/wait.js';
+import { dockercoinsDir, packageRoot } from '../runner/paths.js';
+
+const DOCKER_HOST = process.env.SWARM_WORKSHOP_TEST_DOCKER_HOST ?? `unix://${process.env.SWARM_WORKSHOP_ENGINE_DIR ?? '/var/tmp/swarm-workshop/engine'}/docker.sock`;
+const env = { ...process.env, DOCKER_HOST };
+const cli = join(packageRoot, 'dist', 'runner', 'cli.js');
+const R = defaultProfile.registry;
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+
+const docker = (...args: string[]) => execa('docker', args, { env, timeout: 10 * 60_000 });
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Row {
+  name: string;
+  unit: string;
+  seed?: number;
+  measured: number;
+  /** Every repeat, for the record. */
+  runs?: number[];
+  note?: string;
+}
+
+const client = new DockerodeClient(DOCKER_HOST);
+const context = (): CheckContext => ({
+  docker: client,
+  profile: { ...defaultProfile, ipvs: probeIpvs() },
+  fetch: globalThis.fetch,
+  paths: { workspace: '', package: dockercoinsDir },
+  signal: new AbortController().signal,
+});
+
+async function emptyEngine() {
+  const services = (await docker('service', 'ls', '-q')).stdout.split('\n').filter(Boolean);
+  if (services.length) await docker('service', 'rm', ...services);
+  for (let i = 0; i < 120; i++) {
+    if (!(await docker('ps', '-aq', '--filter', 'label=com.docker.swarm.service.id')).stdout.trim()) break;
+    await sleep(500);
+  }
+  for (let i = 0; i < 30; i++) {
+    if (!(await docker('network', 'ls', '-q', '--filter', 'name=^dockercoins$')).stdout.trim()) break;
+    await docker('network', 'rm', 'dockercoins').catch(() => undefined);
+    await sleep(1000);
+  }
+}
+
+async function debugContainer(): Promise<string> {
+  return (await docker('ps', '-q', '--filter', 'label=com.docker.swarm.service.name=debug')).stdout.split('\n')[0]!;
+}
+
+async function ab(args: string[]): Promise<AbResult> {
+  return parseAb((await docker('exec', await debugContainer(), 'ab', ...args)).stdout);
+}
+
+async function settledSpeed(): Promise<number> {
+  await sleep(5000); // let workers that just started get past their first loop
+  return measureMiningSpeed(context(), 10);
+}
+
+/** Chapters 3 and 4 in auto mode, timed, with their events. */
+async function autoRun(home: string): Promise<{ events: WorkshopEvent[]; seconds: number }> {
+  const events: WorkshopEvent[] = [];
+  const started = Date.now();
+  for (const chapter of ['ch3', 'ch4']) {
+    const r = await execa('node', [cli, 'run', chapter, '--yes', '--json'], { env: { ...env, SWARM_WORKSHOP_HOME: home }, reject: false, timeout: 20 * 60_000 });
+    events.push(...r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as WorkshopEvent));
+    if (r.exitCode !== 0) throw new Error(`run ${chapter} failed:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+  }
+  return { events, seconds: (Date.now() - started) / 1000 };
+}
+
+async function fidelity(events: WorkshopEvent[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  const speedOf = (step: string) => events.find((e): e is Extract<WorkshopEvent, { type: 'measurement' }> => e.type === 'measurement' && e.step === step)!.value;
+
+  // The cluster is now as chapter 4 leaves it: 10 workers on v0.1, 5 rng, debug running.
+  const speeds = { oneRng: [] as number[], fiveRng: [] as number[], fixed: [] as number[], rolledBack: [] as number[] };
+  speeds.rolledBack.push(speedOf('rollback-by-image'));
+  speeds.fixed.push(speedOf('rolling-update'));
+  speeds.fiveRng.push(speedOf('scale-rng'));
+  speeds.oneRng.push(speedOf('scale-workers'));
+  for (let i = 1; i < REPEATS; i++) speeds.rolledBack.push(await settledSpeed());
+  log('mining speed: 10 workers, 1 rng');
+  await docker('service', 'update', '--replicas', '1', 'rng');
+  for (let i = 1; i < REPEATS; i++) speeds.oneRng.push(await settledSpeed());
+  await docker('service', 'update', '--replicas', '5', 'rng');
+  for (let i = 1; i < REPEATS; i++) speeds.fiveRng.push(await settledSpeed());
+  log('mining speed: after the fix');
+  await docker('service', 'update', '--update-parallelism', '0', '--image', `${R}/dockercoins_worker:v0.01`, 'worker');
+  for (let i = 1; i < REPEATS; i++) speeds.fixed.push(await settledSpeed());
+  await docker('service', 'update', '--image', `${R}/dockercoins_worker:v0.1`, 'worker');
+
+  log('ab, workers at 0');
+  await docker('service', 'scale', 'worker=0');
+  const runs: Record<string, AbResult[]> = { rng1: [], rng50: [], hasher1: [], hasher50: [] };
+  const fromRun = (name: string) => events.find((e): e is Extract<WorkshopEvent, { type: 'ab-result' }> => e.type === 'ab-result' && e.name === name)!.result;
+  runs.rng1!.push(fromRun('rng-c1'));
+  runs.rng50!.push(fromRun('rng-c50'));
+  runs.hasher1!.push(fromRun('hasher-c1'));
+  runs.hasher50!.push(fromRun('hasher-c50'));
+  const post = ['-T', 'application/octet-stream', '-p', '/tmp/random'];
+  for (let i = 1; i < REPEATS; i++) {
+    runs.rng1!.push(await ab(['-c', '1', '-n', '50', 'http://rng/10']));
+    runs.rng50!.push(await ab(['-c', '50', '-n', '50', 'http://rng/10']));
+    runs.hasher1!.push(await ab(['-c', '1', '-n', '50', ...post, 'http://hasher/']));
+    runs.hasher50!.push(await ab(['-c', '50', '-n', '50', ...post, 'http://hasher/']));
+  }
+  await docker('service', 'scale', 'worker=10');
+
+  const ipvs = probeIpvs();
+  const abRow = (name: string, list: AbResult[], pick: (r: AbResult) => number, unit: string, seed: number, note?: string): Row => {
+    const values = list.map(pick);
+    return { name, unit, seed, measured: round(median(values)), runs: values.map((v) => round(v)), note };
+  };
+  rows.push(abRow('rng ab -c 1 -n 50', runs.rng1!, (r) => r.requestsPerSecond, 'req/s', 9.29));
+  rows.push(abRow('rng ab -c 1 -n 50, mean', runs.rng1!, (r) => r.meanMs, 'ms', 107));
+  rows.push(abRow('rng ab -c 50 -n 50, 5 replicas', runs.rng50!, (r) => r.requestsPerSecond, 'req/s', 44.4,
+    ipvs ? undefined : 'no IPVS here: under DNS round robin ab resolves rng once and all 50 requests go to one replica (one at a time), so ~10 req/s; the seeds went through a VIP that spread them over 5'));
+  rows.push(abRow('hasher ab -c 1 -n 50', runs.hasher1!, (r) => r.requestsPerSecond, 'req/s', 9.45));
+  rows.push(abRow('hasher ab -c 1 -n 50, mean', runs.hasher1!, (r) => r.meanMs, 'ms', 106));
+  rows.push(abRow('hasher ab -c 50 -n 50', runs.hasher50!, (r) => r.requestsPerSecond, 'req/s', 144));
+  const speedRow = (name: string, values: number[], seed: number, note?: string): Row => ({ name, unit: 'hashes/s', seed, measured: round(median(values), 1), runs: values.map((v) => round(v, 1)), note });
+  rows.push(speedRow('mining, 10 workers + 1 rng', speeds.oneRng, 10));
+  rows.push(speedRow('mining, 10 workers + 5 rng', speeds.fiveRng, 30));
+  rows.push(speedRow('mining, after the worker fix (v0.01)', speeds.fixed, 40,
+    ipvs ? undefined : 'DNS round robin spreads worker calls over the 5 rng less evenly than a VIP, so rng queues more'));
+  rows.push(speedRow('mining, after rollback to v0.1', speeds.rolledBack, 30));
+  return rows;
+}
+
+/** The median of `runs` timings of a command, in ms. */
+async function timeCommand(args: string[], runs = 7): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    await execa('node', [cli, ...args], { env });
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return times;
+}
+
+/** Start the UI in tmux and time until its chapter list is on screen; also sample its RSS and idle CPU. */
+async function tuiCosts(runs = 5): Promise<{ firstFrame: number[]; rssMb: number[]; idleCpu: number[] }> {
+  const out = { firstFrame: [] as number[], rssMb: [] as number[], idleCpu: [] as number[] };
+  const home = mkdtempSync(join(tmpdir(), 'sw-bench-tui-'));
+  for (let i = 0; i < runs; i++) {
+    const session = `sw-bench-${process.pid}-${i}`;
+    const started = Date.now();
+    await execa('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '40', `env DOCKER_HOST=${DOCKER_HOST} SWARM_WORKSHOP_HOME=${home} node ${cli}`]);
+    try {
+      for (;;) {
+        const screen = (await execa('tmux', ['capture-pane', '-p', '-t', session])).stdout;
+        if (screen.includes('ch3  Chapter 3')) break;
+        if (Date.now() - started > 30_000) throw new Error(`no first frame in 30 s:\n${screen}`);
+        await sleep(10);
+      }
+      out.firstFrame.push(Date.now() - started);
+      const pid = (await execa('tmux', ['list-panes', '-t', session, '-F', '#{pane_pid}'])).stdout.trim();
+      const node = (await execa('pgrep', ['-P', pid, 'node'], { reject: false })).stdout.trim() || pid;
+      await sleep(3000); // past start-up work (engine probe, first cluster snapshot)
+      const ticks = () => {
+        const fields = readFileSync(`/proc/${node}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return Number(fields[11]) + Number(fields[12]); // utime + stime
+      };
+      const t0 = ticks();
+      await sleep(10_000);
+      out.idleCpu.push(((ticks() - t0) / 100 / 10) * 100); // percent of one core
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${node}/status`, 'utf8'));
+      out.rssMb.push(Number(hwm?.[1] ?? 0) / 1024);
+    } finally {
+      await execa('tmux', ['kill-session', '-t', session], { reject: false });
+    }
+  }
+  return out;
+}
+
+/** Verdict latency after a service converges: event-driven vs a 1-second poll. */
+async function verdictLatency(runs = 5): Promise<{ events: number[]; poll: number[] }> {
+  const out = { events: [] as number[], poll: [] as number[] };
+  const noEvents = Object.assign(Object.create(client) as DockerodeClient, {
+    // A client whose event stream stays silent: the waiter falls back to its timer.
+    async *events(signal: AbortSignal) {
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    },
+  });
+  for (let i = 0; i < runs * 2; i++) {
+    const mode = i % 2 ? 'poll' : 'events';
+    const name = `bench-latency-${i}`;
+    const ctx = { ...context(), docker: mode === 'events' ? client : noEvents };
+    const waiting = waitForChecks([{ definition: checks.get('service-converged')!, params: { service: name, replicas: 1 } }], ctx, {
+      deadline: Date.now() + 60_000,
+      fallbackMs: mode === 'events' ? 60_000 : 1000,
+    });
+    await docker('service', 'create', '--detach', '--name', name, 'redis:7');
+    const result = await waiting;
+    const verdictAt = Date.now();
+    if (!result.ok) throw new Error(`${name} did not converge`);
+    const tasks = JSON.parse((await docker('service', 'ps', name, '--format', '{{json .}}', '--no-trunc')).stdout.split('\n')[0]!) as { ID: string };
+    const running = JSON.parse((await docker('inspect', tasks.ID)).stdout)[0].Status.Timestamp as string;
+    out[mode].push(verdictAt - Date.parse(running));
+    await docker('service', 'rm', name);
+  }
+  return out;
+}
+
+/** Bytes the registry stores before and after each push: what a push really sends. */
+async function pushCosts(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const registry = (await docker('ps', '-q', '--filter', 'label=com.docker.swarm.service.name=registry')).stdout.split('\n')[0]!;
+  const stored = async () => Number((await docker('exec', registry, 'du', '-sb', '/var/lib/registry')).stdout.split('\t')[0]);
+  let before = await stored();
+  for (const name of ['rng', 'hasher', 'worker', 'webui', 'tools']) {
+    const size = Number((await docker('image', 'inspect', '-f', '{{.Size}}', `dockercoins_${name}`)).stdout);
+    await docker('tag', `dockercoins_${name}`, `${R}/bench_${name}:1`);
+    await docker('push', `${R}/bench_${name}:1`);
+    const after = await stored();
+    rows.push({ name: `image ${name}: size / bytes its push stored`, unit: 'MB', measured: round(size / 1e6, 1), runs: [round((after - before) / 1e6, 1)], note: 'runs[0] = MB newly stored by the push (the shared Debian layer is sent once)' });
+    before = after;
+    await docker('rmi', `${R}/bench_${name}:1`);
+  }
+  return rows;
+}
+
+async function buildTimes(): Promise<Row[]> {
+  const time = async (extra: string[]) => {
+    const t = Date.now();
+    for (const name of ['rng', 'hasher', 'worker', 'webui', 'tools']) await docker('build', '-q', ...extra, '-t', `dockercoins_${name}`, join(dockercoinsDir, name));
+    return (Date.now() - t) / 1000;
+  };
+  const cold = await time(['--no-cache']);
+  const warm = [await time([]), await time([])];
+  return [
+    { name: 'build 5 images, cold (--no-cache, apt from the mirror)', unit: 's', measured: round(cold, 1) },
+    { name: 'build 5 images, warm (layer cache)', unit: 's', measured: round(median(warm), 1), runs: warm.map((w) => round(w, 1)) },
+  ];
+}
+
+function printTable(title: string, rows: Row[]) {
+  console.log(`\n${title}`);
+  const header = ['name', 'unit', 'seed', 'measured', 'ratio', 'runs'];
+  const lines = rows.map((r) => [r.name, r.unit, r.seed?.toString() ?? '', r.measured.toString(), r.seed ? (r.measured / r.seed).toFixed(2) : '', r.runs?.join(' ') ?? '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(fmt(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(fmt(l));
+  for (const r of rows.filter((x) => x.note)) console.log(`  * ${r.name}: ${r.note}`);
+}
+
+async function main() {
+  const started = Date.now();
+  await client.info().catch((error: Error) => {
+    throw new Error(`no test engine at ${DOCKER_HOST} (${error.message}); start it with: sudo bash scripts/engine.sh up`);
+  });
+  log('emptying the test swarm');
+  await emptyEngine();
+  const images = (await docker('image', 'ls', '--format', '{{.Repository}}:{{.Tag}}')).stdout.split('\n').filter((r) => /^(dockercoins_|127\.0\.0\.1:5000\/)/.test(r));
+  if (images.length) await docker('image', 'rm', '-f', ...images);
+
+  log('chapters 3 and 4 in auto mode');
+  const home = mkdtempSync(join(tmpdir(), 'sw-bench-'));
+  const run = await autoRun(home);
+  const commandSeconds = run.events.reduce((s, e) => s + (e.type === 'command-finished' ? e.durationMs / 1000 : 0), 0);
+  const measureSeconds = run.events.filter((e) => e.type === 'measurement').length * 10;
+
+  log('fidelity');
+  const fid = await fidelity(run.events);
+  log('push and build costs');
+  const push = await pushCosts();
+  const builds = await buildTimes();
+  log('verdict latency');
+  const latency = await verdictLatency();
+  log('CLI and UI start-up');
+  const version = await timeCommand(['--version']);
+  const tui = await tuiCosts();
+
+  const runner: Row[] = [
+    { name: '--version, wall time', unit: 'ms', measured: round(median(version), 0), runs: version.map((v) => round(v, 0)) },
+    { name: 'UI first frame (chapter list, engine probed)', unit: 'ms', measured: round(median(tui.firstFrame), 0), runs: tui.firstFrame },
+    { name: 'UI peak RSS', unit: 'MB', measured: round(median(tui.rssMb), 1), runs: tui.rssMb.map((v) => round(v, 1)) },
+    { name: 'UI idle CPU (10 s, cluster quiet)', unit: '% core', measured: round(median(tui.idleCpu), 2), runs: tui.idleCpu.map((v) => round(v, 2)) },
+    { name: 'verdict latency after convergence, Docker events', unit: 'ms', measured: round(median(latency.events), 0), runs: latency.events },
+    { name: 'verdict latency after convergence, 1 s poll', unit: 'ms', measured: round(median(latency.poll), 0), runs: latency.poll },
+    { name: 'verdict latency, poll / events', unit: 'x', measured: round(median(latency.poll) / Math.max(1, median(latency.events)), 1) },
+    { name: 'auto run ch3 + ch4, wall time', unit: 's', measured: round(run.seconds, 0) },
+    { name: 'auto run: time inside docker commands (builds, pushes, convergence, update delays)', unit: 's', measured: round(commandSeconds, 0) },
+    { name: 'auto run: mining-speed sampling windows', unit: 's', measured: measureSeconds },
+    { name: 'auto run: the rest (checks converging, bookkeeping)', unit: 's', measured: round(run.seconds - commandSeconds - measureSeconds, 0) },
+    ...builds,
+    ...push,
+  ];
+
+  printTable('Fidelity: measured here vs the seeds (medians)', fid);
+  printTable('Runner costs', runner);
+  const machine = { hostname: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), kernel: release(), ipvs: probeIpvs(), node: process.version, date: new Date().toISOString() };
+  const result = { machine, fidelity: fid, runner, seconds: round((Date.now() - started) / 1000, 0) };
+  mkdirSync(join(packageRoot, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(packageRoot, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwritten to bench/results/latest.json (${result.seconds} s)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
