@@ -11,15 +11,8 @@ export interface CommandState {
   durationMs?: number;
 }
 
-export interface CheckState {
-  check: string;
-  title: string;
-  phase: 'before' | 'after';
-  ok: boolean;
-  expected: string;
-  actual: string;
-  hint?: string;
-}
+/** A check's verdict as the step keeps it: the check-result event without its routing fields. */
+export type CheckState = Omit<Extract<WorkshopEvent, { type: 'check-result' }>, 'type' | 'chapter' | 'step'>;
 
 export interface StepState {
   id: string;

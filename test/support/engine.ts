@@ -104,6 +104,3 @@ export async function emptyWorkshop(): Promise<void> {
   // -f: untag even where a stopped container still refers to the image.
   if (images.length) await docker(['image', 'rm', '-f', ...images]);
 }
-
-/** The images the workshop starts from, which scripts/engine.sh provides. */
-export const BASE_IMAGES = ['debian:bookworm-slim', 'registry:2', 'redis:7'];
