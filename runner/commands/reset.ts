@@ -60,6 +60,11 @@ export async function reset(options: { yes: boolean }, out: (t: string) => void,
     for (;;) {
       try {
         await docker.removeNetwork(r.id);
+        // Swarm removes an overlay network asynchronously: wait until it is really gone, so that a
+        // chapter run right after the reset can create it again.
+        while (Date.now() < deadline && (await docker.networks()).some((n) => n.id === r.id)) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
         out(`  removed ${describe(r)}\n`);
         break;
       } catch (error) {
