@@ -20,6 +20,8 @@ export function useWorkshop(open: () => Promise<Session> = openSession, checkWai
   const [progress, setProgress] = useState<Progress | undefined>();
   const [busy, setBusy] = useState(false);
   const abort = useRef<AbortController | undefined>(undefined);
+  // One action at a time: watch mode re-checks on every cluster change, and a check can take seconds.
+  const inFlight = useRef(false);
 
   useEffect(() => {
     let live = true;
@@ -39,7 +41,8 @@ export function useWorkshop(open: () => Promise<Session> = openSession, checkWai
 
   const perform = useCallback(
     async (chapter: Chapter, step: Step, action: 'run' | 'check' | 'watch') => {
-      if (session.kind !== 'ready' || busy) return;
+      if (session.kind !== 'ready' || busy || inFlight.current) return;
+      inFlight.current = true;
       const { session: s } = session;
       if (!state.chapters[chapter.id]) {
         dispatch({ type: 'chapter-started', chapter: chapter.id, title: chapter.title, steps: chapter.steps.map((x) => ({ id: x.id, title: x.title })) });
@@ -56,6 +59,7 @@ export function useWorkshop(open: () => Promise<Session> = openSession, checkWai
       } catch (error) {
         dispatch({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'failed', durationMs: 0, reason: formatError(error).split('\n')[0] });
       } finally {
+        inFlight.current = false;
         if (action !== 'watch') setBusy(false);
         setProgress(s.store.load().progress);
       }
