@@ -276,8 +276,11 @@ async function main() {
   });
   log('emptying the test swarm');
   await emptyEngine();
-  const images = (await docker('image', 'ls', '--format', '{{.Repository}}:{{.Tag}}')).stdout.split('\n').filter((r) => /^(dockercoins_|127\.0\.0\.1:5000\/)/.test(r));
-  if (images.length) await docker('image', 'rm', '-f', ...images);
+  const images = (await docker('image', 'ls', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}')).stdout
+    .split('\n')
+    .filter((line) => /^(dockercoins_|127\.0\.0\.1:5000\/)/.test(line))
+    .map((line) => (line.split(' ')[0]!.endsWith(':<none>') ? line.split(' ')[1]! : line.split(' ')[0]!));
+  if (images.length) await docker('image', 'rm', '-f', ...new Set(images));
 
   log('chapters 3 and 4 in auto mode');
   const home = mkdtempSync(join(tmpdir(), 'sw-bench-'));

@@ -11,7 +11,9 @@ const report = JSON.parse(readFileSync(file, 'utf8'));
 const all = report.testResults.flatMap((suite) => suite.assertionResults.map((test) => ({ suite: suite.name, ...test })));
 const count = (status) => all.filter((test) => test.status === status).length;
 const e2e = all.filter((test) => test.suite.includes('/test/e2e/') && test.status === 'passed').length;
-console.log(`tests: ${count('passed')} passed, ${count('failed')} failed, ${count('skipped') + count('pending')} skipped`);
+// A file whose set-up failed (beforeAll) fails without any failed test: count it as one failure.
+const brokenFiles = report.testResults.filter((suite) => suite.status === 'failed' && !suite.assertionResults.some((t) => t.status === 'failed')).length;
+console.log(`tests: ${count('passed')} passed, ${count('failed') + brokenFiles} failed, ${count('skipped') + count('pending')} skipped`);
 // A run narrowed to some files on purpose (arguments given) may leave out the end-to-end tests.
 if (e2e === 0 && process.env.SWARM_WORKSHOP_ALLOW_NO_E2E !== '1') {
   console.error('test-summary: no end-to-end test passed; the real-engine tests must run (see scripts/engine.sh)');

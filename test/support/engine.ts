@@ -98,9 +98,13 @@ export async function emptySwarm(): Promise<void> {
  */
 export async function emptyWorkshop(): Promise<void> {
   await emptySwarm();
-  const images = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).stdout
+  // By name where there is a tag, by id where the tag was taken away (<none>).
+  const images = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])).stdout
     .split('\n')
-    .filter((ref) => /^(dockercoins_|127\.0\.0\.1:5000\/)/.test(ref));
-  // -f: untag even where a stopped container still refers to the image.
-  if (images.length) await docker(['image', 'rm', '-f', ...images]);
+    .filter((line) => /^(dockercoins_|127\.0\.0\.1:5000\/)/.test(line))
+    .map((line) => {
+      const [ref = '', id = ''] = line.split(' ');
+      return ref.endsWith(':<none>') ? id : ref;
+    });
+  if (images.length) await docker(['image', 'rm', '-f', ...new Set(images)]);
 }
