@@ -16,8 +16,9 @@ import { parseAb, type AbResult } from '../runner/engine/ab.js';
 import type { WorkshopEvent } from '../runner/engine/events.js';
 import { waitForChecks } from '../runner/engine/wait.js';
 import { dockercoinsDir, packageRoot } from '../runner/paths.js';
+import { emptyWorkshop, testDockerHost } from '../test/support/engine.js';
 
-const DOCKER_HOST = process.env.SWARM_WORKSHOP_TEST_DOCKER_HOST ?? `unix://${process.env.SWARM_WORKSHOP_ENGINE_DIR ?? '/var/tmp/swarm-workshop/engine'}/docker.sock`;
+const DOCKER_HOST = testDockerHost();
 const env = { ...process.env, DOCKER_HOST };
 const cli = join(packageRoot, 'dist', 'runner', 'cli.js');
 const R = defaultProfile.registry;
@@ -51,20 +52,6 @@ const context = (): CheckContext => ({
   paths: { workspace: '', package: dockercoinsDir },
   signal: new AbortController().signal,
 });
-
-async function emptyEngine() {
-  const services = (await docker('service', 'ls', '-q')).stdout.split('\n').filter(Boolean);
-  if (services.length) await docker('service', 'rm', ...services);
-  for (let i = 0; i < 120; i++) {
-    if (!(await docker('ps', '-aq', '--filter', 'label=com.docker.swarm.service.id')).stdout.trim()) break;
-    await sleep(500);
-  }
-  for (let i = 0; i < 30; i++) {
-    if (!(await docker('network', 'ls', '-q', '--filter', 'name=^dockercoins$')).stdout.trim()) break;
-    await docker('network', 'rm', 'dockercoins').catch(() => undefined);
-    await sleep(1000);
-  }
-}
 
 async function debugContainer(): Promise<string> {
   return (await docker('ps', '-q', '--filter', 'label=com.docker.swarm.service.name=debug')).stdout.split('\n')[0]!;
@@ -275,12 +262,7 @@ async function main() {
     throw new Error(`no test engine at ${DOCKER_HOST} (${error.message}); start it with: sudo bash scripts/engine.sh up`);
   });
   log('emptying the test swarm');
-  await emptyEngine();
-  const images = (await docker('image', 'ls', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}')).stdout
-    .split('\n')
-    .filter((line) => /^(dockercoins_|127\.0\.0\.1:5000\/)/.test(line))
-    .map((line) => (line.split(' ')[0]!.endsWith(':<none>') ? line.split(' ')[1]! : line.split(' ')[0]!));
-  if (images.length) await docker('image', 'rm', '-f', ...new Set(images));
+  await emptyWorkshop();
 
   log('chapters 3 and 4 in auto mode');
   const home = mkdtempSync(join(tmpdir(), 'sw-bench-'));
