@@ -59,6 +59,9 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
     }
     // Colours off before ink (and its chalk) load, when the learner asked for none.
     if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+    // ink draws nothing until exit when it thinks it runs in CI (CI=..., CI_*); here there is a terminal
+    // on both ends, so someone is looking at it.
+    process.env.CI = '0';
     const { startTui } = await import('./tui/main.js');
     return startTui(chapters);
   }
