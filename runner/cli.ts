@@ -1,9 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { doctor, lint, list } from './commands/info.js';
-import { reset } from './commands/reset.js';
-import { lessonsOrAbort } from './commands/setup.js';
-import { runOrCheck } from './commands/run.js';
+// The commands are imported when used: `--version` and `--help` should not load dockerode, ink and the rest.
 import { AbortError, formatError } from './errors.js';
 import { packageVersion } from './paths.js';
 
@@ -52,6 +49,8 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
   if (values.version) return out(`${packageVersion}\n`), 0;
   if (values.help || command === 'help') return out(HELP), 0;
   if (command === undefined) {
+    const { lessonsOrAbort } = await import('./commands/setup.js');
+    const { list } = await import('./commands/info.js');
     const chapters = lessonsOrAbort(values.lessons);
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       out('swarm-workshop: no terminal here, so no interactive UI; this is the plain view (see --help for the commands).\n\n');
@@ -70,17 +69,17 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
   switch (command) {
     case 'run':
     case 'check':
-      return runOrCheck(command === 'run' ? 'auto' : 'check', {
+      return (await import('./commands/run.js')).runOrCheck(command === 'run' ? 'auto' : 'check', {
         chapter: rest[0], yes: !!values.yes, json: !!values.json, prove: !!values.prove, lessons: values.lessons, wait,
       }, signal, out);
     case 'list':
-      return list(out, values.lessons);
+      return (await import('./commands/info.js')).list(out, values.lessons);
     case 'lint':
-      return lint(out, { lessons: values.lessons, checks: values.checks });
+      return (await import('./commands/info.js')).lint(out, { lessons: values.lessons, checks: values.checks });
     case 'doctor':
-      return doctor(out);
+      return (await import('./commands/info.js')).doctor(out);
     case 'reset':
-      return reset({ yes: !!values.yes }, out);
+      return (await import('./commands/reset.js')).reset({ yes: !!values.yes }, out);
     default:
       throw new AbortError(`unknown command "${command}"`, ['run `swarm-workshop --help` to see the commands'], 2);
   }
