@@ -16,6 +16,9 @@ Usage:
                               checks only: you type the commands, this ticks off the steps
   swarm-workshop list         chapters and steps, with your progress
   swarm-workshop doctor       is this machine ready? engine, swarm, IPVS, ports, images, disk
+  swarm-workshop prepare [--remove]
+                              pull and build every image ahead of class, so that the build
+                              steps need no downloads (--remove: remove what it built)
   swarm-workshop reset [--yes]
                               remove what the workshop created (asks first), clear progress
   swarm-workshop lint [--checks]
@@ -40,6 +43,7 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       json: { type: 'boolean' },
       prove: { type: 'boolean' },
       checks: { type: 'boolean' },
+      remove: { type: 'boolean' },
       lessons: { type: 'string' },
       wait: { type: 'string' },
     },
@@ -78,6 +82,8 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       return (await import('./commands/info.js')).lint(out, { lessons: values.lessons, checks: values.checks });
     case 'doctor':
       return (await import('./commands/info.js')).doctor(out);
+    case 'prepare':
+      return (await import('./commands/prepare.js')).prepare({ remove: !!values.remove }, signal, out);
     case 'reset':
       return (await import('./commands/reset.js')).reset({ yes: !!values.yes }, out);
     default:

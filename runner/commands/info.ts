@@ -32,6 +32,10 @@ export async function doctor(out: (t: string) => void): Promise<number> {
   line(r.localhost === '127.0.0.1' ? true : 'warn', `localhost resolves to ${r.localhost}${r.localhost === '127.0.0.1' ? '' : '; the workshop uses 127.0.0.1 explicitly'}`);
   line(true, 'registry address: 127.0.0.1:5000');
   for (const image of r.images) line(image.present ? true : 'warn', `image ${image.ref}: ${image.present ? 'present' : 'not here yet (pulled when needed)'}`);
+  const prepared = r.prepared.filter((p) => p.present).length;
+  line(prepared === r.prepared.length ? true : 'warn', prepared === r.prepared.length
+    ? `DockerCoins images prepared (${prepared}/${r.prepared.length}): the build steps take seconds`
+    : `DockerCoins images prepared: ${prepared}/${r.prepared.length}; the build steps will download packages from Debian's mirror (minutes)\n    → run \`swarm-workshop prepare\` ahead of time`);
   if (r.diskFreeBytes !== undefined) {
     const gib = r.diskFreeBytes / 2 ** 30;
     line(gib > 3 ? true : 'warn', `disk: ${gib.toFixed(1)} GiB free${gib > 3 ? '' : ' (the images need about 1.5 GiB)'}`);

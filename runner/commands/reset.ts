@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { DockerClient } from '../docker/client.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
+import { APP_IMAGES, preparedRef } from '../docker/images.js';
 import { AbortError } from '../errors.js';
 import { emptyProgress, ProgressStore, type CreatedResource } from '../progress.js';
 
@@ -18,6 +19,12 @@ async function stillThere(docker: DockerClient, created: CreatedResource[]): Pro
   return result;
 }
 
+/** `prepare`'s images are a cache for the next class, not part of a chapter: reset keeps them, and says so. */
+async function preparedNote(docker: DockerClient): Promise<string> {
+  const kept = (await Promise.all(APP_IMAGES.map((n) => docker.imageExists(preparedRef(n)).catch(() => false)))).filter(Boolean).length;
+  return kept ? `The ${kept} prepared image(s) stay, to keep the next builds fast; \`swarm-workshop prepare --remove\` removes them.\n` : '';
+}
+
 /**
  * `reset`: remove what the workshop recorded as created (services and networks by id, image tags by
  * name), after asking, and clear progress. Anything else on the engine is left alone. The workspace
@@ -30,6 +37,7 @@ export async function reset(options: { yes: boolean }, out: (t: string) => void,
   if (!present.length) {
     store.save(emptyProgress());
     out('Nothing the workshop created is left; progress cleared.\n');
+    out(await preparedNote(docker));
     return 0;
   }
   out(`The workshop created these, and will remove them:\n${present.map((r) => `  ${describe(r)}`).join('\n')}\n`);
@@ -85,5 +93,6 @@ export async function reset(options: { yes: boolean }, out: (t: string) => void,
     ]);
   }
   out('Done; progress cleared.\n');
+  out(await preparedNote(docker));
   return 0;
 }

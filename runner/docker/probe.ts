@@ -3,6 +3,7 @@ import { statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { AbortError } from '../errors.js';
 import type { DockerClient, EngineInfo, ServiceInfo } from './client.js';
+import { APP_IMAGES, BASE_IMAGES, preparedRef } from './images.js';
 import { defaultProfile, endpointArgs, probeIpvs, publishArgs, type Profile } from './profile.js';
 
 /** Ports the workshop publishes: the registry and the web UI. */
@@ -11,8 +12,6 @@ export const WORKSHOP_PORTS = [
   { port: 8000, service: 'webui', variable: 'publishWebui' },
 ] as const;
 
-/** Images the chapters start from (the rest they build). */
-export const BASE_IMAGES = ['debian:bookworm-slim', 'registry:2', 'redis:7'];
 
 export interface PortStatus {
   port: number;
@@ -29,6 +28,8 @@ export interface EnvironmentReport {
   /** What `localhost` resolves to first here: curl and browsers may try ::1 where a service listens on 127.0.0.1 only. */
   localhost: string;
   images: { ref: string; present: boolean }[];
+  /** The DockerCoins images `prepare` keeps as a build cache; missing ones mean slow first builds. */
+  prepared: { ref: string; present: boolean }[];
   diskFreeBytes?: number;
 }
 
@@ -60,12 +61,12 @@ export async function probeEnvironment(docker: DockerClient, host: string): Prom
   }
   const services = engine.ok && engine.info.isManager ? await docker.services().catch(() => []) : [];
   const ports = await Promise.all(WORKSHOP_PORTS.map(({ port, service }) => portStatus(port, service, services)));
-  const images = engine.ok
-    ? await Promise.all(BASE_IMAGES.map(async (ref) => ({ ref, present: await docker.imageExists(ref).catch(() => false) })))
-    : [];
+  const present = async (ref: string) => ({ ref, present: await docker.imageExists(ref).catch(() => false) });
+  const images = engine.ok ? await Promise.all(BASE_IMAGES.map(present)) : [];
+  const prepared = engine.ok ? await Promise.all(APP_IMAGES.map((name) => present(preparedRef(name)))) : [];
   const localhost = await lookup('localhost').then((a) => a.address, () => 'unresolved');
   const diskFreeBytes = await statfs('/').then((s) => s.bavail * s.bsize, () => undefined);
-  return { host, engine, ipvs: probeIpvs(), ports, localhost, images, diskFreeBytes };
+  return { host, engine, ipvs: probeIpvs(), ports, localhost, images, prepared, diskFreeBytes };
 }
 
 /**

@@ -135,6 +135,45 @@ describe('clear messages, non-zero exits', () => {
     expect(existsSync(`/proc/${pid}`)).toBe(false); // the sleep is gone, not orphaned
   });
 
+  it('prepare with no engine: says so and how to start one', async () => {
+    const r = await cli(['prepare'], env('unix:///nonexistent/docker.sock'));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('error: cannot reach the Docker engine');
+    expect(r.stderr).toContain('→ start Docker');
+  });
+
+  it('Ctrl-C during a prepare build: docker build is stopped, exit 130, and it says how to finish', async () => {
+    let building: () => void = () => undefined;
+    const buildStarted = new Promise<void>((resolve) => (building = resolve));
+    const image = { Id: 'sha256:' + 'a'.repeat(64), Size: 75_000_000 };
+    const e = await engine({
+      'HEAD /_ping': 'OK',
+      'GET /_ping': 'OK',
+      'GET /version': { Version: '20.10.24', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' },
+      'GET /images/debian:bookworm-slim/json': image,
+      'GET /images/registry:2/json': image,
+      'GET /images/redis:7/json': image,
+      // A build that starts and then never ends, like a slow apt download.
+      'POST /build': (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(`${JSON.stringify({ stream: 'Step 1/7 : FROM debian:bookworm-slim\n' })}\r\n`);
+        building();
+      },
+    });
+    const child = execa('node', [cliPath, 'prepare'], { env: env(e.host), extendEnv: false, reject: false, stdin: 'ignore' });
+    await Promise.race([buildStarted, new Promise((_, reject) => setTimeout(() => reject(new Error('no build request within 20 s')), 20_000))]);
+    const dockerPid = Number((await execa('pgrep', ['-P', String(child.pid), 'docker'])).stdout.trim());
+    expect(dockerPid).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(r.stdout).toContain('✓ debian:bookworm-slim');
+    expect(r.stderr).toContain('prepare was interrupted; the images finished so far are kept');
+    expect(r.stderr).toContain('run `swarm-workshop prepare` again');
+    expect(existsSync(`/proc/${dockerPid}`)).toBe(false);
+  });
+
   it('a corrupt progress file: a notice, the bytes kept aside, a fresh start', async () => {
     const e2 = env('unix:///nonexistent/docker.sock');
     writeFileSync(join(e2.SWARM_WORKSHOP_HOME!, 'progress.json'), 'not json at all');

@@ -1,0 +1,169 @@
+import { join } from 'node:path';
+import { APP_IMAGES, BASE_IMAGES, PREPARED_LABEL, preparedLabelValue, preparedRef, type AppImage } from '../docker/images.js';
+import { runCommand, type CommandResult } from '../engine/executor.js';
+import { AbortError } from '../errors.js';
+import { dockercoinsDir } from '../paths.js';
+
+/**
+ * `prepare`: get every image the chapters need onto this engine ahead of time, so that a class does not
+ * wait on Docker Hub or Debian's mirror. The base images are pulled when missing; the five DockerCoins
+ * images are built from the package's sources under names of the workshop's own
+ * (swarm-workshop/dockercoins_NAME:prepared). The lessons still build `dockercoins_NAME` themselves, but
+ * every layer then comes from the cache: seconds instead of minutes of apt downloads.
+ *
+ * The builds go through the same `docker` command the learner types, so they use the same builder
+ * (BuildKit or the legacy one) and fill the cache that the learner's builds will read.
+ */
+
+type Out = (text: string) => void;
+
+export interface PrepareOptions {
+  /** Remove the images `prepare` built (by name and label) instead of building them. */
+  remove?: boolean;
+}
+
+/** One line of what happened to one image; also what the bench reads. */
+export interface PreparedImage {
+  ref: string;
+  action: 'present' | 'pulled' | 'built' | 'up to date' | 'failed';
+  seconds: number;
+  bytes?: number;
+  detail?: string;
+}
+
+const docker = (args: string[], signal: AbortSignal, onOutput?: (text: string) => void): Promise<CommandResult> =>
+  runCommand(['docker', ...args], {
+    env: process.env,
+    signal,
+    timeoutMs: 30 * 60_000,
+    onOutput: onOutput && ((_stream, text) => onOutput(text)),
+  }).then((result) => {
+    if (result.cancelled || signal.aborted) {
+      throw new AbortError('prepare was interrupted; the images finished so far are kept', ['run `swarm-workshop prepare` again to finish the rest'], 130);
+    }
+    return result;
+  });
+
+const lastLines = (text: string, n: number) => text.trimEnd().split('\n').slice(-n).map((l) => `    ${l}`).join('\n');
+
+/** Image id and size, or undefined when there is no such image. */
+async function inspect(ref: string, signal: AbortSignal): Promise<{ id: string; bytes: number } | undefined> {
+  const r = await docker(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', ref], signal);
+  if (r.exitCode !== 0) return undefined;
+  const [id = '', size = '0'] = r.stdout.trim().split(' ');
+  return { id, bytes: Number(size) };
+}
+
+async function requireEngine(signal: AbortSignal): Promise<string> {
+  const r = await docker(['version', '--format', '{{.Server.Version}}'], signal);
+  if (r.exitCode !== 0) {
+    throw new AbortError(`cannot reach the Docker engine (${(r.stderr.trim().split('\n').pop() ?? '').trim() || `docker exited with ${r.exitCode}`})`, [
+      'start Docker (for example `sudo systemctl start docker`), or point DOCKER_HOST at a running engine',
+      'check with `docker info`',
+    ]);
+  }
+  return r.stdout.trim();
+}
+
+async function pullIfMissing(ref: string, signal: AbortSignal): Promise<PreparedImage> {
+  const started = Date.now();
+  const seconds = () => (Date.now() - started) / 1000;
+  const there = await inspect(ref, signal);
+  if (there) return { ref, action: 'present', seconds: seconds(), bytes: there.bytes };
+  const r = await docker(['pull', ref], signal);
+  if (r.exitCode !== 0) return { ref, action: 'failed', seconds: seconds(), detail: (r.stderr.trim().split('\n').pop() ?? '').trim() };
+  return { ref, action: 'pulled', seconds: seconds(), bytes: (await inspect(ref, signal))?.bytes };
+}
+
+/** Docker's step lines, legacy (`Step 2/4 : RUN ...`) or BuildKit (`#6 [2/3] RUN ...`): the progress worth showing. */
+const STEP_LINE = /^(Step \d+\/\d+ : .*|#\d+ \[[^\]]*\d+\/\d+\] .*)$/;
+
+async function build(name: AppImage, signal: AbortSignal, out: Out): Promise<PreparedImage> {
+  const ref = preparedRef(name);
+  const started = Date.now();
+  const before = await inspect(ref, signal);
+  let pending = '';
+  const progress = (text: string) => {
+    pending += text;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const step = STEP_LINE.exec(line.trim());
+      if (step) out(`      ${step[1]!.slice(0, 100)}\n`);
+    }
+  };
+  const r = await docker(['build', '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, '-t', ref, join(dockercoinsDir, name)], signal, progress);
+  const seconds = (Date.now() - started) / 1000;
+  if (r.exitCode !== 0) return { ref, action: 'failed', seconds, detail: lastLines(`${r.stdout}\n${r.stderr}`, 15) };
+  const after = await inspect(ref, signal);
+  return { ref, action: before && after && before.id === after.id ? 'up to date' : 'built', seconds, bytes: after?.bytes };
+}
+
+const describe = (r: PreparedImage) => {
+  const size = r.bytes ? `, ${(r.bytes / 1e6).toFixed(0)} MB` : '';
+  const time = r.action === 'present' ? '' : ` in ${r.seconds.toFixed(1)} s`;
+  return `${r.action === 'failed' ? '✗' : '✓'} ${r.ref.padEnd(44)} ${r.action}${time}${size}`;
+};
+
+/** Pull what is missing, build the DockerCoins images; returns one line per image (for the bench too). */
+export async function prepareImages(signal: AbortSignal, out: Out): Promise<PreparedImage[]> {
+  const version = await requireEngine(signal);
+  out(`Preparing the workshop's images on Docker engine ${version}.\n`);
+  const results: PreparedImage[] = [];
+  for (const ref of BASE_IMAGES) {
+    const r = await pullIfMissing(ref, signal);
+    results.push(r);
+    out(`  ${describe(r)}\n`);
+    if (r.action === 'failed') {
+      out(`      ${r.detail}\n`);
+      if (ref.startsWith('debian:')) {
+        throw new AbortError(`every DockerCoins image builds FROM ${ref}, and it is not on this engine and could not be pulled`, [
+          'check that this machine reaches Docker Hub (`docker pull ' + ref + '`)',
+          `or bring the image from a machine that has it: there \`docker save ${ref} -o base.tar\`, here \`docker load -i base.tar\``,
+        ]);
+      }
+    }
+  }
+  for (const name of APP_IMAGES) {
+    out(`  … ${preparedRef(name)}\n`);
+    const r = await build(name, signal, out);
+    results.push(r);
+    out(`  ${describe(r)}\n`);
+    if (r.action === 'failed') {
+      throw new AbortError(`building ${name} failed; the last lines of docker's output:\n${r.detail}`, [
+        'a failure at `apt-get` means the build cannot reach a Debian mirror: test with `docker run --rm debian:bookworm-slim apt-get update`',
+        'then run `swarm-workshop prepare` again: what was built is kept',
+      ]);
+    }
+  }
+  return results;
+}
+
+/** Remove the images `prepare` built: only those with its name *and* its label. */
+async function removePrepared(signal: AbortSignal, out: Out): Promise<number> {
+  await requireEngine(signal);
+  const listed = await docker(['image', 'ls', '--filter', `label=${PREPARED_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'], signal);
+  const ours = new Set(APP_IMAGES.map(preparedRef));
+  const refs = listed.stdout.split('\n').map((l) => l.trim()).filter((ref) => ours.has(ref));
+  if (!refs.length) return out('No prepared images here; nothing removed.\n'), 0;
+  const r = await docker(['image', 'rm', ...refs], signal);
+  for (const ref of refs) out(`  removed ${ref}\n`);
+  if (r.exitCode !== 0) throw new AbortError(`docker could not remove them all: ${r.stderr.trim()}`, ['see which remain with `docker image ls swarm-workshop/*`']);
+  out('Done. The next build steps will download their packages again.\n');
+  return 0;
+}
+
+export async function prepare(options: PrepareOptions, signal: AbortSignal, out: Out): Promise<number> {
+  if (options.remove) return removePrepared(signal, out);
+  const started = Date.now();
+  const results = await prepareImages(signal, out);
+  const failed = results.filter((r) => r.action === 'failed');
+  if (failed.length) {
+    out(`\n${failed.length} image(s) could not be pulled: ${failed.map((r) => r.ref).join(', ')}. The chapters pull them when a step needs them, so that step will need Docker Hub.\n`);
+    return 1;
+  }
+  out(`\nReady in ${((Date.now() - started) / 1000).toFixed(0)} s: the build steps of chapters 3 and 4 will take their layers from the cache.\n` +
+    'Build with the same Docker setup as this run (the same builder): the cache belongs to it.\n' +
+    '`swarm-workshop prepare --remove` removes the prepared images; `reset` leaves them alone.\n');
+  return 0;
+}

@@ -1,0 +1,22 @@
+import { packageVersion } from '../paths.js';
+
+/** Images the chapters start from; everything else they build. */
+export const BASE_IMAGES = ['debian:bookworm-slim', 'registry:2', 'redis:7'];
+
+/** The DockerCoins images the lessons build, by folder under dockercoins/. */
+export const APP_IMAGES = ['rng', 'hasher', 'worker', 'webui', 'tools'] as const;
+export type AppImage = (typeof APP_IMAGES)[number];
+
+/**
+ * Label on every image `prepare` builds: it is how `prepare --remove` knows an image is its own, so that
+ * a same-named image somebody else made is never removed.
+ */
+export const PREPARED_LABEL = 'org.swarm-workshop.prepared';
+
+/**
+ * Where `prepare` keeps a built image. A name of its own, not the lesson's `dockercoins_rng`: the build
+ * step must still have something to do (and to prove), yet find every layer in the cache.
+ */
+export const preparedRef = (name: AppImage) => `swarm-workshop/dockercoins_${name}:prepared`;
+
+export const preparedLabelValue = packageVersion;
