@@ -5,7 +5,7 @@ import type { DockerClient } from '../docker/client.js';
 import type { Profile } from '../docker/profile.js';
 import { AbortError, BugError } from '../errors.js';
 import type { Chapter, Step } from '../lesson/load.js';
-import { displayCommand, renderCommand, type Variables } from '../lesson/template.js';
+import { displayCommand, fillText, renderCommand, type Variables } from '../lesson/template.js';
 import { stepKey, type CreatedResource, type ProgressStore } from '../progress.js';
 import { parseAb } from './ab.js';
 import type { EventSink, StepStatus } from './events.js';
@@ -63,11 +63,12 @@ export function resolveChecks(step: Step, variables: Variables): ResolvedCheck[]
 }
 
 function fill(value: string, variables: Variables): string {
-  return value.replace(/\$\{([A-Za-z][A-Za-z0-9]*)\}/g, (all, name: string) => {
-    const v = variables[name];
-    if (v === undefined) throw new BugError(`unknown template variable ${all}`);
-    return Array.isArray(v) ? v.join(' ') : v;
-  });
+  try {
+    return fillText(value, variables);
+  } catch (error) {
+    // lint rejects unknown variables, so reaching this is our bug, not the author's.
+    throw new BugError((error as Error).message);
+  }
 }
 
 /** Services, networks and images a command made, read from its arguments and confirmed against Docker. */

@@ -13,7 +13,8 @@ export type Variables = Record<string, string | string[]>;
 
 export class TemplateError extends Error {}
 
-const VARIABLE = /^\$\{([A-Za-z][A-Za-z0-9]*)\}/;
+const NAME = '\\$\\{([A-Za-z][A-Za-z0-9]*)\\}';
+const VARIABLE = new RegExp(`^${NAME}`);
 
 /** Split a command line into words; throws TemplateError on an unclosed quote. */
 export function parseCommand(line: string): Word[] {
@@ -109,6 +110,17 @@ export function renderCommand(line: string, variables: Variables): string[] {
     );
   }
   return args;
+}
+
+/**
+ * Fill the variables into a plain value (a check's parameter): no word splitting, a list joins with
+ * spaces. Throws TemplateError on an unknown variable.
+ */
+export function fillText(text: string, variables: Variables): string {
+  return text.replace(new RegExp(NAME, 'g'), (_all, name: string) => {
+    const value = lookup(name, variables);
+    return Array.isArray(value) ? value.join(' ') : value;
+  });
 }
 
 function lookup(name: string, variables: Variables): string | string[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayCommand, parseCommand, renderCommand, TemplateError, variablesOf } from '../../runner/lesson/template.js';
+import { displayCommand, fillText, parseCommand, renderCommand, TemplateError, variablesOf } from '../../runner/lesson/template.js';
 
 const vars = {
   registry: '127.0.0.1:5000',
@@ -52,5 +52,16 @@ describe('variablesOf and displayCommand', () => {
     const shown = displayCommand(args);
     expect(shown).toBe(`sed -i 's/time.sleep(0.1)/time.sleep(0.01)/' '/home/a learner/w.py' 'it'\\''s'`);
     expect(renderCommand(shown, {})).toEqual(args);
+  });
+});
+
+describe('fillText', () => {
+  it('fills variables into a value without splitting it, a list joined by spaces', () => {
+    expect(fillText('${registry}/dockercoins_worker:v0.01', { registry: '127.0.0.1:5000' })).toBe('127.0.0.1:5000/dockercoins_worker:v0.01');
+    expect(fillText('mode ${endpointMode} end', { endpointMode: ['--endpoint-mode', 'dnsrr'] })).toBe('mode --endpoint-mode dnsrr end');
+    expect(fillText('no variables, $HOME stays', {})).toBe('no variables, $HOME stays');
+  });
+  it('throws on an unknown variable', () => {
+    expect(() => fillText('${nope}', {})).toThrow(TemplateError);
   });
 });
