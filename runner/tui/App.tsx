@@ -1,12 +1,13 @@
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
+import wrapAnsi from 'wrap-ansi';
 import type { Session } from '../commands/setup.js';
 import type { StepStatus } from '../engine/events.js';
 import type { StepState } from '../engine/state.js';
 import { proseFor, type Chapter } from '../lesson/load.js';
 import { displayCommand, renderCommand } from '../lesson/template.js';
 import { stepKey, type Progress } from '../progress.js';
-import { commandFor, KEY_TABLE } from './keys.js';
+import { commandFor, footerFor, KEY_TABLE } from './keys.js';
 import { renderMarkdown } from './markdown.js';
 import { useCluster, useMiningSpeed } from './useCluster.js';
 import { useWorkshop } from './useWorkshop.js';
@@ -18,6 +19,9 @@ function statusOf(chapter: Chapter, stepId: string, progress: Progress | undefin
   if (live && live.status !== 'pending') return live.status;
   return progress?.steps[stepKey(chapter.id, stepId)]?.status ?? 'pending';
 }
+
+/** Rows a text takes once wrapped to `width`, the way ink wraps `<Text wrap="wrap">`. */
+const wrappedRows = (text: string, width: number) => wrapAnsi(text, Math.max(1, width), { hard: true, trim: false }).split('\n').length;
 
 /** The first step not done or skipped: where a learner resumes. */
 export function resumeIndex(chapter: Chapter, progress: Progress | undefined): number {
@@ -63,7 +67,8 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
   const [showCluster, setShowCluster] = useState(() => (stdout.columns || 80) >= 110);
 
   const chapter = chapters[chapterIndex]!;
-  const step = chapter.steps[stepIndex]!;
+  // The step index belongs to the chapter last opened; another chapter may have fewer steps.
+  const step = chapter.steps[Math.min(stepIndex, chapter.steps.length - 1)]!;
   const live = state.chapters[chapter.id]?.steps.find((s) => s.id === step.id);
   const status = statusOf(chapter, step.id, progress, live);
 
@@ -75,8 +80,10 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [cluster.tick, watch, screen]);
 
-  const goTo = (index: number) => {
-    setStepIndex(Math.max(0, Math.min(chapter.steps.length - 1, index)));
+  /** Go to a step: an index, or a function of the current one (keys that arrive together each count). */
+  const goTo = (index: number | ((current: number) => number)) => {
+    const last = chapter.steps.length - 1;
+    setStepIndex((current) => Math.max(0, Math.min(last, typeof index === 'number' ? index : index(Math.min(current, last)))));
     setScroll(0);
     setHints(0);
   };
@@ -84,7 +91,11 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
   // Keys go to the handler of the latest render: ink attaches useInput's handler in an effect, which
   // can run after a key typed right after a screen change.
   const onKey = useRef<(input: string, key: Key) => void>(() => {});
-  useInput((input, key) => onKey.current(input, key));
+  // Keys typed faster than the UI reads them (or pasted) arrive as one string: take them one by one.
+  useInput((input, key) => {
+    if (input.length > 1 && !key.ctrl && !key.meta) for (const ch of input) onKey.current(ch, { ...key, shift: false });
+    else onKey.current(input, key);
+  });
   onKey.current = (input, key) => {
     const command = commandFor(input, key, screen, busy);
     if (!command) return;
@@ -115,16 +126,16 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
       case 'back':
         return setScreen('home');
       case 'next':
-        return goTo(stepIndex + 1);
+        return goTo((i) => i + 1);
       case 'previous':
-        return goTo(stepIndex - 1);
+        return goTo((i) => i - 1);
       case 'hint':
         return setHints((h) => Math.min(step.hints.length, h + 1));
       case 'watch':
         return setWatch((w) => !w);
       case 'skip':
         workshop.skip(chapter, step);
-        return goTo(stepIndex + 1);
+        return goTo((i) => i + 1);
       case 'run':
       case 'check':
         return void workshop.perform(chapter, step, command);
@@ -143,13 +154,31 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
     return `engine ✓ ${info?.serverVersion ?? ''} · swarm ${info?.swarmState} · ${info?.nodes} node(s) · IPVS ${report.ipvs ? '✓' : '✗ (dnsrr, host-mode ports)'}`;
   })();
 
-  const sidePanel = (
-    <Box flexDirection="column" width={wide ? 40 : undefined} marginLeft={wide ? 2 : 0}>
-      <ClusterPanel rows={cluster.rows} error={cluster.error} width={wide ? 40 : width} />
-      <MiningChart rates={rates} width={wide ? 40 : width} />
-      <BenchBars results={{ ...(progress?.ab ?? {}), ...state.ab }} width={wide ? 40 : width} />
-    </Box>
-  );
+  // The side panel's parts, each with its height, so that a short terminal can leave the later ones out.
+  const panelWidth = wide ? 40 : width;
+  const benchResults = { ...(progress?.ab ?? {}), ...state.ab };
+  const updating = cluster.rows.filter((r) => r.updateState === 'updating' || r.updateState === 'rollback_started').length;
+  const panelParts = [
+    { rows: 1 + Math.max(1, cluster.rows.length) + updating + (cluster.error ? 1 : 0), node: <ClusterPanel key="cluster" rows={cluster.rows} error={cluster.error} width={panelWidth} /> },
+    { rows: rates.length ? 1 : 0, node: <MiningChart key="mining" rates={rates} width={panelWidth} /> },
+    { rows: Object.keys(benchResults).length ? 1 + Object.keys(benchResults).length : 0, node: <BenchBars key="bench" results={benchResults} width={panelWidth} /> },
+  ];
+  /** The panel's parts that fit in `rows` rows (all of them when wide: it stands beside the lesson). */
+  const sidePanel = (rows: number) => {
+    let left = rows;
+    const parts = panelParts.filter((p) => (p.rows <= left ? ((left -= p.rows), true) : false));
+    return (
+      <Box flexDirection="column" width={wide ? 40 : undefined} marginLeft={wide ? 2 : 0}>
+        {parts.map((p) => p.node)}
+      </Box>
+    );
+  };
+  const panelRows = (rows: number) => {
+    let left = rows;
+    return panelParts.reduce((sum, p) => (p.rows <= left ? ((left -= p.rows), sum + p.rows) : sum), 0);
+  };
+  // Ink redraws the whole screen, and the terminal scrolls, once the output is as tall as the terminal.
+  const usableRows = size.rows - 1;
 
   if (help) {
     return (
@@ -189,8 +218,8 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
             );
           })}
         </Box>
-        {session.kind === 'ready' ? <Box marginTop={1}>{sidePanel}</Box> : null}
-        <Text dimColor>↑↓ choose · enter open · l cluster · ? help · q quit</Text>
+        {session.kind === 'ready' ? <Box marginTop={1}>{sidePanel(usableRows - 6 - 2 * chapters.length)}</Box> : null}
+        <Text dimColor wrap="truncate">{footerFor('home', width)}</Text>
       </Box>
     );
   }
@@ -201,8 +230,14 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
   const prose = renderMarkdown(proseFor(step.body, session.kind === 'ready' ? session.session.profile.ipvs : true), Math.max(40, mainWidth - 2), color).split('\n');
   const outputLines = (live?.commands ?? []).flatMap((c) => [`$ ${c.command}`, ...c.output.filter((l) => l !== '')]).slice(-6);
   const checks = (live?.checks ?? []).filter((c) => c.phase === 'after');
-  const fixed = 3 + commands.length + 2 + (outputLines.length ? outputLines.length + 1 : 0) + checks.length * 3 + hints + 2 + (!wide && showCluster ? cluster.rows.length + 3 : 0);
-  const proseRows = Math.max(3, size.rows - fixed);
+  const commandRows = commands.reduce((sum, c) => sum + wrappedRows(`$ ${c}`, mainWidth - 4), 2);
+  const checkRows = checks.reduce((sum, c) => sum + (c.ok ? 1 : 3), 0) + (live?.reason && status === 'failed' ? 1 : 0);
+  const hintRows = step.hints.slice(0, hints).reduce((sum, h, i) => sum + wrappedRows(`hint ${i + 1}: ${h}`, mainWidth), 0);
+  // Title, engine line, the "(lines x-y)" line, the key line: 4 rows besides the parts counted here.
+  const lessonRows = usableRows - 4 - commandRows - outputLines.length - checkRows - hintRows;
+  // Below the lesson in a narrow terminal, the panel takes what the lesson can spare beyond 3 rows.
+  const belowRows = !wide && showCluster ? panelRows(Math.max(0, lessonRows - 3)) : 0;
+  const proseRows = Math.max(1, lessonRows - belowRows);
   const top = Math.min(scroll, Math.max(0, prose.length - proseRows));
 
   return (
@@ -242,11 +277,11 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
             <Text key={i} wrap="wrap">hint {i + 1}: {h}</Text>
           ))}
         </Box>
-        {wide && showCluster ? sidePanel : null}
+        {wide && showCluster ? sidePanel(size.rows) : null}
       </Box>
-      {!wide && showCluster ? sidePanel : null}
+      {!wide && showCluster ? sidePanel(belowRows) : null}
       <Text dimColor wrap="truncate">
-        {busy ? 'running... Ctrl-C stops it' : 'r run · c check · h hint · n/p next/prev · s skip · w watch · l cluster · esc back · ? help · q quit'}
+        {busy ? 'running... Ctrl-C stops it' : footerFor('step', width)}
       </Text>
     </Box>
   );

@@ -11,7 +11,7 @@ import { loadLessons } from '../../runner/lesson/load.js';
 import { lessonsDir } from '../../runner/paths.js';
 import { ProgressStore } from '../../runner/progress.js';
 import { App } from '../../runner/tui/App.js';
-import { commandFor } from '../../runner/tui/keys.js';
+import { commandFor, footerFor } from '../../runner/tui/keys.js';
 import { renderMarkdown } from '../../runner/tui/markdown.js';
 import { bar, sparkline } from '../../runner/tui/widgets.js';
 import { fakeDocker } from '../support/fake-docker.js';
@@ -144,6 +144,23 @@ describe('keys', () => {
     expect(commandFor('r', {}, 'step', true)).toBeUndefined();
     expect(commandFor('q', {}, 'step', true)).toBeUndefined();
     expect(commandFor('c', { ctrl: true }, 'step', true)).toBe('cancel');
+  });
+  it('make the key line from the same table, dropping entries from the right but never help and quit', () => {
+    expect(footerFor('home', 120)).toBe('↑↓ choose · enter open · l cluster · ? help · q quit');
+    const wide = footerFor('step', 200);
+    expect(wide).toBe('r run · c check · h hint · n/p next/prev · s skip · w watch · l cluster · esc back · ? help · q quit');
+    const narrow = footerFor('step', 80);
+    expect(narrow.length).toBeLessThanOrEqual(80);
+    expect(narrow).toMatch(/^r run · c check .* · \? help · q quit$/);
+    expect(footerFor('step', 10)).toBe('? help · q quit');
+  });
+  it('typed faster than the UI reads them still count one by one', async () => {
+    const app = mount(session(emptyCluster()));
+    await waitFor(app.lastFrame, 'engine ✓');
+    app.stdin.write('\r');
+    await waitFor(app.lastFrame, 'step 1/13');
+    app.stdin.write('nnn');
+    await waitFor(app.lastFrame, 'step 4/13');
   });
 });
 
