@@ -25,6 +25,11 @@ export async function doctor(out: (t: string) => void): Promise<number> {
   line(r.ipvs ? true : 'warn', r.ipvs
     ? 'IPVS available: classic commands (VIP endpoints, routing mesh publishing)'
     : 'IPVS missing in this kernel: the workshop uses --endpoint-mode dnsrr and host-mode publishing (mode=host), and explains why');
+  if (!r.ipvs && info.nodes > 1) {
+    // Without the routing mesh, 127.0.0.1:5000 answers only on the node that runs the registry's task.
+    line('warn', `${info.nodes} nodes and no IPVS: the other nodes cannot pull from the registry at 127.0.0.1:5000 (no routing mesh),\n` +
+      '    so tasks placed there stay pending. → use a single-node swarm here, or machines whose kernel has IPVS');
+  }
   for (const p of r.ports) {
     line(p.state !== 'taken', `port ${p.port}: ${p.detail}${p.state === 'taken' ? `\n    → free it (\`ss -ltnp 'sport = :${p.port}'\` shows who holds it)` : ''}`);
     usable &&= p.state !== 'taken';

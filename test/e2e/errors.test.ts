@@ -174,6 +174,26 @@ describe('clear messages, non-zero exits', () => {
     expect(existsSync(`/proc/${dockerPid}`)).toBe(false);
   });
 
+  it('doctor with no engine: one line saying so, exit 1', async () => {
+    const r = await cli(['doctor'], env('unix:///nonexistent/docker.sock'));
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('✗ engine unreachable');
+    expect(r.stdout).toContain('→ start Docker');
+  });
+
+  it('doctor on a 3-node swarm without IPVS and nothing prepared: warns about both, names the fix', async () => {
+    const info = infoFor({ LocalNodeState: 'active', ControlAvailable: true });
+    const e = await engine({ ...emptyManager(), 'GET /info': { ...info, Swarm: { ...info.Swarm, Nodes: 3 } } });
+    const r = await cli(['doctor'], env(e.host));
+    expect(r.stdout).toContain('✓ engine 20.10.24 on fake-node');
+    expect(r.stdout).toContain('✓ this node is a manager, 3 node(s) in the swarm');
+    expect(r.stdout).toContain('! 3 nodes and no IPVS: the other nodes cannot pull from the registry at 127.0.0.1:5000');
+    expect(r.stdout).toContain('! DockerCoins images prepared: 0/5');
+    expect(r.stdout).toContain('→ run `swarm-workshop prepare` ahead of time');
+    // Ready or not depends only on the ✗ lines (the ports may be held by whatever the e2e tests left).
+    expect(r.exitCode).toBe(String(r.stdout).includes('✗') ? 1 : 0);
+  });
+
   it('a corrupt progress file: a notice, the bytes kept aside, a fresh start', async () => {
     const e2 = env('unix:///nonexistent/docker.sock');
     writeFileSync(join(e2.SWARM_WORKSHOP_HOME!, 'progress.json'), 'not json at all');
