@@ -195,12 +195,14 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
     );
   }
 
+  const unprepared = session.kind === 'ready' ? session.session.report.prepared.filter((p) => !p.present).length : 0;
   if (screen === 'home') {
     return (
       <Box flexDirection="column">
         <Text bold>swarm-workshop</Text>
         <Text wrap="truncate">{header}</Text>
         {session.kind === 'failed' ? <Text>{session.message}</Text> : null}
+        {unprepared ? <Text dimColor wrap="truncate">{`${unprepared} of the DockerCoins images are not prepared: the build step will download packages (\`swarm-workshop prepare\` ahead of time avoids it)`}</Text> : null}
         <Box marginTop={1} flexDirection="column">
           {chapters.map((c, i) => {
             const glyphs = c.steps.map((s) => GLYPH[statusOf(c, s.id, progress, state.chapters[c.id]?.steps.find((x) => x.id === s.id))]).join('');
@@ -218,7 +220,7 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
             );
           })}
         </Box>
-        {session.kind === 'ready' ? <Box marginTop={1}>{sidePanel(usableRows - 6 - 2 * chapters.length)}</Box> : null}
+        {session.kind === 'ready' ? <Box marginTop={1}>{sidePanel(usableRows - 6 - (unprepared ? 1 : 0) - 2 * chapters.length)}</Box> : null}
         <Text dimColor wrap="truncate">{footerFor('home', width)}</Text>
       </Box>
     );

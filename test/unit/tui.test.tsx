@@ -154,6 +154,13 @@ describe('keys', () => {
     expect(narrow).toMatch(/^r run · c check .* · \? help · q quit$/);
     expect(footerFor('step', 10)).toBe('? help · q quit');
   });
+  it('say on the chapter list when the images are not prepared, and not when they are', async () => {
+    const s = session(emptyCluster());
+    const missing = mount({ ...s, report: { ...s.report, prepared: [{ ref: 'swarm-workshop/dockercoins_rng:prepared', present: false }, { ref: 'swarm-workshop/dockercoins_hasher:prepared', present: true }] } });
+    expect(await waitFor(missing.lastFrame, 'engine ✓')).toContain('1 of the DockerCoins images are not prepared');
+    const ready = mount(session(emptyCluster()));
+    expect(await waitFor(ready.lastFrame, 'engine ✓')).not.toContain('not prepared');
+  });
   it('typed faster than the UI reads them still count one by one', async () => {
     const app = mount(session(emptyCluster()));
     await waitFor(app.lastFrame, 'engine ✓');
