@@ -75,8 +75,15 @@ async function pullIfMissing(ref: string, signal: AbortSignal): Promise<Prepared
   return { ref, action: 'pulled', seconds: seconds(), bytes: (await inspect(ref, signal))?.bytes };
 }
 
-/** Docker's step lines, legacy (`Step 2/4 : RUN ...`) or BuildKit (`#6 [2/3] RUN ...`): the progress worth showing. */
-const STEP_LINE = /^(Step \d+\/\d+ : .*|#\d+ \[[^\]]*\d+\/\d+\] .*)$/;
+/**
+ * The build progress worth showing from one line of `docker build` output: the legacy builder's
+ * `Step 2/4 : RUN ...` or BuildKit's `#6 [2/3] RUN ...` (its plain output, as it writes when not on a
+ * terminal). Everything else (apt's download lines and so on) is left out.
+ */
+export function buildStepLine(line: string): string | undefined {
+  const step = /^(Step \d+\/\d+ : .*|#\d+ \[[^\]]*\d+\/\d+\] .*)$/.exec(line.trim());
+  return step ? step[1]!.slice(0, 100) : undefined;
+}
 
 async function build(name: AppImage, signal: AbortSignal, out: Out): Promise<PreparedImage> {
   const ref = preparedRef(name);
@@ -88,8 +95,8 @@ async function build(name: AppImage, signal: AbortSignal, out: Out): Promise<Pre
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
     for (const line of lines) {
-      const step = STEP_LINE.exec(line.trim());
-      if (step) out(`      ${step[1]!.slice(0, 100)}\n`);
+      const step = buildStepLine(line);
+      if (step) out(`      ${step}\n`);
     }
   };
   const r = await docker(['build', '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, '-t', ref, join(dockercoinsDir, name)], signal, progress);
