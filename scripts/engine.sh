@@ -67,6 +67,12 @@ start_engine() {
     log "engine already running (pid $pid)"
     return 0
   fi
+  # Another dockerd in this network namespace would share its iptables chains and its swarm ports
+  # (2377, 7946) with ours: refuse rather than disturb somebody's own engine.
+  local others; others=$(pgrep -x dockerd | paste -sd ' ' || true)
+  if [ -n "$others" ] && [ "${SWARM_WORKSHOP_SHARE_NETNS:-0}" != 1 ]; then
+    die "another Docker engine runs on this machine (dockerd pid $others). The test engine would share its network namespace (iptables chains, swarm ports 2377/7946, published ports 5000/8000). Stop that engine while the tests run, or set SWARM_WORKSHOP_SHARE_NETNS=1 to start anyway."
+  fi
   mkdir -p "$D/data" "$D/exec"
   setup_bridge
   # Match the uplink MTU: a 1500-byte container MTU over a 1400-byte uplink stalls apt downloads in builds.
