@@ -3,12 +3,15 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { APP_IMAGES, preparedRef } from '../../runner/docker/images.js';
 import { packageRoot } from '../../runner/paths.js';
 import { cli } from '../support/cli.js';
 import { docker, emptySwarm, requireTestEngine, testDockerHost } from '../support/engine.js';
 
 const home = mkdtempSync(join(tmpdir(), 'sw-reset-'));
 const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: testDockerHost(), SWARM_WORKSHOP_HOME: home };
+const preparedIds = async () =>
+  (await Promise.all(APP_IMAGES.map((n) => docker(['image', 'inspect', '--format', '{{.Id}}', preparedRef(n)]).then((r) => r.stdout.trim(), () => '')))).filter(Boolean);
 const names = async (kind: 'service' | 'network') => (await docker([kind, 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter(Boolean);
 
 describe('reset', () => {
@@ -32,9 +35,14 @@ describe('reset', () => {
     expect(noTty.stderr).toContain('run `swarm-workshop reset --yes`');
     expect(await names('service')).toContain('ws-made'); // nothing removed without a yes
 
+    const prepared = await preparedIds();
     const r = await cli(['reset', '--yes'], env);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(r.stdout).toContain('removed service ws-made');
+    // prepare's images are the next class's build cache: reset keeps them, and says so when there are any.
+    expect(await preparedIds()).toEqual(prepared);
+    if (prepared.length) expect(r.stdout).toContain(`The ${prepared.length} prepared image(s) stay`);
+    else expect(r.stdout).not.toContain('prepared image(s) stay');
     expect(r.stdout).toContain('removed network ws-net');
     expect(await names('service')).not.toContain('ws-made');
     expect(await names('network')).not.toContain('ws-net');
