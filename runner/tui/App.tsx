@@ -163,20 +163,17 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
     { rows: rates.length ? 1 : 0, node: <MiningChart key="mining" rates={rates} width={panelWidth} /> },
     { rows: Object.keys(benchResults).length ? 1 + Object.keys(benchResults).length : 0, node: <BenchBars key="bench" results={benchResults} width={panelWidth} /> },
   ];
-  /** The panel's parts that fit in `rows` rows (all of them when wide: it stands beside the lesson). */
-  const sidePanel = (rows: number) => {
+  /** The panel's parts that fit in `rows` rows, in order, skipping any that would not fit. */
+  const fitting = (rows: number) => {
     let left = rows;
-    const parts = panelParts.filter((p) => (p.rows <= left ? ((left -= p.rows), true) : false));
-    return (
-      <Box flexDirection="column" width={wide ? 40 : undefined} marginLeft={wide ? 2 : 0}>
-        {parts.map((p) => p.node)}
-      </Box>
-    );
+    return panelParts.filter((p) => (p.rows <= left ? ((left -= p.rows), true) : false));
   };
-  const panelRows = (rows: number) => {
-    let left = rows;
-    return panelParts.reduce((sum, p) => (p.rows <= left ? ((left -= p.rows), sum + p.rows) : sum), 0);
-  };
+  const panelRows = (rows: number) => fitting(rows).reduce((sum, p) => sum + p.rows, 0);
+  const sidePanel = (rows: number) => (
+    <Box flexDirection="column" width={wide ? 40 : undefined} marginLeft={wide ? 2 : 0}>
+      {fitting(rows).map((p) => p.node)}
+    </Box>
+  );
   // Ink redraws the whole screen, and the terminal scrolls, once the output is as tall as the terminal.
   const usableRows = size.rows - 1;
 
@@ -202,7 +199,7 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
         <Text bold>swarm-workshop</Text>
         <Text wrap="truncate">{header}</Text>
         {session.kind === 'failed' ? <Text>{session.message}</Text> : null}
-        {unprepared ? <Text dimColor wrap="truncate">{`${unprepared} of the DockerCoins images are not prepared: the build step will download packages (\`swarm-workshop prepare\` ahead of time avoids it)`}</Text> : null}
+        {unprepared ? <Text dimColor wrap="truncate">{`images not prepared (${unprepared}/${session.kind === 'ready' ? session.session.report.prepared.length : 0}): \`swarm-workshop prepare\` makes the build step quick`}</Text> : null}
         <Box marginTop={1} flexDirection="column">
           {chapters.map((c, i) => {
             const glyphs = c.steps.map((s) => GLYPH[statusOf(c, s.id, progress, state.chapters[c.id]?.steps.find((x) => x.id === s.id))]).join('');

@@ -23,13 +23,13 @@ const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
 let engine: Awaited<ReturnType<typeof fakeEngine>>;
 
 /** Wait until the screen's first row matches `title` and its last written row is the key line. */
-async function expectFrame(title: RegExp, footer: RegExp, what: string, shows = ''): Promise<string[]> {
+async function expectFrame(title: RegExp, footer: RegExp, what: string, shows: string[] = []): Promise<string[]> {
   let last: string[] = [];
   try {
     await eventually(what, async () => {
       last = await rows();
       const lastText = [...last].reverse().find((r) => r.trim() !== '') ?? '';
-      return title.test(last[0] ?? '') && footer.test(lastText) && last.join('\n').includes(shows) ? true : undefined;
+      return title.test(last[0] ?? '') && footer.test(lastText) && shows.every((text) => last.join('\n').includes(text)) ? true : undefined;
     }, { timeoutMs: 15_000, intervalMs: 100 });
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- screen (${last.length} rows) ---\n${last.join('\n')}`);
@@ -55,8 +55,10 @@ describe('the UI at 80x24', () => {
   });
 
   it('the chapter list fits, with the cluster of seven services', async () => {
-    const screen = await expectFrame(/^swarm-workshop/, /q quit/, 'the chapter list');
+    const screen = await expectFrame(/^swarm-workshop/, /q quit/, 'the chapter list', ['images not prepared', 'worker ']);
     expect(screen.join('\n')).toContain('ch4  Chapter 4');
+    // The stand-in engine has none of prepare's images: the advice must fit, not be cut off.
+    expect(screen.join('\n')).toContain('images not prepared (5/5): `swarm-workshop prepare` makes the build step quick');
   });
 
   it('every step of both chapters fits, with its commands, and with every hint shown', async () => {
@@ -80,7 +82,7 @@ describe('the UI at 80x24', () => {
 
   it('the cluster panel toggled on in 80 columns still fits', async () => {
     await keys('l');
-    const screen = await expectFrame(/^ch4 · step 7\/7 /, /q quit/, 'the step with the cluster panel', 'Cluster');
+    const screen = await expectFrame(/^ch4 · step 7\/7 /, /q quit/, 'the step with the cluster panel', ['Cluster']);
     expect(screen.join('\n')).toMatch(/worker +10\/10 +worker:v0.1/);
   });
 });

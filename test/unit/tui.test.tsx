@@ -157,7 +157,7 @@ describe('keys', () => {
   it('say on the chapter list when the images are not prepared, and not when they are', async () => {
     const s = session(emptyCluster());
     const missing = mount({ ...s, report: { ...s.report, prepared: [{ ref: 'swarm-workshop/dockercoins_rng:prepared', present: false }, { ref: 'swarm-workshop/dockercoins_hasher:prepared', present: true }] } });
-    expect(await waitFor(missing.lastFrame, 'engine ✓')).toContain('1 of the DockerCoins images are not prepared');
+    expect(await waitFor(missing.lastFrame, 'engine ✓')).toContain('images not prepared (1/2): `swarm-workshop prepare` makes the build step quick');
     const ready = mount(session(emptyCluster()));
     expect(await waitFor(ready.lastFrame, 'engine ✓')).not.toContain('not prepared');
   });
