@@ -22,9 +22,10 @@ export async function doctor(out: (t: string) => void): Promise<number> {
   line(active, `swarm: ${info.swarmState}${active ? '' : '\n    → run `docker swarm init`'}`);
   line(info.isManager, `this node is ${info.isManager ? 'a manager' : 'not a manager'}${info.isManager ? `, ${info.nodes} node(s) in the swarm` : '\n    → run the workshop on a manager node'}`);
   usable &&= active && info.isManager;
+  const from = r.ipvsSource === 'forced' ? ' (set by SWARM_WORKSHOP_IPVS)' : r.ipvsSource === 'a guess' ? ' (a guess: the engine runs elsewhere and could not be probed; set SWARM_WORKSHOP_IPVS=0|1 to say)' : ` (checked on ${r.ipvsSource})`;
   line(r.ipvs ? true : 'warn', r.ipvs
-    ? 'IPVS available: classic commands (VIP endpoints, routing mesh publishing)'
-    : 'IPVS missing in this kernel: the workshop uses --endpoint-mode dnsrr and host-mode publishing (mode=host), and explains why');
+    ? `IPVS available${from}: classic commands (VIP endpoints, routing mesh publishing)`
+    : `IPVS missing${from}: the workshop uses --endpoint-mode dnsrr and host-mode publishing (mode=host), and explains why`);
   if (!r.ipvs && info.nodes > 1) {
     // Without the routing mesh, 127.0.0.1:5000 answers only on the node that runs the registry's task.
     line('warn', `${info.nodes} nodes and no IPVS: the other nodes cannot pull from the registry at 127.0.0.1:5000 (no routing mesh),\n` +

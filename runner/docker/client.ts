@@ -14,6 +14,10 @@ export interface EngineInfo {
   serverVersion: string;
   /** Nodes in the swarm, as this manager sees them (0 when not a manager). */
   nodes: number;
+  /** The engine's kernel (`uname -r` where dockerd runs): how to tell a local engine from a VM or remote one. */
+  kernelVersion?: string;
+  /** The engine's OS, e.g. `Debian GNU/Linux 12 (bookworm)` or `Docker Desktop`. */
+  operatingSystem?: string;
 }
 
 export interface PublishedPort {
@@ -104,4 +108,9 @@ export interface DockerClient {
   removeService(id: string): Promise<void>;
   removeNetwork(id: string): Promise<void>;
   removeImage(reference: string): Promise<void>;
+  /**
+   * Run a shell script in a throwaway container (host network namespace, the engine's /lib/modules read
+   * only) and return its exit code: a look at the engine's own kernel, wherever the engine runs.
+   */
+  probeEngine(image: string, script: string): Promise<number>;
 }

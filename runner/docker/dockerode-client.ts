@@ -92,6 +92,8 @@ export class DockerodeClient implements DockerClient {
     const info = (await this.docker.info()) as {
       Name: string;
       ServerVersion: string;
+      KernelVersion?: string;
+      OperatingSystem?: string;
       Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Nodes?: number };
     };
     return {
@@ -101,6 +103,8 @@ export class DockerodeClient implements DockerClient {
       hostname: info.Name,
       serverVersion: info.ServerVersion,
       nodes: info.Swarm?.Nodes ?? 0,
+      kernelVersion: info.KernelVersion,
+      operatingSystem: info.OperatingSystem,
     };
   }
 
@@ -167,6 +171,22 @@ export class DockerodeClient implements DockerClient {
       stdout: Buffer.concat(chunks.out).toString('utf8'),
       stderr: Buffer.concat(chunks.err).toString('utf8'),
     };
+  }
+
+  async probeEngine(image: string, script: string): Promise<number> {
+    const container = await this.docker.createContainer({
+      Image: image,
+      Cmd: ['sh', '-c', script],
+      Labels: { 'org.swarm-workshop.probe': 'true' },
+      HostConfig: { NetworkMode: 'host', Binds: ['/lib/modules:/lib/modules:ro'] },
+    });
+    try {
+      await container.start();
+      const result = (await container.wait()) as { StatusCode: number };
+      return result.StatusCode;
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
   }
 
   async readFile(containerId: string, path: string): Promise<string> {

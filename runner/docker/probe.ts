@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { release } from 'node:os';
 import { statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { AbortError } from '../errors.js';
@@ -24,6 +25,8 @@ export interface EnvironmentReport {
   host: string;
   engine: { ok: true; info: EngineInfo } | { ok: false; error: string };
   ipvs: boolean;
+  /** Where the IPVS verdict comes from (see detectIpvs). */
+  ipvsSource: IpvsSource;
   ports: PortStatus[];
   /** What `localhost` resolves to first here: curl and browsers may try ::1 where a service listens on 127.0.0.1 only. */
   localhost: string;
@@ -51,6 +54,34 @@ export async function portStatus(port: number, service: string, services: Servic
   return (await portIsFree(port)) ? { port, state: 'free', detail: 'free' } : { port, state: 'taken', detail: 'in use by another process' };
 }
 
+export type IpvsSource = 'forced' | 'this machine' | "the engine's kernel" | 'a guess';
+
+/** probeIpvs's three signs, asked inside a container on the engine: its sysctl tree, a loaded module, a module file. */
+export const IPVS_SCRIPT = 'test -d /proc/sys/net/ipv4/vs || grep -q "^ip_vs " /proc/modules || ls /lib/modules/$(uname -r)/kernel/net/netfilter/ipvs/ip_vs.ko* >/dev/null 2>&1';
+
+/**
+ * Does the *engine's* kernel have IPVS? When the engine runs on this machine's kernel, this machine's
+ * /proc answers (no container needed). When it runs elsewhere (Docker Desktop's VM, a remote engine),
+ * a throwaway container on the engine looks; if that cannot run (no base image yet), Docker Desktop is
+ * taken to have IPVS (its kernels do) and anything else not to (dnsrr works everywhere).
+ */
+export async function detectIpvs(
+  docker: DockerClient,
+  info: EngineInfo,
+  local: { env?: NodeJS.ProcessEnv; release?: string; platform?: string; kernel?: Parameters<typeof probeIpvs>[0] } = {},
+): Promise<{ ipvs: boolean; source: IpvsSource }> {
+  const env = local.env ?? process.env;
+  const forced = env.SWARM_WORKSHOP_IPVS;
+  if (forced === '0' || forced === '1') return { ipvs: forced === '1', source: 'forced' };
+  const sameKernel = (local.platform ?? process.platform) === 'linux' && (!info.kernelVersion || info.kernelVersion === (local.release ?? release()));
+  if (sameKernel) return { ipvs: probeIpvs(local.kernel, env), source: 'this machine' };
+  try {
+    return { ipvs: (await docker.probeEngine('debian:bookworm-slim', IPVS_SCRIPT)) === 0, source: "the engine's kernel" };
+  } catch {
+    return { ipvs: /docker desktop/i.test(info.operatingSystem ?? ''), source: 'a guess' };
+  }
+}
+
 /** Look at the engine and this machine; never throws (doctor prints whatever it finds). */
 export async function probeEnvironment(docker: DockerClient, host: string): Promise<EnvironmentReport> {
   let engine: EnvironmentReport['engine'];
@@ -66,7 +97,8 @@ export async function probeEnvironment(docker: DockerClient, host: string): Prom
   const prepared = engine.ok ? await Promise.all(APP_IMAGES.map((name) => present(preparedRef(name)))) : [];
   const localhost = await lookup('localhost').then((a) => a.address, () => 'unresolved');
   const diskFreeBytes = await statfs('/').then((s) => s.bavail * s.bsize, () => undefined);
-  return { host, engine, ipvs: probeIpvs(), ports, localhost, images, prepared, diskFreeBytes };
+  const ipvs = engine.ok ? await detectIpvs(docker, engine.info) : { ipvs: probeIpvs(), source: 'this machine' as const };
+  return { host, engine, ipvs: ipvs.ipvs, ipvsSource: ipvs.source, ports, localhost, images, prepared, diskFreeBytes };
 }
 
 /**

@@ -30,7 +30,7 @@ function session(docker: DockerClient, store = new ProgressStore(mkdtempSync(joi
   return {
     docker,
     host: 'unix:///fake.sock',
-    report: { host: 'unix:///fake.sock', engine: { ok: true, info }, ipvs: false, ports: [], localhost: '127.0.0.1', images: [], prepared: [] },
+    report: { host: 'unix:///fake.sock', engine: { ok: true, info }, ipvs: false, ipvsSource: 'this machine', ports: [], localhost: '127.0.0.1', images: [], prepared: [] },
     profile,
     variables: { ...profileVariables(profile, info), dockercoins: '/pkg/dockercoins', workspace: '/home/me/dockercoins' },
     env: {},
