@@ -143,6 +143,11 @@ export async function prepareImages(signal: AbortSignal, out: Out): Promise<Prep
       ]);
     }
   }
+  const nodes = Number((await docker(['info', '--format', '{{.Swarm.Nodes}}'], signal)).stdout.trim()) || 0;
+  if (nodes > 1) {
+    out(`\nThis swarm has ${nodes} nodes and prepare filled this one only. Tasks placed on the others pull redis:7 from Docker Hub,\n` +
+      'and the DockerCoins images from your registry once it runs: run `swarm-workshop prepare` on every node that must not need Docker Hub.\n');
+  }
   return results;
 }
 

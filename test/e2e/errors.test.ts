@@ -174,6 +174,35 @@ describe('clear messages, non-zero exits', () => {
     expect(existsSync(`/proc/${dockerPid}`)).toBe(false);
   });
 
+  it('prepare on a swarm of several nodes: says it filled this node only, and what the others will pull', async () => {
+    const image = { Id: 'sha256:' + 'a'.repeat(64), Size: 75_000_000 };
+    const info = infoFor({ LocalNodeState: 'active', ControlAvailable: true });
+    const builds: string[] = [];
+    const e = await engine({
+      'HEAD /_ping': 'OK',
+      'GET /_ping': 'OK',
+      'GET /version': { Version: '20.10.24', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' },
+      'GET /info': { ...info, Swarm: { ...info.Swarm, Nodes: 3 } },
+      'GET /images/debian:bookworm-slim/json': image,
+      'GET /images/registry:2/json': image,
+      'GET /images/redis:7/json': image,
+      // Every build succeeds at once, as from a warm cache.
+      'POST /build': (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+        builds.push(new URL(req.url ?? '', 'http://x').searchParams.get('t') ?? '');
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(`${JSON.stringify({ stream: 'Step 1/1 : FROM debian:bookworm-slim\n' })}\r\n${JSON.stringify({ aux: { ID: image.Id } })}\r\n${JSON.stringify({ stream: 'Successfully built aaaaaaaaaaaa\n' })}\r\n`);
+        });
+      },
+    });
+    const r = await cli(['prepare'], env(e.host));
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(builds).toEqual(['rng', 'hasher', 'worker', 'webui', 'tools'].map((n) => `swarm-workshop/dockercoins_${n}:prepared`));
+    expect(r.stdout).toContain('This swarm has 3 nodes and prepare filled this one only');
+    expect(r.stdout).toContain('run `swarm-workshop prepare` on every node');
+  });
+
   it('doctor with no engine: one line saying so, exit 1', async () => {
     const r = await cli(['doctor'], env('unix:///nonexistent/docker.sock'));
     expect(r.exitCode).toBe(1);
