@@ -5,6 +5,7 @@
  */
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,18 @@ async function engine(routes: Parameters<typeof fakeEngine>[0]) {
   cleanups.push(() => e.close());
   return e;
 }
+
+/** What the docker CLI asks of an engine before `prepare` builds: version, and the three base images present. */
+const BASE_IMAGE = { Id: 'sha256:' + 'a'.repeat(64), Size: 75_000_000 };
+const prepareRoutes = (build: (req: IncomingMessage, res: ServerResponse) => void) => ({
+  'HEAD /_ping': 'OK',
+  'GET /_ping': 'OK',
+  'GET /version': { Version: '20.10.24', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' },
+  'GET /images/debian:bookworm-slim/json': BASE_IMAGE,
+  'GET /images/registry:2/json': BASE_IMAGE,
+  'GET /images/redis:7/json': BASE_IMAGE,
+  'POST /build': build,
+});
 
 describe('clear messages, non-zero exits', () => {
   it('unknown chapter: names the chapters there are', async () => {
@@ -145,22 +158,13 @@ describe('clear messages, non-zero exits', () => {
   it('Ctrl-C during a prepare build: docker build is stopped, exit 130, and it says how to finish', async () => {
     let building: () => void = () => undefined;
     const buildStarted = new Promise<void>((resolve) => (building = resolve));
-    const image = { Id: 'sha256:' + 'a'.repeat(64), Size: 75_000_000 };
-    const e = await engine({
-      'HEAD /_ping': 'OK',
-      'GET /_ping': 'OK',
-      'GET /version': { Version: '20.10.24', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' },
-      'GET /images/debian:bookworm-slim/json': image,
-      'GET /images/registry:2/json': image,
-      'GET /images/redis:7/json': image,
-      // A build that starts and then never ends, like a slow apt download.
-      'POST /build': (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
-        req.resume();
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.write(`${JSON.stringify({ stream: 'Step 1/7 : FROM debian:bookworm-slim\n' })}\r\n`);
-        building();
-      },
-    });
+    // A build that starts and then never ends, like a slow apt download.
+    const e = await engine(prepareRoutes((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`${JSON.stringify({ stream: 'Step 1/7 : FROM debian:bookworm-slim\n' })}\r\n`);
+      building();
+    }));
     const child = execa('node', [cliPath, 'prepare'], { env: env(e.host), extendEnv: false, reject: false, stdin: 'ignore' });
     await Promise.race([buildStarted, new Promise((_, reject) => setTimeout(() => reject(new Error('no build request within 20 s')), 20_000))]);
     const dockerPid = Number((await execa('pgrep', ['-P', String(child.pid), 'docker'])).stdout.trim());
@@ -175,26 +179,19 @@ describe('clear messages, non-zero exits', () => {
   });
 
   it('prepare on a swarm of several nodes: says it filled this node only, and what the others will pull', async () => {
-    const image = { Id: 'sha256:' + 'a'.repeat(64), Size: 75_000_000 };
     const info = infoFor({ LocalNodeState: 'active', ControlAvailable: true });
     const builds: string[] = [];
+    // Every build succeeds at once, as from a warm cache.
     const e = await engine({
-      'HEAD /_ping': 'OK',
-      'GET /_ping': 'OK',
-      'GET /version': { Version: '20.10.24', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' },
-      'GET /info': { ...info, Swarm: { ...info.Swarm, Nodes: 3 } },
-      'GET /images/debian:bookworm-slim/json': image,
-      'GET /images/registry:2/json': image,
-      'GET /images/redis:7/json': image,
-      // Every build succeeds at once, as from a warm cache.
-      'POST /build': (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      ...prepareRoutes((req, res) => {
         builds.push(new URL(req.url ?? '', 'http://x').searchParams.get('t') ?? '');
         req.resume();
         req.on('end', () => {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(`${JSON.stringify({ stream: 'Step 1/1 : FROM debian:bookworm-slim\n' })}\r\n${JSON.stringify({ aux: { ID: image.Id } })}\r\n${JSON.stringify({ stream: 'Successfully built aaaaaaaaaaaa\n' })}\r\n`);
+          res.end(`${JSON.stringify({ stream: 'Step 1/1 : FROM debian:bookworm-slim\n' })}\r\n${JSON.stringify({ aux: { ID: BASE_IMAGE.Id } })}\r\n${JSON.stringify({ stream: 'Successfully built aaaaaaaaaaaa\n' })}\r\n`);
         });
-      },
+      }),
+      'GET /info': { ...info, Swarm: { ...info.Swarm, Nodes: 3 } },
     });
     const r = await cli(['prepare'], env(e.host));
     expect(r.exitCode, String(r.stderr)).toBe(0);
