@@ -22,7 +22,7 @@ export interface PrepareOptions {
   remove?: boolean;
 }
 
-/** One line of what happened to one image; also what the bench reads. */
+/** What happened to one image: one line of prepare's report. */
 export interface PreparedImage {
   ref: string;
   action: 'present' | 'pulled' | 'built' | 'up to date' | 'failed';
@@ -112,7 +112,7 @@ const describe = (r: PreparedImage) => {
   return `${r.action === 'failed' ? '✗' : '✓'} ${r.ref.padEnd(44)} ${r.action}${time}${size}`;
 };
 
-/** Pull what is missing, build the DockerCoins images; returns one line per image (for the bench too). */
+/** Pull what is missing, build the DockerCoins images; returns what happened to each image. */
 export async function prepareImages(signal: AbortSignal, out: Out): Promise<PreparedImage[]> {
   const version = await requireEngine(signal);
   out(`Preparing the workshop's images on Docker engine ${version}.\n`);

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { AbortError } from '../errors.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -18,8 +19,17 @@ export interface RunOptions {
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
 }
 
-/** Thrown when a command could not start at all (not found), with what to install. */
-export class CommandNotFoundError extends Error {}
+/** Debian/Ubuntu packages of the commands the lessons run, for the message when one is missing. */
+const PACKAGES: Record<string, string> = { docker: 'docker.io', curl: 'curl', ab: 'apache2-utils' };
+
+/** Thrown when a command could not start at all (not on PATH): the learner's to fix, so it says what to install. */
+export class CommandNotFoundError extends AbortError {
+  constructor(readonly command: string) {
+    super(`the command \`${command}\` is not installed here (it is not on PATH)`, [
+      `install it (on Debian or Ubuntu: \`sudo apt-get install ${PACKAGES[command] ?? command}\`), then run the same command again`,
+    ]);
+  }
+}
 
 /**
  * Run one command as an argument array, never through a shell. Output streams to `onOutput` as it comes;
@@ -44,7 +54,7 @@ export async function runCommand(args: string[], options: RunOptions): Promise<C
   child.stderr?.on('data', (chunk: Buffer) => options.onOutput?.('stderr', chunk.toString('utf8')));
   const result = await child;
   if ((result as { code?: string }).code === 'ENOENT') {
-    throw new CommandNotFoundError(`${file}: command not found`);
+    throw new CommandNotFoundError(file);
   }
   return {
     exitCode: result.exitCode ?? (result.isCanceled || result.isTerminated ? 130 : 1),

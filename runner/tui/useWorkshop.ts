@@ -57,7 +57,7 @@ export function useWorkshop(open: () => Promise<Session> = openSession, checkWai
         if (action === 'run') await runner.runStep(chapter, step, {});
         else await runner.checkStep(chapter, step, action === 'check' ? checkWaitMs : 0);
       } catch (error) {
-        dispatch({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'failed', durationMs: 0, reason: formatError(error).split('\n')[0] });
+        dispatch({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'failed', durationMs: 0, reason: formatError(error).split('\n').slice(0, 2).map((l) => l.trim()).join(' ') });
       } finally {
         inFlight.current = false;
         if (action !== 'watch') setBusy(false);

@@ -4,7 +4,7 @@
  * swarm that is inactive or a worker node cannot easily be made of the real test engine.
  */
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -198,6 +198,23 @@ describe('clear messages, non-zero exits', () => {
     expect(builds).toEqual(['rng', 'hasher', 'worker', 'webui', 'tools'].map((n) => `swarm-workshop/dockercoins_${n}:prepared`));
     expect(r.stdout).toContain('This swarm has 3 nodes and prepare filled this one only');
     expect(r.stdout).toContain('run `swarm-workshop prepare` on every node');
+  });
+
+  it('a command that is not installed: says which and how to install it, not "internal error"', async () => {
+    // A PATH with node on it and nothing else: no docker, no sleep.
+    const bin = mkdtempSync(join(tmpdir(), 'sw-bin-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const r = await cli(['prepare'], env('unix:///nonexistent/docker.sock', { PATH: bin }));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('error: the command `docker` is not installed here');
+    expect(r.stderr).toContain('sudo apt-get install docker.io');
+    expect(r.stderr).not.toContain('internal error');
+
+    const e = await engine(emptyManager());
+    const run = await cli(['run', 'chs', '--yes', '--lessons', lessons('slow')], env(e.host, { PATH: bin }));
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('error: the command `sleep` is not installed here');
+    expect(run.stderr).not.toContain('internal error');
   });
 
   it('doctor with no engine: one line saying so, exit 1', async () => {
