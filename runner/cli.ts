@@ -15,7 +15,7 @@ Usage:
   swarm-workshop check <chapter> [--wait <s>]
                               checks only: you type the commands, this ticks off the steps
   swarm-workshop list         chapters and steps, with your progress
-  swarm-workshop doctor       is this machine ready? engine, swarm, IPVS, ports, images, disk
+  swarm-workshop doctor       is this machine ready? engine, swarm, IPVS, ports, commands, images, disk
   swarm-workshop prepare [--remove]
                               pull and build every image ahead of class, so that the build
                               steps need no downloads (--remove: remove what it built)

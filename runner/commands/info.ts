@@ -1,9 +1,21 @@
 import { DockerodeClient } from '../docker/dockerode-client.js';
 import { probeEnvironment } from '../docker/probe.js';
+import { findOnPath, PACKAGES } from '../engine/executor.js';
 import { formatProblem, loadLessons } from '../lesson/load.js';
+import { parseCommand } from '../lesson/template.js';
 import { lessonsDir } from '../paths.js';
 import { ProgressStore, stepKey } from '../progress.js';
 import { knownChecks, lessonsOrAbort, noticeProgress } from './setup.js';
+
+/** The programs the lessons' commands start, from the lesson files themselves. */
+function lessonCommands(): string[] {
+  const { chapters } = loadLessons(lessonsDir);
+  const first = chapters.flatMap((c) => c.steps.flatMap((s) => s.commands.flatMap((spec) => {
+    const word = parseCommand(spec.template)[0];
+    return word?.length === 1 && 'text' in word[0]! ? [word[0].text] : [];
+  })));
+  return [...new Set(first)].sort();
+}
 
 /** `doctor`: what the workshop sees here, and whether it can run. Exit 0 when it can. */
 export async function doctor(out: (t: string) => void): Promise<number> {
@@ -37,6 +49,12 @@ export async function doctor(out: (t: string) => void): Promise<number> {
   }
   line(r.localhost === '127.0.0.1' ? true : 'warn', `localhost resolves to ${r.localhost}${r.localhost === '127.0.0.1' ? '' : '; the workshop uses 127.0.0.1 explicitly'}`);
   line(true, 'registry address: 127.0.0.1:5000');
+  // Every program the lessons' commands start must be on PATH (docker, curl, sed, ...).
+  for (const command of lessonCommands()) {
+    const found = findOnPath(command);
+    line(!!found, found ? `command ${command}: ${found}` : `command ${command}: not found; the lessons run it\n    → install it (on Debian or Ubuntu: \`sudo apt-get install ${PACKAGES[command] ?? command}\`)`);
+    usable &&= !!found;
+  }
   for (const image of r.images) line(image.present ? true : 'warn', `image ${image.ref}: ${image.present ? 'present' : 'not here yet (pulled when needed)'}`);
   const prepared = r.prepared.filter((p) => p.present).length;
   line(prepared === r.prepared.length ? true : 'warn', prepared === r.prepared.length

@@ -1,4 +1,6 @@
 import { execa } from 'execa';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { AbortError } from '../errors.js';
 
 export interface CommandResult {
@@ -20,7 +22,7 @@ export interface RunOptions {
 }
 
 /** Debian/Ubuntu packages of the commands the lessons run, for the message when one is missing. */
-const PACKAGES: Record<string, string> = { docker: 'docker.io', curl: 'curl', ab: 'apache2-utils' };
+export const PACKAGES: Record<string, string> = { docker: 'docker.io', curl: 'curl', ab: 'apache2-utils' };
 
 /** Thrown when a command could not start at all (not on PATH): the learner's to fix, so it says what to install. */
 export class CommandNotFoundError extends AbortError {
@@ -29,6 +31,21 @@ export class CommandNotFoundError extends AbortError {
       `install it (on Debian or Ubuntu: \`sudo apt-get install ${PACKAGES[command] ?? command}\`), then run the same command again`,
     ]);
   }
+}
+
+/** Where `command` would be found on PATH, as spawn would find it; undefined when it is not there. */
+export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 /**

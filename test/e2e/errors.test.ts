@@ -215,6 +215,12 @@ describe('clear messages, non-zero exits', () => {
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('error: the command `sleep` is not installed here');
     expect(run.stderr).not.toContain('internal error');
+
+    // doctor names every program the lessons run that is missing, before a step fails on it.
+    const doctor = await cli(['doctor'], env(e.host, { PATH: bin }));
+    expect(doctor.exitCode).toBe(1);
+    for (const command of ['curl', 'docker', 'grep', 'sed']) expect(doctor.stdout).toContain(`✗ command ${command}: not found; the lessons run it`);
+    expect(doctor.stdout).toContain('`sudo apt-get install docker.io`');
   });
 
   it('doctor with no engine: one line saying so, exit 1', async () => {
