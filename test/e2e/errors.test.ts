@@ -179,7 +179,6 @@ describe('clear messages, non-zero exits', () => {
   });
 
   it('prepare on a swarm of several nodes: says it filled this node only, and what the others will pull', async () => {
-    const info = infoFor({ LocalNodeState: 'active', ControlAvailable: true });
     const builds: string[] = [];
     // Every build succeeds at once, as from a warm cache.
     const e = await engine({
@@ -191,7 +190,7 @@ describe('clear messages, non-zero exits', () => {
           res.end(`${JSON.stringify({ stream: 'Step 1/1 : FROM debian:bookworm-slim\n' })}\r\n${JSON.stringify({ aux: { ID: BASE_IMAGE.Id } })}\r\n${JSON.stringify({ stream: 'Successfully built aaaaaaaaaaaa\n' })}\r\n`);
         });
       }),
-      'GET /info': { ...info, Swarm: { ...info.Swarm, Nodes: 3 } },
+      'GET /info': infoFor({ LocalNodeState: 'active', ControlAvailable: true }, 3),
     });
     const r = await cli(['prepare'], env(e.host));
     expect(r.exitCode, String(r.stderr)).toBe(0);
@@ -231,8 +230,7 @@ describe('clear messages, non-zero exits', () => {
   });
 
   it('doctor on a 3-node swarm without IPVS and nothing prepared: warns about both, names the fix', async () => {
-    const info = infoFor({ LocalNodeState: 'active', ControlAvailable: true });
-    const e = await engine({ ...emptyManager(), 'GET /info': { ...info, Swarm: { ...info.Swarm, Nodes: 3 } } });
+    const e = await engine({ ...emptyManager(), 'GET /info': infoFor({ LocalNodeState: 'active', ControlAvailable: true }, 3) });
     const r = await cli(['doctor'], env(e.host));
     expect(r.stdout).toContain('✓ engine 20.10.24 on fake-node');
     expect(r.stdout).toContain('✓ this node is a manager, 3 node(s) in the swarm');

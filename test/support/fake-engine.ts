@@ -48,10 +48,11 @@ export const quietEvents: Handler = (_req, res) => {
   res.flushHeaders();
 };
 
-export const infoFor = (swarm: { LocalNodeState: string; ControlAvailable: boolean }) => ({
+/** `GET /info` of a node in the given swarm state; `nodes` is how many the swarm has when active (1 by default). */
+export const infoFor = (swarm: { LocalNodeState: string; ControlAvailable: boolean }, nodes = 1) => ({
   Name: 'fake-node',
   ServerVersion: '20.10.24',
-  Swarm: { ...swarm, NodeID: swarm.LocalNodeState === 'active' ? 'node1' : '', Nodes: swarm.LocalNodeState === 'active' ? 1 : 0 },
+  Swarm: { ...swarm, NodeID: swarm.LocalNodeState === 'active' ? 'node1' : '', Nodes: swarm.LocalNodeState === 'active' ? nodes : 0 },
 });
 
 /** Routes of a one-node swarm manager with nothing on it. */

@@ -63,6 +63,15 @@ function mount(s: Session, checkWaitMs = 0) {
   return app;
 }
 
+/** Mount on an empty cluster and open chapter 3 at its first step, as a learner's first keys do. */
+async function openChapter3() {
+  const app = mount(session(emptyCluster()));
+  await waitFor(app.lastFrame, 'engine ✓');
+  app.stdin.write('\r');
+  await waitFor(app.lastFrame, 'ch3 · step 1/13');
+  return app;
+}
+
 describe('the terminal UI', () => {
   it('lists the chapters with progress and where to resume', async () => {
     const store = new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-tui-')));
@@ -91,10 +100,7 @@ describe('the terminal UI', () => {
   });
 
   it('checks the step against the cluster and shows expected vs actual', async () => {
-    const app = mount(session(emptyCluster()));
-    await waitFor(app.lastFrame, 'engine ✓');
-    app.stdin.write('\r');
-    await waitFor(app.lastFrame, 'step 1/13');
+    const app = await openChapter3();
     app.stdin.write('c');
     const frame = await waitFor(app.lastFrame, 'actual:   no service named registry');
     expect(frame).toContain('✗ registry runs 1 task(s)');
@@ -103,10 +109,7 @@ describe('the terminal UI', () => {
   });
 
   it('shows hints one at a time, and the help overlay from the key table', async () => {
-    const app = mount(session(emptyCluster()));
-    await waitFor(app.lastFrame, 'engine ✓');
-    app.stdin.write('\r');
-    await waitFor(app.lastFrame, 'step 1/13');
+    const app = await openChapter3();
     app.stdin.write('h');
     const frame = await waitFor(app.lastFrame, 'hint 1:');
     expect(frame).not.toContain('hint 2:');
@@ -162,10 +165,7 @@ describe('keys', () => {
     expect(await waitFor(ready.lastFrame, 'engine ✓')).not.toContain('not prepared');
   });
   it('typed faster than the UI reads them still count one by one', async () => {
-    const app = mount(session(emptyCluster()));
-    await waitFor(app.lastFrame, 'engine ✓');
-    app.stdin.write('\r');
-    await waitFor(app.lastFrame, 'step 1/13');
+    const app = await openChapter3();
     app.stdin.write('nnn');
     await waitFor(app.lastFrame, 'step 4/13');
   });
