@@ -31,6 +31,8 @@ export async function measureMiningSpeed(ctx: CheckContext, windowSeconds: numbe
   const first = await sample(ctx);
   await sleep(windowSeconds * 1000, ctx.signal);
   const second = await sample(ctx);
+  // The web UI's clock did not move (or went back): no speed can be told from these two samples.
+  if (!(second.now > first.now)) throw new Error(`the web UI's clock did not advance between two samples ${windowSeconds} s apart (now ${first.now} then ${second.now})`);
   return (second.hashes - first.hashes) / (second.now - first.now);
 }
 

@@ -1,13 +1,13 @@
 import { dnsResolves, fileInService, miningSpeed, webuiJson } from './app.js';
 import { runningCode, workspaceSleep } from './code.js';
 import { imageExists, network, registryCatalog, registryHasTag } from './registry.js';
-import { serviceConverged, serviceImage, serviceOnNetwork, servicePublished, updateCompleted } from './services.js';
+import { serviceConverged, serviceExists, serviceImage, serviceOnNetwork, servicePublished, updateCompleted } from './services.js';
 import type { CheckDefinition } from './types.js';
 
 /** Every check a lesson may name, by id. */
 export const checks: ReadonlyMap<string, CheckDefinition> = new Map(
   [
-    serviceConverged, serviceImage, servicePublished, serviceOnNetwork, updateCompleted,
+    serviceConverged, serviceExists, serviceImage, servicePublished, serviceOnNetwork, updateCompleted,
     registryCatalog, registryHasTag, imageExists, network,
     webuiJson, miningSpeed, dnsResolves, fileInService,
     workspaceSleep, runningCode,

@@ -1,4 +1,5 @@
 import type { ServiceInfo, TaskInfo } from '../runner/docker/client.js';
+import { repositoryName } from '../runner/engine/claims.js';
 import { fail, num, pass, str, type CheckContext, type CheckDefinition } from './types.js';
 
 async function findService(ctx: CheckContext, name: string): Promise<ServiceInfo | undefined> {
@@ -125,5 +126,22 @@ export const updateCompleted: CheckDefinition = {
     const state = service.updateState;
     const actual = state ? `${name}: update ${state}${service.updateMessage ? ` (${service.updateMessage})` : ''}` : `${name}: never updated`;
     return state === 'completed' || state === 'rollback_completed' ? pass(expected, actual) : fail(expected, actual);
+  },
+};
+
+export const serviceExists: CheckDefinition = {
+  id: 'service-exists',
+  params: { service: 'string', 'repository?': 'string' },
+  title: (p) => `a service ${str(p, 'service')} exists${p.repository ? ` (image ${str(p, 'repository')})` : ''}`,
+  hint: (p) => `docker service ls shows the services; docker service ps ${str(p, 'service')} shows its tasks`,
+  async run(p, ctx) {
+    const name = str(p, 'service');
+    const repository = p.repository === undefined ? undefined : str(p, 'repository');
+    const expected = `a service named ${name}${repository ? ` running some tag of ${repository}` : ''}`;
+    const service = await findService(ctx, name);
+    if (!service) return fail(expected, `no service named ${name}`);
+    const actual = `${name} runs ${service.image}, ${service.mode.kind === 'global' ? 'global' : `${service.mode.replicas} replica(s)`}`;
+    if (repository && repositoryName(service.image) !== repositoryName(repository)) return fail(expected, actual);
+    return pass(expected, actual);
   },
 };

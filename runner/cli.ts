@@ -1,94 +1,165 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-// The commands are imported when used: `--version` and `--help` should not load dockerode, ink and the rest.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+// The commands are imported when used: `--version`, `--help` and `list` should not load dockerode, ink and the rest.
 import { AbortError, formatError } from './errors.js';
 import { packageVersion } from './paths.js';
 
-const HELP = `swarm-workshop ${packageVersion}: learn Docker Swarm by doing
+type Out = (text: string) => void;
 
-Usage:
-  swarm-workshop              the terminal UI: chapters, one step at a time, live cluster panel
-  swarm-workshop run <chapter> --yes [--json] [--prove]
-                              run every step of a chapter and check the cluster after each
-                              (--json: one JSON event per line; --prove: also require each
-                              step's checks to fail before it runs)
-  swarm-workshop check <chapter> [--wait <s>]
-                              checks only: you type the commands, this ticks off the steps
-  swarm-workshop list         chapters and steps, with your progress
-  swarm-workshop doctor       is this machine ready? engine, swarm, IPVS, ports, commands, images, disk
-  swarm-workshop prepare [--remove]
-                              pull and build every image ahead of class, so that the build
-                              steps need no downloads (--remove: remove what it built)
-  swarm-workshop reset [--yes]
-                              remove what the workshop created (asks first), clear progress
-  swarm-workshop lint [--checks]
-                              validate the lesson files (--checks: list the check ids)
-  swarm-workshop --help | --version
+/** `--wait` takes seconds, zero or more. */
+function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('it takes a number of seconds, 0 or more.');
+  return n;
+}
 
+const lessonsOption = () => new Option('--lessons <dir>', 'read the lessons from another folder (for lesson authors)');
+
+/**
+ * The command line: one commander program, a subcommand per mode, each with its own `--help`. Every
+ * action only dispatches to its module (imported on use). `run` holds the exit code the action sets.
+ */
+function program(out: Out, signal: AbortSignal, result: { code: number }): Command {
+  const set = (code: number) => void (result.code = code);
+  const p = new Command('swarm-workshop')
+    .description('Learn Docker Swarm by doing: a terminal workshop that runs real docker commands and checks your cluster after every step.')
+    .version(packageVersion, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help (also `swarm-workshop <command> --help`)')
+    .addOption(lessonsOption())
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: (text) => void process.stderr.write(text), outputError: () => undefined })
+    .addHelpText('after', `
+With no command, the terminal UI opens: chapters, one step at a time, a live cluster panel.
 Chapters: ch3 (registry, overlay network, DockerCoins on Swarm, scaling, benchmarks),
-          ch4 (fix the code, rolling update, rollback).
-Options for all: --lessons <dir> reads lessons from another folder (for lesson authors).
-Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM_WORKSHOP_HOME.
-`;
+          ch4 (fix the code, rolling update, rollback; starts where ch3 ends).
+Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM_WORKSHOP_HOME.`);
+  p.configureHelp({ showGlobalOptions: true });
+  const lessons = (cmd: Command) => (cmd.optsWithGlobals() as { lessons?: string }).lessons;
+
+  p.command('run')
+    .description('auto mode: run every step of a chapter and check the cluster after each')
+    .argument('[chapter]', 'ch3 or ch4 (or the folder name)')
+    .option('-y, --yes', 'confirm: run the commands against your Docker engine')
+    .option('--json', 'print one JSON event per line')
+    .option('--prove', "also require each step's checks to fail before it runs")
+    .action(async (chapter: string, o: { yes?: boolean; json?: boolean; prove?: boolean }, cmd: Command) => {
+      const { runOrCheck } = await import('./commands/run.js');
+      set(await runOrCheck('auto', { chapter, yes: !!o.yes, json: !!o.json, prove: !!o.prove, lessons: lessons(cmd) }, signal, out));
+    });
+
+  p.command('check')
+    .description('checks only: you type the commands, this ticks off the steps your cluster shows done')
+    .argument('[chapter]', 'ch3 or ch4 (or the folder name)')
+    .addOption(new Option('--wait <seconds>', 'how long to wait for the cluster to converge').argParser(seconds).default(10))
+    .option('--json', 'print one JSON event per line')
+    .action(async (chapter: string, o: { wait: number; json?: boolean }, cmd: Command) => {
+      const { runOrCheck } = await import('./commands/run.js');
+      set(await runOrCheck('check', { chapter, yes: false, json: !!o.json, prove: false, lessons: lessons(cmd), wait: o.wait }, signal, out));
+    });
+
+  p.command('list')
+    .description('chapters and steps, with your progress')
+    .action(async (_o: unknown, cmd: Command) => set((await import('./commands/list.js')).list(out, lessons(cmd))));
+
+  p.command('doctor')
+    .description('is this machine ready? engine, swarm, IPVS, ports, names in use, commands, images, disk')
+    .action(async (_o: unknown, cmd: Command) => set(await (await import('./commands/info.js')).doctor(out, lessons(cmd))));
+
+  p.command('prepare')
+    .description('pull and build every image ahead of class, so that the build steps need no downloads')
+    .option('--remove', 'remove the images prepare built (and nothing else)')
+    .action(async (o: { remove?: boolean }) => set(await (await import('./commands/prepare.js')).prepare({ remove: !!o.remove }, signal, out)));
+
+  p.command('reset')
+    .description('remove what the workshop created (asks first), clear progress')
+    .option('-y, --yes', 'do not ask')
+    .action(async (o: { yes?: boolean }, cmd: Command) => set(await (await import('./commands/reset.js')).reset({ yes: !!o.yes, lessons: lessons(cmd) }, out)));
+
+  p.command('lint')
+    .description('validate the lesson files')
+    .option('--checks', 'list the check ids a lesson can use, with their parameters')
+    .action(async (o: { checks?: boolean }, cmd: Command) => set((await import('./commands/info.js')).lint(out, { lessons: lessons(cmd), checks: o.checks })));
+
+  return p;
+}
+
+/** The first word that is not an option (nor the value of `--lessons`): the command, if any. */
+export function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv[i + 1];
+    if (a === '--lessons') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
 
 async function main(argv: string[], signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-      yes: { type: 'boolean', short: 'y' },
-      json: { type: 'boolean' },
-      prove: { type: 'boolean' },
-      checks: { type: 'boolean' },
-      remove: { type: 'boolean' },
-      lessons: { type: 'string' },
-      wait: { type: 'string' },
-    },
-  });
-  const out = (text: string) => void process.stdout.write(text);
-  const [command, ...rest] = positionals;
-  if (values.version) return out(`${packageVersion}\n`), 0;
-  if (values.help || command === 'help') return out(HELP), 0;
-  if (command === undefined) {
-    const { lessonsOrAbort } = await import('./commands/setup.js');
-    const { list } = await import('./commands/info.js');
-    const chapters = lessonsOrAbort(values.lessons);
-    if (!process.stdin.isTTY || !process.stdout.isTTY) {
-      out('swarm-workshop: no terminal here, so no interactive UI; this is the plain view (see --help for the commands).\n\n');
-      return list(out, values.lessons);
+  const out: Out = (text) => void process.stdout.write(text);
+  const result = { code: 0 };
+  const p = program(out, signal, result);
+  const word = commandWord(argv);
+  const known = new Set([...p.commands.map((c) => c.name()), 'help']);
+  // An unknown command is an error even with --help after it (commander would print the general help).
+  const unknown = word !== undefined && !known.has(word) ? word : word === 'help' ? argv.slice(argv.indexOf('help') + 1).find((a) => !a.startsWith('-') && !known.has(a)) : undefined;
+  if (unknown !== undefined) {
+    const names = [...known].filter((n) => n !== 'help');
+    const near = names.find((n) => editDistance(n, unknown) <= 2);
+    throw new AbortError(`unknown command "${unknown}"`, [
+      ...(near ? [`did you mean \`swarm-workshop ${near}\`?`] : []),
+      `the commands are: ${names.join(', ')}; \`swarm-workshop --help\` says what each does`,
+    ], 2);
+  }
+  if (word === undefined && !argv.some((a) => ['-h', '--help', '-v', '--version'].includes(a))) {
+    // No command: options only (--lessons), then the UI.
+    const { unknown } = p.parseOptions(argv);
+    if (unknown.length) throw new AbortError(`unknown option "${unknown[0]}"`, ['`swarm-workshop --help` lists the commands and options'], 2);
+    return startUi((p.opts() as { lessons?: string }).lessons, out);
+  }
+  await p.parseAsync(argv, { from: 'user' });
+  return result.code;
+}
+
+/** No command: the terminal UI, or the plain listing when there is no terminal. */
+async function startUi(lessons: string | undefined, out: Out): Promise<number> {
+  const { lessonsOrAbort } = await import('./commands/lessons.js');
+  const chapters = lessonsOrAbort(lessons);
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    out('swarm-workshop: no terminal here, so no interactive UI; this is the plain view (see --help for the commands).\n\n');
+    return (await import('./commands/list.js')).list(out, lessons);
+  }
+  // Colours off before ink (and its chalk) load, when the learner asked for none.
+  if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+  // ink draws nothing until exit when it thinks it runs in CI (CI=..., CI_*); here there is a terminal
+  // on both ends, so someone is looking at it.
+  process.env.CI = '0';
+  const { startTui } = await import('./tui/main.js');
+  return startTui(chapters);
+}
+
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
     }
-    // Colours off before ink (and its chalk) load, when the learner asked for none.
-    if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
-    // ink draws nothing until exit when it thinks it runs in CI (CI=..., CI_*); here there is a terminal
-    // on both ends, so someone is looking at it.
-    process.env.CI = '0';
-    const { startTui } = await import('./tui/main.js');
-    return startTui(chapters);
   }
-  const wait = values.wait === undefined ? undefined : Number(values.wait);
-  if (wait !== undefined && !(wait >= 0)) throw new AbortError(`--wait takes a number of seconds, not "${values.wait}"`, [], 2);
-  switch (command) {
-    case 'run':
-    case 'check':
-      return (await import('./commands/run.js')).runOrCheck(command === 'run' ? 'auto' : 'check', {
-        chapter: rest[0], yes: !!values.yes, json: !!values.json, prove: !!values.prove, lessons: values.lessons, wait,
-      }, signal, out);
-    case 'list':
-      return (await import('./commands/info.js')).list(out, values.lessons);
-    case 'lint':
-      return (await import('./commands/info.js')).lint(out, { lessons: values.lessons, checks: values.checks });
-    case 'doctor':
-      return (await import('./commands/info.js')).doctor(out);
-    case 'prepare':
-      return (await import('./commands/prepare.js')).prepare({ remove: !!values.remove }, signal, out);
-    case 'reset':
-      return (await import('./commands/reset.js')).reset({ yes: !!values.yes }, out);
-    default:
-      throw new AbortError(`unknown command "${command}"`, ['run `swarm-workshop --help` to see the commands'], 2);
-  }
+  return row[b.length]!;
+}
+
+/** commander's own refusals (unknown option, missing argument, bad value) as usage errors, exit 2. */
+function usageError(error: CommanderError, argv: string[]): AbortError {
+  const word = commandWord(argv);
+  const help = word && word !== 'help' ? `swarm-workshop ${word} --help` : 'swarm-workshop --help';
+  const message = error.message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)$/, '');
+  const near = /\(Did you mean (.*)\?\)$/.exec(error.message)?.[1];
+  return new AbortError(message, [...(near ? [`did you mean ${near}?`] : []), `\`${help}\` lists the arguments and options`], 2);
 }
 
 const controller = new AbortController();
@@ -101,13 +172,16 @@ process.on('SIGINT', () => {
   controller.abort(new Error('interrupted'));
 });
 
-main(process.argv.slice(2), controller.signal).then(
+const argv = process.argv.slice(2);
+main(argv, controller.signal).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      error = new AbortError(error.message, ['run `swarm-workshop --help` to see the commands and options'], 2);
+    if (error instanceof CommanderError) {
+      // --help and --version end parsing through here too, with exit code 0.
+      if (error.exitCode === 0) return void (process.exitCode = 0);
+      error = usageError(error, argv);
     }
     process.stderr.write(`${formatError(error)}\n`);
     process.exitCode = error instanceof AbortError ? error.exitCode : 70;

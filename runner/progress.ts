@@ -1,15 +1,15 @@
 import envPaths from 'env-paths';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
 import type { AbResult } from './engine/ab.js';
-import type { StepStatus } from './engine/events.js';
+import type { CreatedResource as Created, EventSink, StepStatus } from './engine/events.js';
+import { AbortError } from './errors.js';
 
 /**
  * The progress file, `<data dir>/progress.json` (data dir: `SWARM_WORKSHOP_HOME`, else the platform's
  * user data folder, e.g. ~/.local/share/swarm-workshop). Written atomically (temp file + rename).
- * A missing file means a fresh start; an unreadable one is moved aside (nothing is lost) and the workshop
- * starts fresh: the cluster itself can be re-checked with `swarm-workshop check <chapter>`.
  *
  * {
  *   "version": 1,
@@ -18,21 +18,42 @@ import type { StepStatus } from './engine/events.js';
  *   "measurements": [ { "chapter": "ch3", "step": "scale-rng", "name": "mining-speed", "value": 29.5, "unit": "hashes/s", "at": "..." } ],
  *   "created": [ { "kind": "service", "id": "k3x...", "name": "registry", "at": "..." } ]
  * }
+ *
+ * Reading it tells four cases apart:
+ * - missing: a fresh start;
+ * - unreadable for lack of permission (a run with sudo left it owned by root): stop and say how to fix
+ *   the owner, changing nothing;
+ * - written by a newer swarm-workshop (a higher `version`): keep it untouched, run without saving;
+ * - corrupt (not JSON, or not the shape below): move it aside (nothing is lost) and start fresh; the
+ *   cluster itself can be re-checked with `swarm-workshop check <chapter>`.
  */
 export const PROGRESS_VERSION = 1;
 
-export type CreatedResource =
-  | { kind: 'service'; id: string; name: string; at: string }
-  | { kind: 'network'; id: string; name: string; at: string }
-  | { kind: 'image'; ref: string; at: string };
+const stepStatus = z.enum(['pending', 'running', 'done', 'failed', 'skipped']) satisfies z.ZodType<StepStatus>;
+const abResult = z.object({
+  concurrency: z.number(),
+  completeRequests: z.number(),
+  failedRequests: z.number(),
+  requestsPerSecond: z.number(),
+  meanMs: z.number(),
+  totalSeconds: z.number(),
+  percentiles: z.record(z.string(), z.number()),
+}) satisfies z.ZodType<AbResult>;
+const created = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('service'), id: z.string(), name: z.string(), at: z.string() }),
+  z.object({ kind: z.literal('network'), id: z.string(), name: z.string(), at: z.string() }),
+  z.object({ kind: z.literal('image'), ref: z.string(), at: z.string() }),
+]) satisfies z.ZodType<Created>;
+const progressSchema = z.object({
+  version: z.literal(PROGRESS_VERSION),
+  steps: z.record(z.string(), z.object({ status: stepStatus, at: z.string() })).default({}),
+  ab: z.record(z.string(), abResult).default({}),
+  measurements: z.array(z.object({ chapter: z.string(), step: z.string(), name: z.string(), value: z.number(), unit: z.string(), at: z.string() })).default([]),
+  created: z.array(created).default([]),
+});
 
-export interface Progress {
-  version: number;
-  steps: Record<string, { status: StepStatus; at: string }>;
-  ab: Record<string, AbResult>;
-  measurements: { chapter: string; step: string; name: string; value: number; unit: string; at: string }[];
-  created: CreatedResource[];
-}
+export type CreatedResource = Created;
+export type Progress = z.infer<typeof progressSchema>;
 
 export const emptyProgress = (): Progress => ({ version: PROGRESS_VERSION, steps: {}, ab: {}, measurements: [], created: [] });
 
@@ -40,7 +61,39 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SWARM_WORKSHOP_HOME ?? envPaths('swarm-workshop', { suffix: '' }).data;
 }
 
-export type LoadStatus = { kind: 'fresh' } | { kind: 'loaded' } | { kind: 'corrupt'; movedTo: string; reason: string };
+export type LoadStatus =
+  | { kind: 'fresh' }
+  | { kind: 'loaded' }
+  | { kind: 'corrupt'; movedTo: string; reason: string }
+  | { kind: 'newer'; version: number };
+
+const isPermission = (error: unknown) => ['EACCES', 'EPERM', 'EROFS'].includes((error as NodeJS.ErrnoException)?.code ?? '');
+
+/** The file (or its folder) cannot be read or written by this user: say whose it is and how to fix it. */
+export class ProgressAccessError extends AbortError {
+  constructor(path: string, action: 'read' | 'write', error: NodeJS.ErrnoException) {
+    const owner = (() => {
+      try {
+        const s = statSync(path);
+        return s.uid === 0 ? 'owned by root (a run with sudo?)' : `owned by user id ${s.uid}`;
+      } catch {
+        return undefined;
+      }
+    })();
+    const uid = process.getuid?.();
+    super(`cannot ${action} ${path.endsWith('.json') ? 'the progress file' : 'the progress folder'} ${path}: ${error.code === 'EROFS' ? 'the file system is read-only' : 'permission denied'}${owner ? `, it is ${owner}` : ''}; nothing was changed`, [
+      `give it back to your user: \`sudo chown -R ${uid ?? '$(id -u)'}:${process.getgid?.() ?? '$(id -g)'} ${path.endsWith('progress.json') ? join(path, '..') : path}\``,
+      'or keep progress elsewhere: `export SWARM_WORKSHOP_HOME=<a folder of yours>`',
+    ]);
+  }
+}
+
+/** Why a parsed value is not a progress file, in one line: the first problem zod found. */
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unknown layout';
+  return `${issue.path.length ? issue.path.join('.') : 'the file'}: ${issue.message}`;
+}
 
 export class ProgressStore {
   readonly file: string;
@@ -50,25 +103,59 @@ export class ProgressStore {
   }
 
   load(): { progress: Progress; status: LoadStatus } {
-    if (!existsSync(this.file)) return { progress: emptyProgress(), status: { kind: 'fresh' } };
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { progress: emptyProgress(), status: { kind: 'fresh' } };
+      if (isPermission(error)) throw new ProgressAccessError(this.file, 'read', error as NodeJS.ErrnoException);
+      throw error;
+    }
     let reason: string;
     try {
-      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<Progress>;
-      if (parsed && parsed.version === PROGRESS_VERSION && typeof parsed.steps === 'object' && Array.isArray(parsed.created)) {
-        return { progress: { ...emptyProgress(), ...parsed } as Progress, status: { kind: 'loaded' } };
+      const parsed: unknown = JSON.parse(text);
+      const version = (parsed as { version?: unknown } | null)?.version;
+      if (typeof version === 'number' && version > PROGRESS_VERSION) {
+        return { progress: emptyProgress(), status: { kind: 'newer', version } };
       }
-      reason = `unknown layout (version ${JSON.stringify(parsed?.version)})`;
+      const result = progressSchema.safeParse(parsed);
+      if (result.success) return { progress: result.data, status: { kind: 'loaded' } };
+      reason = describeIssue(result.error);
     } catch (error) {
       reason = (error as Error).message;
     }
     const movedTo = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    renameSync(this.file, movedTo);
+    try {
+      renameSync(this.file, movedTo);
+    } catch (error) {
+      if (isPermission(error)) throw new ProgressAccessError(this.dir, 'write', error as NodeJS.ErrnoException);
+      throw error;
+    }
     return { progress: emptyProgress(), status: { kind: 'corrupt', movedTo, reason } };
   }
 
-  save(progress: Progress): void {
-    mkdirSync(this.dir, { recursive: true });
-    writeFileAtomic.sync(this.file, `${JSON.stringify(progress, null, 2)}\n`);
+  /**
+   * Write the file. A file of a newer version is left as it is (this version would lose what it does not
+   * know): returns false then. Permission problems stop with the fix.
+   */
+  save(progress: Progress): boolean {
+    if (existsSync(this.file)) {
+      try {
+        const version = (JSON.parse(readFileSync(this.file, 'utf8')) as { version?: unknown } | null)?.version;
+        if (typeof version === 'number' && version > PROGRESS_VERSION) return false;
+      } catch (error) {
+        if (isPermission(error)) throw new ProgressAccessError(this.file, 'read', error as NodeJS.ErrnoException);
+        // A corrupt file is replaced: load() already moved the unreadable bytes aside.
+      }
+    }
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileAtomic.sync(this.file, `${JSON.stringify(progress, null, 2)}\n`);
+    } catch (error) {
+      if (isPermission(error)) throw new ProgressAccessError(this.dir, 'write', error as NodeJS.ErrnoException);
+      throw error;
+    }
+    return true;
   }
 
   /** Load, change, save: the one way commands write progress. */
@@ -81,3 +168,38 @@ export class ProgressStore {
 }
 
 export const stepKey = (chapter: string, step: string) => `${chapter}/${step}`;
+
+const sameResource = (a: CreatedResource, b: CreatedResource) =>
+  a.kind === 'image' ? b.kind === 'image' && a.ref === b.ref : b.kind === a.kind && 'id' in b && b.id === a.id;
+
+/**
+ * Progress as a subscriber of the engine's events: steps done or skipped, ab reports, measurements, and
+ * the resources commands created or removed go to the file. The engine itself never writes progress.
+ */
+export function progressRecorder(store: ProgressStore, onChange?: (progress: Progress) => void): EventSink {
+  const write = (change: (p: Progress) => void) => onChange?.(store.update(change));
+  const at = () => new Date().toISOString();
+  return (event) => {
+    switch (event.type) {
+      case 'step-finished':
+        if (event.status === 'done' || event.status === 'skipped') {
+          write((p) => void (p.steps[stepKey(event.chapter, event.step)] = { status: event.status, at: at() }));
+        }
+        return;
+      case 'ab-result':
+        return write((p) => void (p.ab[event.name] = event.result));
+      case 'measurement':
+        return write((p) => void p.measurements.push({ chapter: event.chapter, step: event.step, name: event.name, value: event.value, unit: event.unit, at: at() }));
+      case 'resource-created':
+        return write((p) => {
+          if (!p.created.some((r) => sameResource(r, event.resource))) p.created.push(event.resource);
+        });
+      case 'resource-removed':
+        return write((p) => {
+          p.created = p.created.filter((r) => !(r.kind === event.kind && (r.kind === 'image' ? event.names.includes(r.ref) : event.names.includes(r.name) || event.names.includes(r.id))));
+        });
+      default:
+        return;
+    }
+  };
+}

@@ -1,15 +1,17 @@
 import { DockerodeClient } from '../docker/dockerode-client.js';
-import { probeEnvironment } from '../docker/probe.js';
+import { probeEnvironment, profileFor, profileVariables } from '../docker/probe.js';
+import { lessonObjects } from '../engine/claims.js';
+import { ProgressStore } from '../progress.js';
+import { describeTaken, takenNames } from './preflight.js';
 import { findOnPath, PACKAGES } from '../engine/executor.js';
 import { formatProblem, loadLessons } from '../lesson/load.js';
 import { parseCommand } from '../lesson/template.js';
 import { lessonsDir } from '../paths.js';
-import { ProgressStore, stepKey } from '../progress.js';
-import { knownChecks, lessonsOrAbort, noticeProgress } from './setup.js';
+import { knownChecks } from './setup.js';
 
 /** The programs the lessons' commands start, from the lesson files themselves. */
-function lessonCommands(): string[] {
-  const { chapters } = loadLessons(lessonsDir);
+function lessonCommands(dir = lessonsDir): string[] {
+  const { chapters } = loadLessons(dir);
   const first = chapters.flatMap((c) => c.steps.flatMap((s) => s.commands.flatMap((spec) => {
     const word = parseCommand(spec.template)[0];
     return word?.length === 1 && 'text' in word[0]! ? [word[0].text] : [];
@@ -18,7 +20,7 @@ function lessonCommands(): string[] {
 }
 
 /** `doctor`: what the workshop sees here, and whether it can run. Exit 0 when it can. */
-export async function doctor(out: (t: string) => void): Promise<number> {
+export async function doctor(out: (t: string) => void, lessons?: string): Promise<number> {
   const docker = new DockerodeClient();
   const r = await probeEnvironment(docker, docker.host);
   const line = (ok: boolean | 'warn', text: string) => out(`${ok === 'warn' ? '!' : ok ? '✓' : '✗'} ${text}\n`);
@@ -43,6 +45,17 @@ export async function doctor(out: (t: string) => void): Promise<number> {
     line('warn', `${info.nodes} nodes and no IPVS: the other nodes cannot pull from the registry at 127.0.0.1:5000 (no routing mesh),\n` +
       '    so tasks placed there stay pending. → use a single-node swarm here, or machines whose kernel has IPVS');
   }
+  if (active && info.isManager) {
+    // Names the lessons use, held by something that is not what the lessons make.
+    const { chapters } = loadLessons(lessons ?? lessonsDir);
+    const taken = await takenNames(docker, new ProgressStore(), lessonObjects(chapters, profileVariables(profileFor(r), info)));
+    const { lines, choices } = describeTaken({ foreign: taken.foreign, ports: [] });
+    if (lines.length) {
+      for (const l of lines) line(false, `name in use: ${l}`);
+      out(choices.map((c) => `    → ${c}\n`).join(''));
+      usable = false;
+    } else line(true, 'the names the lessons use (services, the dockercoins network) are free or hold what the lessons make');
+  }
   for (const p of r.ports) {
     line(p.state !== 'taken', `port ${p.port}: ${p.detail}${p.state === 'taken' ? `\n    → free it (\`ss -ltnp 'sport = :${p.port}'\` shows who holds it)` : ''}`);
     usable &&= p.state !== 'taken';
@@ -50,7 +63,7 @@ export async function doctor(out: (t: string) => void): Promise<number> {
   line(r.localhost === '127.0.0.1' ? true : 'warn', `localhost resolves to ${r.localhost}${r.localhost === '127.0.0.1' ? '' : '; the workshop uses 127.0.0.1 explicitly'}`);
   line(true, 'registry address: 127.0.0.1:5000');
   // Every program the lessons' commands start must be on PATH (docker, curl, sed, ...).
-  for (const command of lessonCommands()) {
+  for (const command of lessonCommands(lessons)) {
     const found = findOnPath(command);
     line(!!found, found ? `command ${command}: ${found}` : `command ${command}: not found; the lessons run it\n    → install it (on Debian or Ubuntu: \`sudo apt-get install ${PACKAGES[command] ?? command}\`)`);
     usable &&= !!found;
@@ -66,23 +79,6 @@ export async function doctor(out: (t: string) => void): Promise<number> {
   }
   out(usable ? '\nReady: start with `swarm-workshop run ch3 --yes`, or type the commands yourself and use `swarm-workshop check ch3`.\n' : '\nNot ready: fix the lines marked ✗ above.\n');
   return usable ? 0 : 1;
-}
-
-/** `list`: chapters and steps, with progress. */
-export function list(out: (t: string) => void, lessons?: string): number {
-  const chapters = lessonsOrAbort(lessons);
-  const store = new ProgressStore();
-  const { progress, status } = store.load();
-  noticeProgress(status, out);
-  for (const c of chapters) {
-    const done = c.steps.filter((s) => progress.steps[stepKey(c.id, s.id)]?.status === 'done').length;
-    out(`${c.id}  ${c.title}  (${done}/${c.steps.length} done)\n`);
-    for (const s of c.steps) {
-      const st = progress.steps[stepKey(c.id, s.id)]?.status;
-      out(`  ${st === 'done' ? '✓' : st === 'skipped' ? '-' : ' '} ${s.id.padEnd(22)} ${s.title}\n`);
-    }
-  }
-  return 0;
 }
 
 /** `lint`: validate lesson files; `--checks` lists the check ids and their parameters. */

@@ -1,11 +1,26 @@
 import { createInterface } from 'node:readline/promises';
-import type { DockerClient } from '../docker/client.js';
+import type { DockerClient, ServiceInfo } from '../docker/client.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
 import { APP_IMAGES, preparedRef } from '../docker/images.js';
+import { portIsFree, profileVariables, WORKSHOP_PORTS } from '../docker/probe.js';
+import { defaultProfile } from '../docker/profile.js';
+import { findForeign, foreignNetwork, foreignService, lessonObjects, type LessonObjects } from '../engine/claims.js';
 import { AbortError } from '../errors.js';
+import { lessonsDir } from '../paths.js';
 import { emptyProgress, ProgressStore, type CreatedResource } from '../progress.js';
+import { loadLessons } from '../lesson/load.js';
+
+type Out = (text: string) => void;
 
 const describe = (r: CreatedResource) => (r.kind === 'image' ? `image ${r.ref}` : `${r.kind} ${r.name} (${r.id.slice(0, 12)})`);
+
+export interface ResetOptions {
+  yes: boolean;
+  /** How long to wait, in all, for what was removed to be really gone (tasks, containers, ports). */
+  waitMs?: number;
+  /** Where the lessons are (what a learner made by following them is offered for removal too). */
+  lessons?: string;
+}
 
 /** The recorded resources that still exist, matched by id (a same-named resource made by someone else is not ours). */
 async function stillThere(docker: DockerClient, created: CreatedResource[]): Promise<CreatedResource[]> {
@@ -19,80 +34,189 @@ async function stillThere(docker: DockerClient, created: CreatedResource[]): Pro
   return result;
 }
 
+/**
+ * What a learner made by typing the lessons' commands: not recorded (run did not make it), but with a
+ * lesson's name *and* its kind: a service running the lesson's image (on the lesson's network, where the
+ * lesson names one), an overlay network `dockercoins`, an image tag the lessons make.
+ */
+async function madeByHand(docker: DockerClient, objects: LessonObjects, recorded: CreatedResource[]): Promise<CreatedResource[]> {
+  const known = new Set(recorded.map((r) => (r.kind === 'image' ? r.ref : r.id)));
+  const at = new Date().toISOString();
+  const [services, networks] = await Promise.all([docker.services(), docker.networks()]);
+  const found: CreatedResource[] = [];
+  for (const s of services) {
+    const expected = objects.services.get(s.name);
+    if (!expected || known.has(s.id) || foreignService(s, expected)) continue;
+    if (expected.network && !s.networks.includes(expected.network)) continue;
+    found.push({ kind: 'service', id: s.id, name: s.name, at });
+  }
+  for (const n of networks) {
+    const expected = objects.networks.get(n.name);
+    if (!expected || known.has(n.id) || foreignNetwork(n, expected)) continue;
+    found.push({ kind: 'network', id: n.id, name: n.name, at });
+  }
+  for (const ref of objects.images) {
+    if (!known.has(ref) && (await docker.imageExists(ref))) found.push({ kind: 'image', ref, at });
+  }
+  return found;
+}
+
 /** `prepare`'s images are a cache for the next class, not part of a chapter: reset keeps them, and says so. */
 async function preparedNote(docker: DockerClient): Promise<string> {
   const kept = (await Promise.all(APP_IMAGES.map((n) => docker.imageExists(preparedRef(n)).catch(() => false)))).filter(Boolean).length;
   return kept ? `The ${kept} prepared image(s) stay, to keep the next builds fast; \`swarm-workshop prepare --remove\` removes them.\n` : '';
 }
 
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * `reset`: remove what the workshop recorded as created (services and networks by id, image tags by
- * name), after asking, and clear progress. Anything else on the engine is left alone. The workspace
- * with the learner's edits is kept.
+ * Wait until `what` reports nothing left, printing a progress line every few seconds; returns what is
+ * still there when the deadline passes (empty when all is gone).
  */
-export async function reset(options: { yes: boolean }, out: (t: string) => void, docker: DockerClient = new DockerodeClient()): Promise<number> {
+async function waitUntilGone(what: string, left: () => Promise<string[]>, deadline: number, out: Out): Promise<string[]> {
+  const started = Date.now();
+  let said = 0;
+  for (;;) {
+    const remaining = await left();
+    if (!remaining.length) return [];
+    if (Date.now() > deadline) return remaining;
+    if (Date.now() - said > 3000) {
+      if (said) out(`  … waiting for ${remaining.length} ${what} (${Math.round((Date.now() - started) / 1000)} s): ${remaining.slice(0, 3).join(', ')}${remaining.length > 3 ? ', …' : ''}\n`);
+      said = Date.now();
+    }
+    await sleep(250);
+  }
+}
+
+/**
+ * `reset`: remove what the workshop made (services and networks by id, image tags by name) and, after
+ * asking, what the learner made by following the lessons; clear progress. It returns only once what it
+ * removed is gone: the services' containers stopped and removed, their published ports free, the networks
+ * and image tags gone, so that a chapter can start again at once. Anything else on the engine is left
+ * alone, and objects that only share a lesson's name are named as such.
+ */
+export async function reset(options: ResetOptions, out: Out, docker: DockerClient = new DockerodeClient()): Promise<number> {
   const store = new ProgressStore();
   const { progress } = store.load();
-  const present = await stillThere(docker, progress.created);
-  if (!present.length) {
+  const host = (docker as { host?: string }).host ?? 'the Docker engine';
+  const info = await docker.info().catch((error: Error) => {
+    throw new AbortError(`cannot reach the Docker engine at ${host} (${error.message}); nothing was removed and progress is unchanged`, [
+      'start Docker (for example `sudo systemctl start docker`), or point DOCKER_HOST at the engine the workshop used',
+      'check with `docker info`, then run `swarm-workshop reset` again',
+    ]);
+  });
+  const { chapters } = loadLessons(options.lessons ?? lessonsDir);
+  const objects = lessonObjects(chapters, profileVariables(defaultProfile, info));
+  const recorded = await stillThere(docker, progress.created);
+  const byHand = info.isManager ? await madeByHand(docker, objects, progress.created) : [];
+  const foreign = info.isManager ? await findForeign(docker, objects) : [];
+  const recordedIds = new Set(progress.created.flatMap((r) => (r.kind === 'image' ? [] : [r.id])));
+  const leftAlone = foreign.filter((f) => !recordedIds.has(f.id));
+
+  const remove: CreatedResource[] = [...recorded];
+  if (recorded.length) out(`The workshop created these, and will remove them:\n${recorded.map((r) => `  ${describe(r)}`).join('\n')}\n`);
+  if (byHand.length) {
+    out(`${recorded.length ? '\n' : ''}These have the lessons' names and are what the lessons make (you typed the commands?):\n${byHand.map((r) => `  ${describe(r)}`).join('\n')}\n`);
+  }
+  if (leftAlone.length) {
+    out(`\nLeft alone: these only share a name with what the lessons make:\n${leftAlone.map((f) => `  ${f.kind} ${f.name}: ${f.why}`).join('\n')}\n` +
+      `  (the chapters cannot run while they hold these names; remove them yourself if they are yours: ${leftAlone.map((f) => `\`${f.remove}\``).join(', ')})\n`);
+  }
+  if (!recorded.length && !byHand.length) {
+    if (progress.created.length || Object.keys(progress.steps).length) out('Nothing the workshop created is left; ');
+    else out('Nothing the workshop created is here; ');
     store.save(emptyProgress());
-    out('Nothing the workshop created is left; progress cleared.\n');
+    out('progress cleared.\n');
     out(await preparedNote(docker));
     return 0;
   }
-  out(`The workshop created these, and will remove them:\n${present.map((r) => `  ${describe(r)}`).join('\n')}\n`);
   if (!options.yes) {
     if (!process.stdin.isTTY) throw new AbortError('reset needs a confirmation', ['run `swarm-workshop reset --yes` to remove them without asking'], 2);
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    const answer = await rl.question('Remove them? [y/N] ');
-    rl.close();
-    if (!/^y(es)?$/i.test(answer.trim())) {
+    if (recorded.length && !(await confirm(byHand.length ? 'Remove what the workshop created?' : 'Remove them?'))) {
       out('Nothing removed.\n');
       return 1;
     }
+    if (byHand.length && (await confirm('Remove the ones you made by following the lessons too?'))) remove.push(...byHand);
+  } else {
+    remove.push(...byHand);
   }
-  const failures: string[] = [];
-  const attempt = async (r: CreatedResource, remove: () => Promise<void>) => {
+
+  const deadline = Date.now() + (options.waitMs ?? 90_000);
+  const failures: { resource: CreatedResource; why: string }[] = [];
+  const services = await docker.services();
+  const removedServices: ServiceInfo[] = [];
+  for (const r of remove) {
+    if (r.kind !== 'service') continue;
     try {
-      await remove();
+      await docker.removeService(r.id);
+      const s = services.find((x) => x.id === r.id);
+      if (s) removedServices.push(s);
       out(`  removed ${describe(r)}\n`);
     } catch (error) {
-      failures.push(`${describe(r)}: ${(error as Error).message}`);
-    }
-  };
-  for (const r of present) if (r.kind === 'service') await attempt(r, () => docker.removeService(r.id));
-  // A network can only go once the tasks on it have stopped; give them time.
-  for (const r of present) {
-    if (r.kind !== 'network') continue;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        await docker.removeNetwork(r.id);
-        // Swarm removes an overlay network asynchronously: wait until it is really gone, so that a
-        // chapter run right after the reset can create it again.
-        while (Date.now() < deadline && (await docker.networks()).some((n) => n.id === r.id)) {
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-        out(`  removed ${describe(r)}\n`);
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) {
-          failures.push(`${describe(r)}: ${(error as Error).message}`);
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
+      failures.push({ resource: r, why: (error as Error).message });
     }
   }
-  for (const r of present) if (r.kind === 'image') await attempt(r, () => docker.removeImage(r.ref));
-  const left = progress.created.filter((r) => failures.some((f) => f.startsWith(describe(r))));
+
+  // Removing a service only starts stopping its tasks: wait for their containers to be gone, so that
+  // their networks, images and ports are free for the next run.
+  const ids = new Set(removedServices.map((s) => s.id));
+  const containersLeft = async () => {
+    const all = await docker.containers({ label: ['com.docker.swarm.service.id'], all: true });
+    return all.filter((c) => ids.has(c.labels['com.docker.swarm.service.id'] ?? '')).map((c) => `${c.labels['com.docker.swarm.service.name'] ?? c.name} (${c.state})`);
+  };
+  const heldBy = ids.size ? await waitUntilGone("removed services' containers to stop", containersLeft, deadline, out) : [];
+
+  for (const r of remove) {
+    if (r.kind !== 'network') continue;
+    // Swarm removes a network once the last task on it is gone, and asynchronously: retry until it is.
+    const gone = await waitUntilGone(`network ${r.name} to be removed`, async () => {
+      if (!(await docker.networks()).some((n) => n.id === r.id)) return [];
+      await docker.removeNetwork(r.id).catch(() => undefined);
+      return (await docker.networks()).some((n) => n.id === r.id) ? [r.name] : [];
+    }, deadline, out);
+    if (gone.length) failures.push({ resource: r, why: `still there after the wait${heldBy.length ? `; containers still using it: ${heldBy.join(', ')}` : ''}` });
+    else out(`  removed ${describe(r)}\n`);
+  }
+
+  for (const r of remove) {
+    if (r.kind !== 'image') continue;
+    try {
+      if (await docker.imageExists(r.ref)) await docker.removeImage(r.ref);
+      out(`  removed ${describe(r)}\n`);
+    } catch (error) {
+      failures.push({ resource: r, why: `${(error as Error).message}${heldBy.length ? `; containers not yet gone: ${heldBy.join(', ')}` : ''}` });
+    }
+  }
+
+  // The ports the removed services published: free on this machine once their tasks are gone.
+  const ports = [...new Set(removedServices.flatMap((s) => s.ports.map((p) => p.published)))].filter((p) => WORKSHOP_PORTS.some((w) => w.port === p));
+  const portsHeld = ports.length
+    ? await waitUntilGone('published ports to be free', async () => (await Promise.all(ports.map(async (p) => ((await portIsFree(p)) ? [] : [`port ${p}`])))).flat(), deadline, out)
+    : [];
+
+  const left = failures.map((f) => f.resource);
   store.save({ ...emptyProgress(), created: left });
-  if (failures.length) {
-    throw new AbortError(`could not remove ${failures.length} resource(s):\n${failures.map((f) => `  ${f}`).join('\n')}`, [
-      'they stay recorded: run `swarm-workshop reset` again once whatever holds them is gone',
+  const problems = [
+    ...failures.map((f) => `${describe(f.resource)}: ${f.why}`),
+    ...heldBy.map((c) => `container ${c} of a removed service has not stopped yet`),
+    ...portsHeld.map((p) => `${p} is still in use (\`ss -ltnp 'sport = :${p.split(' ')[1]}'\` shows by what)`),
+  ];
+  if (problems.length) {
+    throw new AbortError(`reset waited ${Math.round((options.waitMs ?? 90_000) / 1000)} s and these are still there:\n${problems.map((p) => `  ${p}`).join('\n')}`, [
+      'what could not be removed stays recorded: run `swarm-workshop reset` again once whatever holds it is gone',
+      '`docker ps -a --filter label=com.docker.swarm.service.name` lists the service containers still on this node',
     ]);
   }
-  out('Done; progress cleared.\n');
+  out('Done: everything it removed is gone; progress cleared.\n');
   out(await preparedNote(docker));
   return 0;
 }

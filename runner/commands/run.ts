@@ -1,9 +1,12 @@
-import { requirePortsFree, WORKSHOP_PORTS } from '../docker/probe.js';
 import { ChapterRunner } from '../engine/runner.js';
 import { AbortError } from '../errors.js';
 import { jsonPrinter, textPrinter } from '../printer.js';
 import { ensureWorkspace } from '../workspace.js';
-import { chapterOrAbort, lessonsOrAbort, noticeProgress, openSession } from './setup.js';
+import { fanOut } from '../engine/events.js';
+import { progressRecorder, stepKey } from '../progress.js';
+import { chapterOrAbort, lessonsOrAbort, noticeProgress } from './lessons.js';
+import { preflight } from './preflight.js';
+import { openSession } from './setup.js';
 
 export interface RunFlags {
   chapter?: string;
@@ -28,23 +31,20 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
     ], 2);
   }
   const session = await openSession();
-  if (mode === 'auto') {
-    // Only the ports this chapter publishes matter (a fixture chapter may publish none).
-    const templates = chapter.steps.flatMap((s) => s.commands.map((c) => c.template)).join('\n');
-    requirePortsFree(session.report, WORKSHOP_PORTS.filter((p) => templates.includes(`\${${p.variable}}`)).map((p) => p.port));
-  }
-  noticeProgress(session.store.load().status, (t) => process.stderr.write(t));
+  await preflight(chapter, chapters, session, mode);
+  const { progress, status } = session.store.load();
+  noticeProgress(status, (t) => process.stderr.write(t));
   if (chapter.steps.some((s) => s.commands.some((c) => usesWorkspace(c.template)) || s.checks.some((c) => Object.values(c.params).some((v) => typeof v === 'string' && usesWorkspace(v))))) {
     const { dir, created } = ensureWorkspace(session.paths.workspace);
     if (created && !flags.json) out(`Your copy of the DockerCoins source is in ${dir} (edit it there; the package's copy stays as shipped).\n`);
   }
-  const emit = flags.json ? jsonPrinter(out) : textPrinter(out);
-  const runner = new ChapterRunner({ ...session, emit, signal });
+  const emit = fanOut(flags.json ? jsonPrinter(out) : textPrinter(out), progressRecorder(session.store));
+  const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)]?.status });
   const result = await runner.runChapter(chapter, { mode, prove: flags.prove, checkWaitMs: (flags.wait ?? 10) * 1000 });
   if (!flags.json) {
     if (result.ok) out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done.\n`);
     else if (mode === 'check') out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done. Do the next step, then run \`swarm-workshop check ${chapter.id}\` again.\n`);
-    else out(`\n${chapter.id}: stopped at step ${result.done + 1} of ${chapter.steps.length}. Fix what the check says, then run \`swarm-workshop run ${chapter.id} --yes\` again to continue.\n`);
+    else out(`\n${chapter.id}: stopped at step ${result.done + 1} of ${chapter.steps.length}. Fix what the ${result.failure === 'command' ? 'command printed' : 'check says'}, then run \`swarm-workshop run ${chapter.id} --yes\` again to continue.\n`);
   }
   return result.ok ? 0 : 1;
 }

@@ -96,15 +96,19 @@ export interface DockerClient {
   /** Tasks of one service (by name), all states. */
   tasks(service: string): Promise<TaskInfo[]>;
   networks(): Promise<NetworkInfo[]>;
-  containers(filter: { label?: string[] }): Promise<ContainerInfo[]>;
+  /** Containers with these labels; running ones only unless `all` (stopped, exited, being removed too). */
+  containers(filter: { label?: string[]; all?: boolean }): Promise<ContainerInfo[]>;
   /** Whether an image (name[:tag]) exists in this engine. */
   imageExists(reference: string): Promise<boolean>;
   /** Run a command (argument array) in a running container and collect its output. */
   exec(containerId: string, args: string[], signal?: AbortSignal): Promise<ExecResult>;
   /** Read one file from a container's file system. */
   readFile(containerId: string, path: string): Promise<string>;
-  /** Docker events from now on, until `signal` aborts. */
-  events(signal: AbortSignal): AsyncIterable<DockerEvent>;
+  /**
+   * Docker events from now on (or from `sinceMs`, ms since the epoch, when given: the engine replays what
+   * happened since), until `signal` aborts.
+   */
+  events(signal: AbortSignal, sinceMs?: number): AsyncIterable<DockerEvent>;
   removeService(id: string): Promise<void>;
   removeNetwork(id: string): Promise<void>;
   removeImage(reference: string): Promise<void>;

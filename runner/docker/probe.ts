@@ -127,17 +127,6 @@ export function requireSwarmManager(report: EnvironmentReport): EngineInfo {
   return info;
 }
 
-/** Refuse to start a chapter whose ports (of `ports`) another program holds. */
-export function requirePortsFree(report: EnvironmentReport, ports: number[]): void {
-  for (const p of report.ports) {
-    if (p.state === 'taken' && ports.includes(p.port)) {
-      throw new AbortError(`port ${p.port} is ${p.detail}; the workshop publishes the ${WORKSHOP_PORTS.find((w) => w.port === p.port)?.service} service there`, [
-        `find it with \`ss -ltnp 'sport = :${p.port}'\` and stop it, then run the command again`,
-      ]);
-    }
-  }
-}
-
 export function profileFor(report: EnvironmentReport): Profile {
   return { ...defaultProfile, ipvs: report.ipvs };
 }

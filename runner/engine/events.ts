@@ -1,5 +1,11 @@
 import type { AbResult } from './ab.js';
 
+/** Something a command made that `reset` may remove later: services and networks by id, images by reference. */
+export type CreatedResource =
+  | { kind: 'service'; id: string; name: string; at: string }
+  | { kind: 'network'; id: string; name: string; at: string }
+  | { kind: 'image'; ref: string; at: string };
+
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
 /**
@@ -28,7 +34,28 @@ export type WorkshopEvent =
     }
   | { type: 'ab-result'; chapter: string; step: string; name: string; command: string; result: AbResult }
   | { type: 'measurement'; chapter: string; step: string; name: string; value: number; unit: string }
-  | { type: 'step-finished'; chapter: string; step: string; status: StepStatus; durationMs: number; reason?: string }
+  | { type: 'resource-created'; chapter: string; step: string; resource: CreatedResource }
+  | { type: 'resource-removed'; chapter: string; step: string; kind: CreatedResource['kind']; names: string[] }
+  | {
+      type: 'step-finished';
+      chapter: string;
+      step: string;
+      status: StepStatus;
+      durationMs: number;
+      reason?: string;
+      /** A failed step: did a command fail, or its checks? */
+      failure?: 'command' | 'checks';
+      /**
+       * Where the time of an auto-mode step went: inside its commands, waiting for the cluster to converge
+       * after them, running the checks themselves, sampling the mining speed. The rest is the runner's own.
+       */
+      timing?: { commandsMs: number; convergeMs: number; checksMs: number; measureMs: number };
+    }
   | { type: 'chapter-finished'; chapter: string; ok: boolean; durationMs: number };
 
 export type EventSink = (event: WorkshopEvent) => void;
+
+/** Every event to each sink, in order. */
+export const fanOut = (...sinks: EventSink[]): EventSink => (event) => {
+  for (const sink of sinks) sink(event);
+};

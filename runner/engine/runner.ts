@@ -6,10 +6,10 @@ import type { Profile } from '../docker/profile.js';
 import { AbortError, BugError } from '../errors.js';
 import type { Chapter, Step } from '../lesson/load.js';
 import { displayCommand, fillText, renderCommand, type Variables } from '../lesson/template.js';
-import { stepKey, type CreatedResource, type ProgressStore } from '../progress.js';
 import { parseAb } from './ab.js';
-import type { EventSink, StepStatus } from './events.js';
-import { runCommand } from './executor.js';
+import type { EventSink, StepStatus, WorkshopEvent } from './events.js';
+import { runCommand, type CommandResult } from './executor.js';
+import { createsObject, imagesMade, removes } from './resources.js';
 import { evaluate, waitForChecks, type CheckVerdict, type ResolvedCheck } from './wait.js';
 
 export interface RunnerDeps {
@@ -20,7 +20,9 @@ export interface RunnerDeps {
   /** Environment for the commands: the same DOCKER_HOST the API calls use. */
   env: NodeJS.ProcessEnv;
   paths: { workspace: string; package: string };
-  store: ProgressStore;
+  /** What the progress file says of a step (check mode skips the steps done earlier). */
+  previously?: (chapter: string, step: string) => StepStatus | undefined;
+  /** Where everything that happens goes: printers, the UI's reducer, progress, the board. */
   emit: EventSink;
   signal: AbortSignal;
   fetch?: typeof globalThis.fetch;
@@ -71,38 +73,6 @@ function fill(value: string, variables: Variables): string {
   }
 }
 
-/** Services, networks and images a command made, read from its arguments and confirmed against Docker. */
-async function createdBy(args: string[], docker: DockerClient): Promise<CreatedResource[]> {
-  const at = new Date().toISOString();
-  if (args[0] !== 'docker') return [];
-  const [, group, verb] = args;
-  if (group === 'service' && verb === 'create') {
-    const i = args.findIndex((a) => a === '--name' || a.startsWith('--name='));
-    const name = i < 0 ? undefined : args[i]!.includes('=') ? args[i]!.split('=')[1] : args[i + 1];
-    const service = (await docker.services()).find((s) => s.name === name);
-    return service ? [{ kind: 'service', id: service.id, name: service.name, at }] : [];
-  }
-  if (group === 'network' && verb === 'create') {
-    const name = args[args.length - 1];
-    const network = (await docker.networks()).find((n) => n.name === name);
-    return network ? [{ kind: 'network', id: network.id, name: network.name, at }] : [];
-  }
-  if (group === 'build') {
-    const i = args.indexOf('-t');
-    return i > 0 && args[i + 1] ? [{ kind: 'image', ref: args[i + 1]!, at }] : [];
-  }
-  if (group === 'tag' && args[3]) return [{ kind: 'image', ref: args[3], at }];
-  return [];
-}
-
-function forgetRemoved(args: string[], created: CreatedResource[]): CreatedResource[] {
-  if (args[0] === 'docker' && args[1] === 'service' && (args[2] === 'rm' || args[2] === 'remove')) {
-    const names = new Set(args.slice(3));
-    return created.filter((r) => !(r.kind === 'service' && (names.has(r.name) || names.has(r.id))));
-  }
-  return created;
-}
-
 /** Runs chapters: commands through the executor, verdicts through the checks, all reported as events. */
 export class ChapterRunner {
   constructor(private readonly deps: RunnerDeps) {}
@@ -139,37 +109,34 @@ export class ChapterRunner {
     }
   }
 
-  private finish(chapter: string, step: string, status: StepStatus, started: number, reason?: string) {
-    this.deps.emit({ type: 'step-finished', chapter, step, status, durationMs: Date.now() - started, reason });
-    if (status === 'done' || status === 'skipped') {
-      this.deps.store.update((p) => {
-        p.steps[stepKey(chapter, step)] = { status, at: new Date().toISOString() };
-      });
-    }
+  private finish(chapter: string, step: string, status: StepStatus, started: number, reason?: string, extra: Partial<Extract<WorkshopEvent, { type: 'step-finished' }>> = {}) {
+    this.deps.emit({ type: 'step-finished', chapter, step, status, durationMs: Date.now() - started, reason, ...extra });
   }
 
-  async runChapter(chapter: Chapter, options: RunOptions): Promise<{ ok: boolean; done: number }> {
+  async runChapter(chapter: Chapter, options: RunOptions): Promise<{ ok: boolean; done: number; failure?: 'command' | 'checks' }> {
     const started = Date.now();
-    const { emit, store } = this.deps;
+    const { emit, previously } = this.deps;
     emit({ type: 'chapter-started', chapter: chapter.id, title: chapter.title, steps: chapter.steps.map((s) => ({ id: s.id, title: s.title })) });
     let done = 0;
     let ok = true;
+    let failure: 'command' | 'checks' | undefined;
     let firstUnfinished = true;
     try {
       for (const step of chapter.steps) {
-        if (options.mode === 'check' && store.load().progress.steps[stepKey(chapter.id, step.id)]?.status === 'done') {
+        if (options.mode === 'check' && previously?.(chapter.id, step.id) === 'done') {
           emit({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'done', durationMs: 0, reason: 'done earlier' });
           done++;
           continue;
         }
         // In check mode only the first unfinished step may wait for the cluster to converge; the ones
         // after it are looked at once (the learner has most likely not done them yet).
-        const passed = options.mode === 'auto'
+        const outcome = options.mode === 'auto'
           ? await this.runStep(chapter, step, options)
-          : await this.checkStep(chapter, step, firstUnfinished ? (options.checkWaitMs ?? 10_000) : 0);
+          : (await this.checkStep(chapter, step, firstUnfinished ? (options.checkWaitMs ?? 10_000) : 0)) ? 'done' : 'checks';
         firstUnfinished = false;
-        if (!passed) {
+        if (outcome !== 'done') {
           ok = false;
+          failure = outcome;
           break;
         }
         done++;
@@ -180,7 +147,7 @@ export class ChapterRunner {
     } finally {
       emit({ type: 'chapter-finished', chapter: chapter.id, ok: ok && done === chapter.steps.length, durationMs: Date.now() - started });
     }
-    return { ok, done };
+    return { ok, done, failure };
   }
 
   /** Check one step (the learner did it), waiting up to `waitMs` for the cluster to converge. */
@@ -194,76 +161,146 @@ export class ChapterRunner {
     return result.ok;
   }
 
+  /**
+   * Run one command; a read-only probe (`curl`) that cannot connect yet is tried again for a while: right
+   * after `service create` returns, the task runs but the program in it may not listen yet.
+   */
+  private async runOne(chapter: Chapter, step: Step, index: number, args: string[], command: string): Promise<CommandResult> {
+    const { emit } = this.deps;
+    const deadline = Date.now() + PROBE_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      const result = await runCommand(args, {
+        env: this.deps.env,
+        signal: this.deps.signal,
+        timeoutMs: Math.max(step.timeout, 600) * 1000,
+        onStart: (pid) => attempt === 0 && emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command, pid }),
+        onOutput: (stream, text) => emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream, text }),
+      });
+      if (result.cancelled || this.deps.signal.aborted) return result;
+      const notYet = args[0] === 'curl' && CURL_NOT_LISTENING.has(result.exitCode);
+      if (!notYet || Date.now() > deadline) return result;
+      if (attempt === 0) {
+        emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `(nothing listens there yet: the service may still be starting; trying again for up to ${PROBE_RETRY_MS / 1000} s)\n` });
+      }
+      await sleep(1000, this.deps.signal).catch(() => undefined);
+    }
+  }
+
+  /** Record what a successful command created or removed, as events (progress subscribes to them). */
+  private async recordResources(chapter: Chapter, step: Step, args: string[], before: Set<string> | undefined) {
+    const { emit, docker } = this.deps;
+    const at = new Date().toISOString();
+    const kind = createsObject(args);
+    if (kind && before) {
+      const now = kind === 'service' ? await docker.services() : await docker.networks();
+      for (const o of now) {
+        // New since the command started, and named by it (`--name web`, `--name=web`, or the network's name).
+        if (!before.has(o.id) && (args.includes(o.name) || args.includes(`--name=${o.name}`))) {
+          emit({ type: 'resource-created', chapter: chapter.id, step: step.id, resource: { kind, id: o.id, name: o.name, at } });
+        }
+      }
+    }
+    for (const resource of imagesMade(args, at)) emit({ type: 'resource-created', chapter: chapter.id, step: step.id, resource });
+    const removed = removes(args);
+    if (removed) emit({ type: 'resource-removed', chapter: chapter.id, step: step.id, ...removed });
+  }
+
   /** Run one step's commands, then wait for its checks. */
-  async runStep(chapter: Chapter, step: Step, options: Pick<RunOptions, 'prove'>): Promise<boolean> {
-    const { emit, docker, store } = this.deps;
+  async runStep(chapter: Chapter, step: Step, options: Pick<RunOptions, 'prove'>): Promise<StepOutcome> {
+    const { emit, docker } = this.deps;
     const started = Date.now();
     emit({ type: 'step-started', chapter: chapter.id, step: step.id, title: step.title });
     const resolved = resolveChecks(step, this.deps.variables);
+    const timing = { commandsMs: 0, convergeMs: 0, checksMs: 0, measureMs: 0 };
 
     // Before the step: its checks must fail (with --prove), or else the step is already done.
+    let t = Date.now();
     const before = await evaluate(resolved, this.context());
+    timing.checksMs += Date.now() - t;
     if (options.prove) {
       this.report(chapter.id, step.id, 'before', before);
       if (before.every((v) => v.ok)) {
-        this.finish(chapter.id, step.id, 'failed', started, 'every check passed before the step ran: the step proves nothing');
-        return false;
+        this.finish(chapter.id, step.id, 'failed', started, 'every check passed before the step ran: the step proves nothing', { failure: 'checks', timing });
+        return 'checks';
       }
     } else if (before.every((v) => v.ok)) {
       this.report(chapter.id, step.id, 'after', before);
-      this.finish(chapter.id, step.id, 'done', started, 'already done: its checks pass');
-      return true;
+      this.finish(chapter.id, step.id, 'done', started, 'already done: its checks pass', { timing });
+      return 'done';
     }
 
     for (const [index, spec] of step.commands.entries()) {
       const args = renderCommand(spec.template, await this.variablesFor(spec.template));
       const command = displayCommand(args);
-      const result = await runCommand(args, {
-        env: this.deps.env,
-        signal: this.deps.signal,
-        timeoutMs: Math.max(step.timeout, 600) * 1000,
-        onStart: (pid) => emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command, pid }),
-        onOutput: (stream, text) => emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream, text }),
-      });
+      const kind = createsObject(args);
+      const existing = kind ? new Set((kind === 'service' ? await docker.services() : await docker.networks()).map((o) => o.id)) : undefined;
+      const result = await this.runOne(chapter, step, index, args, command);
+      timing.commandsMs += result.durationMs;
       emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: result.exitCode, durationMs: result.durationMs });
       if (result.cancelled || this.deps.signal.aborted) throw new CancelledError(`step ${step.id} (${command})`);
       if (result.exitCode !== 0) {
         const why = result.timedOut ? 'timed out' : `exited with code ${result.exitCode}`;
-        this.finish(chapter.id, step.id, 'failed', started, `\`${command}\` ${why}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`);
-        return false;
+        this.finish(chapter.id, step.id, 'failed', started, `\`${command}\` ${why}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`, { failure: 'command', timing });
+        return 'command';
       }
-      const made = await createdBy(args, docker);
-      store.update((p) => {
-        p.created = forgetRemoved(args, p.created);
-        for (const r of made) {
-          const same = (x: CreatedResource) => (r.kind === 'image' ? x.kind === 'image' && x.ref === r.ref : x.kind === r.kind && 'id' in x && x.id === r.id);
-          if (!p.created.some(same)) p.created.push(r);
-        }
-      });
+      await this.recordResources(chapter, step, args, existing);
       if (spec.record) {
         const name = spec.record.replace(/^ab:/, '');
-        const ab = parseAb(result.stdout);
-        emit({ type: 'ab-result', chapter: chapter.id, step: step.id, name, command, result: ab });
-        store.update((p) => {
-          p.ab[name] = ab;
-        });
+        emit({ type: 'ab-result', chapter: chapter.id, step: step.id, name, command, result: parseAb(result.stdout) });
       }
     }
 
+    t = Date.now();
     const after = await waitForChecks(resolved, this.context(), { deadline: Date.now() + step.timeout * 1000 });
+    timing.convergeMs += after.waitingMs;
+    timing.checksMs += Date.now() - t - after.waitingMs;
     this.report(chapter.id, step.id, 'after', after.verdicts);
     if (!after.ok) {
-      this.finish(chapter.id, step.id, 'failed', started, after.timedOut ? `checks still failing after ${step.timeout} s` : 'checks failed');
-      return false;
+      this.finish(chapter.id, step.id, 'failed', started, after.timedOut ? `checks still failing after ${step.timeout} s` : 'checks failed', { failure: 'checks', timing });
+      return 'checks';
     }
+    let note: string | undefined;
     if (step.measure === 'mining-speed') {
-      const value = await measureMiningSpeed(this.context(), MEASURE_WINDOW_SECONDS);
-      emit({ type: 'measurement', chapter: chapter.id, step: step.id, name: 'mining-speed', value, unit: 'hashes/s' });
-      store.update((p) => {
-        p.measurements.push({ chapter: chapter.id, step: step.id, name: 'mining-speed', value, unit: 'hashes/s', at: new Date().toISOString() });
-      });
+      t = Date.now();
+      note = await this.measure(chapter, step);
+      timing.measureMs += Date.now() - t;
     }
-    this.finish(chapter.id, step.id, 'done', started);
-    return true;
+    this.finish(chapter.id, step.id, 'done', started, note, { timing });
+    return 'done';
+  }
+
+  /**
+   * Sample the mining speed once the checks passed. A blip of the web UI in the window is tried again;
+   * if it keeps failing the step still counts as done (its checks passed) and the note says why.
+   */
+  private async measure(chapter: Chapter, step: Step): Promise<string | undefined> {
+    let last = '';
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        const value = await measureMiningSpeed(this.context(), MEASURE_WINDOW_SECONDS);
+        this.deps.emit({ type: 'measurement', chapter: chapter.id, step: step.id, name: 'mining-speed', value, unit: 'hashes/s' });
+        return undefined;
+      } catch (error) {
+        if (this.deps.signal.aborted) throw new CancelledError(`step ${step.id} (measuring the mining speed)`);
+        last = (error as Error).message;
+      }
+    }
+    return `the mining speed could not be measured (${last}); the step's checks passed`;
   }
 }
+
+/** How a step ended: done, or which part failed (the advice differs). */
+export type StepOutcome = 'done' | 'command' | 'checks';
+
+const PROBE_RETRY_MS = 20_000;
+/** curl's exit codes for "could not connect" (7), "empty reply" (52) and "receive failure" (56). */
+const CURL_NOT_LISTENING = new Set([7, 52, 56]);
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });

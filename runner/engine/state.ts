@@ -117,6 +117,9 @@ export function reduce(state: WorkshopState, event: WorkshopEvent): WorkshopStat
         ...updateStep(state, event.chapter, event.step, (s) => ({ ...s, status: event.status, durationMs: event.durationMs, reason: event.reason })),
         current: undefined,
       };
+    case 'resource-created':
+    case 'resource-removed':
+      return state;
     case 'chapter-finished': {
       const c = state.chapters[event.chapter];
       if (!c) return state;

@@ -41,22 +41,38 @@ export interface WaitOptions {
 }
 
 /**
+ * After a Docker event, how soon to look again while nothing else happens: swarm's own view (a task's
+ * state in the manager) can follow the container's event by a few hundred ms, and no further event
+ * announces it. So an event starts a short burst of quick re-checks (every `FOLLOW_UP_MS`, for
+ * `FOLLOW_UP_FOR_MS`), then the waiter falls back to its slow timer.
+ */
+export const FOLLOW_UP_MS = 50;
+export const FOLLOW_UP_FOR_MS = 2000;
+
+/**
  * Wait until every check passes or the deadline comes: evaluate, then sleep until the next Docker event
  * (any event can change what a check sees), the poll timer, or the deadline, and evaluate again.
+ * `waitingMs` is the time spent asleep between evaluations (the cluster converging), the rest of the
+ * call's time went into the checks themselves.
  */
-export async function waitForChecks(checks: ResolvedCheck[], ctx: CheckContext, options: WaitOptions): Promise<{ ok: boolean; verdicts: CheckVerdict[]; timedOut: boolean }> {
+export async function waitForChecks(checks: ResolvedCheck[], ctx: CheckContext, options: WaitOptions): Promise<{ ok: boolean; verdicts: CheckVerdict[]; timedOut: boolean; waitingMs: number }> {
   const stop = new AbortController();
   const signal = AbortSignal.any([ctx.signal, stop.signal]);
   let wake: (() => void) | undefined;
   let pending = false;
+  let lastEvent = 0;
+  let waitingMs = 0;
   const poke = () => {
     pending = true;
+    lastEvent = Date.now();
     wake?.();
   };
-  // Subscribe before the first evaluation so that no change between the two is missed.
+  // Subscribe before the first evaluation; events since just before it are replayed, so that no change
+  // between the two is missed while the stream connects.
+  const since = Date.now() - 1000;
   const watching = (async () => {
     try {
-      for await (const _event of ctx.docker.events(signal)) poke();
+      for await (const _event of ctx.docker.events(signal, since)) poke();
     } catch {
       // The event stream broke (engine restarting?): the fallback timer keeps checking.
     }
@@ -68,12 +84,14 @@ export async function waitForChecks(checks: ResolvedCheck[], ctx: CheckContext, 
       pending = false;
       const verdicts = await evaluate(checks, { ...ctx, signal });
       options.onAttempt?.(verdicts);
-      if (verdicts.every((v) => v.ok)) return { ok: true, verdicts, timedOut: false };
+      if (verdicts.every((v) => v.ok)) return { ok: true, verdicts, timedOut: false, waitingMs };
       const left = options.deadline - Date.now();
-      if (left <= 0) return { ok: false, verdicts, timedOut: true };
+      if (left <= 0) return { ok: false, verdicts, timedOut: true, waitingMs };
+      const asleep = Date.now();
       if (!pending) {
+        const followingUp = !polls && Date.now() - lastEvent < FOLLOW_UP_FOR_MS;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, Math.min(interval, left));
+          const timer = setTimeout(done, Math.min(followingUp ? FOLLOW_UP_MS : interval, left));
           function done() {
             clearTimeout(timer);
             wake = undefined;
@@ -86,7 +104,8 @@ export async function waitForChecks(checks: ResolvedCheck[], ctx: CheckContext, 
       }
       if (ctx.signal.aborted) throw ctx.signal.reason;
       // Let a burst of events (a service update is dozens) settle into one re-check.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (pending) await new Promise((resolve) => setTimeout(resolve, FOLLOW_UP_MS));
+      waitingMs += Date.now() - asleep;
     }
   } finally {
     stop.abort();

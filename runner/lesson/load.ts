@@ -41,12 +41,22 @@ export interface Step {
   body: string;
 }
 
+/** What a chapter starts from: checks that must pass first, and the chapter that gets there. */
+export interface StartsFrom {
+  /** The chapter whose end this chapter starts from (`swarm-workshop run <it> --yes` gets there). */
+  chapter: string;
+  /** One line: what must be there, for the message when it is not. */
+  what: string;
+  checks: CheckRef[];
+}
+
 export interface Chapter {
   id: string;
   /** Folder name, e.g. `ch3-registry`; also accepted wherever a chapter id is. */
   slug: string;
   title: string;
   steps: Step[];
+  startsFrom?: StartsFrom;
 }
 
 export interface LessonProblem {
@@ -61,12 +71,18 @@ export const formatProblem = (p: LessonProblem) => `${p.file}${p.line ? `:${p.li
 export function loadLessons(dir: string): { chapters: Chapter[]; problems: LessonProblem[] } {
   const problems: LessonProblem[] = [];
   const chapters: Chapter[] = [];
-  const folders = readdirSync(dir)
-    .filter((name) => statSync(join(dir, name)).isDirectory())
-    .sort();
+  const names = readFolder(dir, problems);
+  if (!names) return { chapters, problems };
+  const folders = names.filter((name) => isFolder(join(dir, name))).sort();
+  if (!folders.length) problems.push({ file: dir, message: 'no chapters here: a chapter is a folder with chapter.yaml and NN-name.md steps' });
   for (const slug of folders) {
     const chapter = loadChapter(join(dir, slug), slug, problems);
     if (chapter) chapters.push(chapter);
+  }
+  for (const c of chapters) {
+    if (c.startsFrom && !chapters.some((x) => x.id === c.startsFrom!.chapter)) {
+      problems.push({ file: join(dir, c.slug, 'chapter.yaml'), message: `starts-from names chapter "${c.startsFrom.chapter}", which is not in ${dir}` });
+    }
   }
   const ids = new Set<string>();
   for (const c of chapters) {
@@ -76,11 +92,58 @@ export function loadLessons(dir: string): { chapters: Chapter[]; problems: Lesso
   return { chapters, problems };
 }
 
+/** The names in a folder; undefined, with a problem saying why, when the learner or author gave a wrong path. */
+function readFolder(dir: string, problems: LessonProblem[]): string[] | undefined {
+  try {
+    return readdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : code === 'EACCES' ? 'cannot read this folder (permission denied)' : undefined;
+    if (!message) throw error;
+    problems.push({ file: dir, message });
+    return undefined;
+  }
+}
+
+/** Following links; a broken link is no folder. */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A step's file name: its number (the run order), a dash, a name. */
+const STEP_FILE = /^(\d+)-.+\.md$/;
+/** A translation of a step's prose (`02-push-test-image.zh-CN.md`): read with its step, never as a step. */
+const TRANSLATION_FILE = /^\d+-.*\.[a-z]{2}(-[A-Z]{2})?\.md$/;
+
+/**
+ * The step files of a chapter folder in run order: by number, so `10-` follows `2-`, then by name. Anything
+ * else in the folder is reported, so a misnamed step is never silently left out; only `chapter.yaml`,
+ * `README.md` (notes for authors), translations and dot-files (editor and OS leftovers) are skipped.
+ */
+function stepFiles(dir: string, problems: LessonProblem[]): string[] {
+  const steps: { name: string; number: number }[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'chapter.yaml' || name === 'README.md' || name.startsWith('.') || TRANSLATION_FILE.test(name)) continue;
+    const file = join(dir, name);
+    const match = STEP_FILE.exec(name);
+    if (isFolder(file)) problems.push({ file, message: 'not a step: a chapter folder holds chapter.yaml and step files, not folders' });
+    else if (!match) problems.push({ file, message: 'not a step: a step file is named NN-name.md, e.g. 02-push-test-image.md' });
+    else steps.push({ name, number: Number(match[1]) });
+  }
+  return steps.sort((a, b) => a.number - b.number || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((s) => s.name);
+}
+
 function loadChapter(dir: string, slug: string, problems: LessonProblem[]): Chapter | undefined {
   const metaFile = join(dir, 'chapter.yaml');
-  let meta: { id?: unknown; title?: unknown; format?: unknown };
+  let meta: { id?: unknown; title?: unknown; format?: unknown; 'starts-from'?: unknown };
+  let doc: Document;
+  const counter = new LineCounter();
   try {
-    const doc = parseDocument(readFileSync(metaFile, 'utf8'));
+    doc = parseDocument(readFileSync(metaFile, 'utf8'), { lineCounter: counter });
     if (doc.errors.length) {
       problems.push({ file: metaFile, line: doc.errors[0]!.linePos?.[0]?.line, message: doc.errors[0]!.message });
       return undefined;
@@ -91,12 +154,16 @@ function loadChapter(dir: string, slug: string, problems: LessonProblem[]): Chap
     return undefined;
   }
   if (meta.format !== FORMAT_VERSION) problems.push({ file: metaFile, message: `format must be ${FORMAT_VERSION}` });
+  for (const key of Object.keys(meta)) {
+    if (!['format', 'id', 'title', 'starts-from'].includes(key)) problems.push({ file: metaFile, line: lineOf(doc, counter, [key], 0), message: `unknown key "${key}"` });
+  }
+  const startsFrom = parseStartsFrom(meta['starts-from'], (path, message) => problems.push({ file: metaFile, line: lineOf(doc, counter, ['starts-from', ...path], 0), message }));
   if (typeof meta.id !== 'string' || typeof meta.title !== 'string') {
     problems.push({ file: metaFile, message: 'chapter.yaml needs a string id and title' });
     return undefined;
   }
   const steps: Step[] = [];
-  const files = readdirSync(dir).filter((f) => /^\d+-.*\.md$/.test(f) && !/\.[a-z]{2}(-[A-Z]{2})?\.md$/.test(f)).sort();
+  const files = stepFiles(dir, problems);
   const seen = new Map<string, string>();
   for (const f of files) {
     const { step, id } = loadStep(join(dir, f), meta.id, problems);
@@ -108,7 +175,18 @@ function loadChapter(dir: string, slug: string, problems: LessonProblem[]): Chap
     if (step) steps.push(step);
   }
   if (!steps.length && !problems.length) problems.push({ file: dir, message: 'chapter has no steps' });
-  return { id: meta.id, slug, title: meta.title, steps };
+  return { id: meta.id, slug, title: meta.title, steps, startsFrom };
+}
+
+/** `starts-from: {chapter, what, checks}` of chapter.yaml. */
+function parseStartsFrom(raw: unknown, problem: (path: (string | number)[], message: string) => void): StartsFrom | undefined {
+  if (raw === undefined) return undefined;
+  const r = raw as { chapter?: unknown; what?: unknown; checks?: unknown };
+  if (!raw || typeof raw !== 'object' || typeof r.chapter !== 'string' || typeof r.what !== 'string' || !Array.isArray(r.checks) || !r.checks.length) {
+    problem([], 'starts-from is {chapter: <id>, what: <one line>, checks: [{check: <id>, ...}]}');
+    return undefined;
+  }
+  return { chapter: r.chapter, what: r.what, checks: checkRefs(r.checks, (path, message) => problem(['checks', ...path], message)) };
 }
 
 function lineOf(doc: Document, counter: LineCounter, path: (string | number)[], offset: number): number | undefined {
@@ -177,40 +255,10 @@ function loadStep(file: string, chapter: string, problems: LessonProblem[]): { s
       commands.push(spec);
     });
 
-  const refs: CheckRef[] = [];
   const rawChecks = fm.checks;
-  if (!Array.isArray(rawChecks) || !rawChecks.length) problem(['checks'], 'a step needs at least one check (what proves it worked?)');
-  else
-    rawChecks.forEach((entry: unknown, i) => {
-      if (!entry || typeof entry !== 'object' || typeof (entry as { check?: unknown }).check !== 'string') {
-        return problem(['checks', i], 'a check entry is {check: <id>, ...parameters}');
-      }
-      const { check: id, ...params } = entry as { check: string } & Params;
-      const definition = checks.get(id);
-      if (!definition) return problem(['checks', i, 'check'], `unknown check id "${id}" (see swarm-workshop lint --checks)`);
-      const declared = new Map(Object.entries(definition.params).map(([name, type]) => [name.replace(/\?$/, ''), { type, optional: name.endsWith('?') }]));
-      for (const [name, { type, optional }] of declared) {
-        const value = params[name];
-        if (value === undefined) {
-          if (!optional) problem(['checks', i], `check ${id} needs parameter "${name}"`);
-        } else if (type === 'number' ? typeof value !== 'number' : type === 'replicas' ? typeof value !== 'number' && value !== 'global' : typeof value !== 'string') {
-          problem(['checks', i, name], `parameter "${name}" of ${id} must be ${type === 'replicas' ? 'a number or "global"' : `a ${type}`}`);
-        }
-      }
-      for (const [name, value] of Object.entries(params)) {
-        if (!declared.has(name)) problem(['checks', i, name], `check ${id} has no parameter "${name}"`);
-        if (typeof value === 'string') {
-          try {
-            for (const v of variablesOf(value)) {
-              if (!(TEMPLATE_VARIABLES as readonly string[]).includes(v)) problem(['checks', i, name], `undefined template variable \${${v}}`);
-            }
-          } catch (error) {
-            problem(['checks', i, name], (error as Error).message);
-          }
-        }
-      }
-      refs.push({ check: id, params });
-    });
+  const refs = !Array.isArray(rawChecks) || !rawChecks.length
+    ? (problem(['checks'], 'a step needs at least one check (what proves it worked?)'), [])
+    : checkRefs(rawChecks, (path, message) => problem(['checks', ...path], message));
 
   if (fm.measure !== undefined && fm.measure !== 'mining-speed') problem(['measure'], 'measure can only be "mining-speed"');
   const hints = fm.hints ?? [];
@@ -233,6 +281,45 @@ function loadStep(file: string, chapter: string, problems: LessonProblem[]): { s
     body: text.slice(fence[0].length).trim(),
     },
   };
+}
+
+/**
+ * Check entries (`{check: id, ...parameters}`), validated against the checks' declared parameters and
+ * the template variables; `problem` gets a path inside the list.
+ */
+function checkRefs(raw: unknown[], problem: (path: (string | number)[], message: string) => void): CheckRef[] {
+  const refs: CheckRef[] = [];
+  raw.forEach((entry: unknown, i) => {
+    if (!entry || typeof entry !== 'object' || typeof (entry as { check?: unknown }).check !== 'string') {
+      return problem([i], 'a check entry is {check: <id>, ...parameters}');
+    }
+    const { check: id, ...params } = entry as { check: string } & Params;
+    const definition = checks.get(id);
+    if (!definition) return problem([i, 'check'], `unknown check id "${id}" (see swarm-workshop lint --checks)`);
+    const declared = new Map(Object.entries(definition.params).map(([name, type]) => [name.replace(/\?$/, ''), { type, optional: name.endsWith('?') }]));
+    for (const [name, { type, optional }] of declared) {
+      const value = params[name];
+      if (value === undefined) {
+        if (!optional) problem([i], `check ${id} needs parameter "${name}"`);
+      } else if (type === 'number' ? typeof value !== 'number' : type === 'replicas' ? typeof value !== 'number' && value !== 'global' : typeof value !== 'string') {
+        problem([i, name], `parameter "${name}" of ${id} must be ${type === 'replicas' ? 'a number or "global"' : `a ${type}`}`);
+      }
+    }
+    for (const [name, value] of Object.entries(params)) {
+      if (!declared.has(name)) problem([i, name], `check ${id} has no parameter "${name}"`);
+      if (typeof value === 'string') {
+        try {
+          for (const v of variablesOf(value)) {
+            if (!(TEMPLATE_VARIABLES as readonly string[]).includes(v)) problem([i, name], `undefined template variable \${${v}}`);
+          }
+        } catch (error) {
+          problem([i, name], (error as Error).message);
+        }
+      }
+    }
+    refs.push({ check: id, params });
+  });
+  return refs;
 }
 
 /** Find a chapter by id (`ch3`) or folder name (`ch3-registry`). */

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checks } from '../../checks/index.js';
-import { formatProblem, loadLessons, proseFor, TEMPLATE_VARIABLES } from '../../runner/lesson/load.js';
+import { formatProblem, loadLessons, proseFor, TEMPLATE_VARIABLES, type LessonProblem } from '../../runner/lesson/load.js';
 import { renderCommand } from '../../runner/lesson/template.js';
 import { lessonsDir, packageRoot } from '../../runner/paths.js';
 
@@ -47,6 +47,48 @@ describe('lint problems', () => {
   });
   it('finds an undefined template variable', () => {
     expect(lines).toContain('bad/ch-bad/04-undefined-variable.md:6: undefined template variable ${regsitry}');
+  });
+});
+
+describe('file names', () => {
+  const relative = (p: LessonProblem) => formatProblem({ ...p, file: p.file.slice(fixtures.length + 1) });
+
+  it('reports every file in a chapter that is not a step, naming the pattern', () => {
+    const { chapters, problems } = loadLessons(join(fixtures, 'names'));
+    const expected = 'not a step: a step file is named NN-name.md, e.g. 02-push-test-image.md';
+    expect(problems.map(relative).sort()).toEqual([
+      `names/chn/03_build.md: ${expected}`,
+      `names/chn/04-x.markdown: ${expected}`,
+      'names/chn/05-folder: not a step: a chapter folder holds chapter.yaml and step files, not folders',
+      `names/chn/2-push.MD: ${expected}`,
+      `names/chn/notes.md: ${expected}`,
+    ]);
+    // chapter.yaml, README.md, the dot-file and the zh-CN translation are not reported; the step is read.
+    expect(chapters.map((c) => c.steps.map((s) => s.id))).toEqual([['named-right']]);
+  });
+
+  it('orders steps by their number, then by name', () => {
+    const { chapters, problems } = loadLessons(join(fixtures, 'order'));
+    expect(problems.map(formatProblem)).toEqual([]);
+    expect(chapters[0]!.steps.map((s) => basename(s.file))).toEqual(['1-one.md', '02-also-two.md', '2-two.md', '10-ten.md']);
+  });
+});
+
+describe('a lessons folder', () => {
+  it('with no chapter folders is a problem, not "all valid"', () => {
+    const dir = join(fixtures, 'empty');
+    expect(loadLessons(dir)).toEqual({
+      chapters: [],
+      problems: [{ file: dir, message: 'no chapters here: a chapter is a folder with chapter.yaml and NN-name.md steps' }],
+    });
+  });
+  it('that does not exist is a problem, not an internal error', () => {
+    const dir = join(fixtures, 'no-such-folder');
+    expect(loadLessons(dir).problems.map(formatProblem)).toEqual([`${dir}: no such folder`]);
+  });
+  it('that is a file is a problem, not an internal error', () => {
+    const file = join(fixtures, 'empty', 'README.md');
+    expect(loadLessons(file).problems.map(formatProblem)).toEqual([`${file}: not a folder`]);
   });
 });
 

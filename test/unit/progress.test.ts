@@ -1,8 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { emptyProgress, ProgressStore } from '../../runner/progress.js';
+import { packageRoot } from '../../runner/paths.js';
+import { cliPath } from '../support/cli.js';
+import { emptyProgress, ProgressAccessError, ProgressStore } from '../../runner/progress.js';
 
 const store = () => new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-progress-')));
 
@@ -27,9 +30,78 @@ describe('ProgressStore', () => {
     expect(readFileSync(status.movedTo, 'utf8')).toBe('{"version": 1, "steps": {');
     expect(existsSync(s.file)).toBe(false);
   });
-  it('treats a file of another layout as corrupt too', () => {
+  it('treats wrong shapes as corrupt: null steps, arrays, bad measurements, unknown status', () => {
+    for (const bad of [
+      { version: 1, steps: null, created: [] },
+      [],
+      { version: 1, steps: [], created: [] },
+      { version: 1, steps: {}, created: [], measurements: [{ chapter: 'ch3', value: 'fast' }] },
+      { version: 1, steps: { 'ch3/x': { status: 'finished', at: 'now' } }, created: [] },
+      { version: 1, steps: {}, created: [{ kind: 'volume', name: 'x' }] },
+      { version: 0 },
+    ]) {
+      const s = store();
+      writeFileSync(s.file, JSON.stringify(bad));
+      const { status, progress } = s.load();
+      expect(status.kind, JSON.stringify(bad)).toBe('corrupt');
+      expect(progress).toEqual(emptyProgress());
+      // Every later command works with what replaced it.
+      s.update((p) => void (p.steps['ch3/a'] = { status: 'done', at: 'now' }));
+      expect(s.load().status.kind).toBe('loaded');
+    }
+  });
+  it('fills the parts an older file of the same version lacks', () => {
     const s = store();
-    writeFileSync(s.file, JSON.stringify({ version: 99 }));
-    expect(s.load().status.kind).toBe('corrupt');
+    writeFileSync(s.file, JSON.stringify({ version: 1, steps: { 'ch3/a': { status: 'done', at: 'now' } } }));
+    expect(s.load()).toEqual({ progress: { ...emptyProgress(), steps: { 'ch3/a': { status: 'done', at: 'now' } } }, status: { kind: 'loaded' } });
+  });
+  it('keeps a file written by a newer version untouched, and does not write over it', () => {
+    const s = store();
+    const newer = JSON.stringify({ version: 99, steps: { something: 'new' } });
+    writeFileSync(s.file, newer);
+    expect(s.load().status).toEqual({ kind: 'newer', version: 99 });
+    expect(s.save(emptyProgress())).toBe(false);
+    s.update((p) => void (p.steps['ch3/a'] = { status: 'done', at: 'now' }));
+    expect(readFileSync(s.file, 'utf8')).toBe(newer);
+  });
+  // The kernel's own refusals: as root every permission check passes, so the code runs as "nobody".
+  const asNobody = (script: string, env: NodeJS.ProcessEnv = {}) =>
+    process.getuid?.() === 0
+      ? execa('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'node', '--input-type=module', '-e', script], { reject: false, env: { ...process.env, ...env } })
+      : execa('node', ['--input-type=module', '-e', script], { reject: false, env: { ...process.env, ...env } });
+  const shared = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-progress-'));
+    chmodSync(dir, 0o755);
+    return dir;
+  };
+
+  it('a file it cannot read (another user\'s, mode 600): `list` says whose and how to fix it, and changes nothing', async () => {
+    const dir = shared();
+    const file = join(dir, 'progress.json');
+    writeFileSync(file, JSON.stringify({ ...emptyProgress(), steps: { 'ch3/registry-service': { status: 'done', at: 'then' } } }));
+    chmodSync(file, 0o600);
+    if (process.getuid?.() !== 0) chmodSync(file, 0o000);
+    const r = await asNobody(`process.argv[2] = 'list'; await import(${JSON.stringify(cliPath)});`, { SWARM_WORKSHOP_HOME: dir });
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`cannot read the progress file ${file}: permission denied`);
+    expect(r.stderr).toContain('sudo chown -R');
+    expect(r.stderr).not.toContain('internal error');
+    expect(readdirSync(dir)).toEqual(['progress.json']);
+  });
+
+  it('a folder it cannot write (made by a run with sudo): stops with the fix, changes nothing', async () => {
+    if (process.getuid?.() !== 0) return; // only root can make a folder another user cannot write here
+    const dir = shared();
+    const before = JSON.stringify(emptyProgress());
+    writeFileSync(join(dir, 'progress.json'), before);
+    const r = await asNobody(`
+      const { ProgressStore } = await import(${JSON.stringify(join(packageRoot, 'dist/runner/progress.js'))});
+      try { new ProgressStore(${JSON.stringify(dir)}).update((p) => { p.steps['ch3/a'] = { status: 'done', at: 'now' }; }); }
+      catch (e) { console.log(JSON.stringify({ name: e.constructor.name, message: e.message, next: e.nextSteps })); }`);
+    const error = JSON.parse(r.stdout) as { name: string; message: string; next: string[] };
+    expect(error.name).toBe('ProgressAccessError');
+    expect(error.message).toContain(`cannot write the progress folder ${dir}: permission denied, it is owned by root`);
+    expect(error.next[0]).toBe(`give it back to your user: \`sudo chown -R 65534:65534 ${dir}\``);
+    expect(readFileSync(join(dir, 'progress.json'), 'utf8')).toBe(before);
   });
 });

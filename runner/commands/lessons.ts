@@ -1,0 +1,45 @@
+import { AbortError } from '../errors.js';
+import { findChapter, formatProblem, loadLessons, type Chapter } from '../lesson/load.js';
+import { lessonsDir } from '../paths.js';
+import type { LoadStatus } from '../progress.js';
+
+/*
+ * The light part of every command: the lessons and the progress notices. Nothing here loads Docker's
+ * client, ink or marked, so that `list` and `lint` answer at once.
+ */
+
+/** Load the lessons or stop with every problem listed, file and line first. */
+export function lessonsOrAbort(dir = lessonsDir): Chapter[] {
+  const { chapters, problems } = loadLessons(dir);
+  if (problems.length === 1 && problems[0]!.file === dir && !problems[0]!.line) {
+    throw new AbortError(`cannot read lessons from ${dir}: ${problems[0]!.message}`, [
+      dir === lessonsDir ? 'the package is incomplete: reinstall it (`npx swarm-workshop@latest`)' : 'give `--lessons` the folder that holds the chapter folders (each with chapter.yaml and NN-name.md steps)',
+    ]);
+  }
+  if (problems.length) {
+    throw new AbortError(`the lesson files have ${problems.length} problem(s):\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, [
+      `fix them and check with \`swarm-workshop lint${dir === lessonsDir ? '' : ` --lessons ${dir}`}\``,
+    ]);
+  }
+  return chapters;
+}
+
+export function chapterOrAbort(chapters: Chapter[], name: string | undefined): Chapter {
+  const list = chapters.map((c) => `${c.id} (${c.title})`).join(', ');
+  if (!name) throw new AbortError('which chapter?', [`name one: ${list}`], 2);
+  const chapter = findChapter(chapters, name);
+  if (!chapter) throw new AbortError(`unknown chapter "${name}"`, [`the chapters are: ${list}`, 'see them with `swarm-workshop list`'], 2);
+  return chapter;
+}
+
+/** Say so, once, when the progress file was unreadable and has been moved aside. */
+export function noticeProgress(status: LoadStatus, write: (text: string) => void): void {
+  if (status.kind === 'corrupt') {
+    write(`notice: the progress file could not be read (${status.reason}); it was kept as ${status.movedTo} and progress starts fresh.\n` +
+      '        `swarm-workshop check <chapter>` ticks off again the steps your cluster already shows done.\n');
+  } else if (status.kind === 'newer') {
+    write(`notice: the progress file was written by a newer swarm-workshop (format ${status.version}); it is left as it is, and this run keeps no progress.\n` +
+      '        use the newer version (`npx swarm-workshop@latest`), or set SWARM_WORKSHOP_HOME to another folder.\n');
+  }
+}
+

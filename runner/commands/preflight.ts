@@ -1,0 +1,73 @@
+import type { DockerClient } from '../docker/client.js';
+import { portStatus, WORKSHOP_PORTS } from '../docker/probe.js';
+import type { ProgressStore } from '../progress.js';
+import { findForeign, lessonObjects, namesOf, type Foreign, type LessonObjects } from '../engine/claims.js';
+import { resolveChecks } from '../engine/runner.js';
+import { waitForChecks } from '../engine/wait.js';
+import { AbortError } from '../errors.js';
+import type { Chapter } from '../lesson/load.js';
+import type { Session } from './setup.js';
+
+/** A port the lessons publish, held by something other than the lessons' service. */
+export interface PortTaken {
+  port: number;
+  service: string;
+  detail: string;
+}
+
+/** Names and ports the lessons use that something else holds (never an object the workshop recorded). */
+export async function takenNames(docker: DockerClient, store: ProgressStore, objects: LessonObjects, only?: Set<string>): Promise<{ foreign: Foreign[]; ports: PortTaken[] }> {
+  const recorded = new Set(store.load().progress.created.flatMap((r) => (r.kind === 'image' ? [] : [r.id])));
+  const foreign = (await findForeign(docker, objects, only)).filter((f) => !recorded.has(f.id));
+  const services = await docker.services();
+  const ports: PortTaken[] = [];
+  for (const { port, service } of WORKSHOP_PORTS) {
+    if (only && !only.has(service)) continue;
+    const status = await portStatus(port, service, services);
+    if (status.state === 'taken') ports.push({ port, service, detail: status.detail });
+  }
+  return { foreign, ports };
+}
+
+/** Lines for a message: each taken name with what it is, and the choices. */
+export function describeTaken(taken: { foreign: Foreign[]; ports: PortTaken[] }): { lines: string[]; choices: string[] } {
+  const lines = [
+    ...taken.foreign.map((f) => `${f.kind} ${f.name}: ${f.why}`),
+    ...taken.ports.map((p) => `port ${p.port}: ${p.detail}; the lessons publish the ${p.service} service there`),
+  ];
+  const choices = [
+    ...taken.foreign.map((f) => `if the ${f.kind} ${f.name} is yours and you no longer need it, remove it: \`${f.remove}\``),
+    ...taken.ports.map((p) => `find what holds port ${p.port} with \`ss -ltnp 'sport = :${p.port}'\` (or \`docker ps --filter publish=${p.port}\`) and stop it`),
+    'if the workshop made them, `swarm-workshop reset` removes what it made (and only that)',
+    'to keep them, run the workshop on another swarm',
+  ];
+  return { lines, choices };
+}
+
+/**
+ * Before a chapter runs or is checked: stop, naming them, when names or ports it uses are taken by
+ * something that is not the lessons' (a check must never pass on a foreign object that only shares a
+ * name), then test what the chapter starts from and say how to get there when it is missing.
+ */
+export async function preflight(chapter: Chapter, chapters: Chapter[], session: Session, mode: 'auto' | 'check'): Promise<void> {
+  const objects = lessonObjects(chapters, session.variables);
+  const taken = await takenNames(session.docker, session.store, objects, namesOf(chapter, objects));
+  if (taken.foreign.length || taken.ports.length) {
+    const { lines, choices } = describeTaken(taken);
+    throw new AbortError(`${chapter.id} uses names and ports that something else holds here:\n${lines.map((l) => `  ${l}`).join('\n')}`, choices);
+  }
+  const from = chapter.startsFrom;
+  if (!from) return;
+  const checks = resolveChecks({ ...chapter.steps[0]!, checks: from.checks }, session.variables);
+  const result = await waitForChecks(checks, {
+    docker: session.docker, profile: session.profile, fetch: session.fetch ?? globalThis.fetch, paths: session.paths, signal: AbortSignal.timeout(30_000),
+  }, { deadline: Date.now() + 3000 });
+  if (result.ok) return;
+  const missing = result.verdicts.filter((v) => !v.ok).map((v) => `  ✗ ${v.title}: ${v.actual}`);
+  throw new AbortError(`${chapter.id} starts where ${from.chapter} ends: ${from.what}. Not there yet:\n${missing.join('\n')}`, [
+    `get there with \`swarm-workshop run ${from.chapter} --yes\` (it skips the steps your cluster already shows done)`,
+    mode === 'check'
+      ? `or finish ${from.chapter} by hand and check it with \`swarm-workshop check ${from.chapter}\``
+      : `or type ${from.chapter}'s commands yourself and check them with \`swarm-workshop check ${from.chapter}\``,
+  ]);
+}
