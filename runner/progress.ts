@@ -177,7 +177,10 @@ const sameResource = (a: CreatedResource, b: CreatedResource) =>
  * the resources commands created or removed go to the file. The engine itself never writes progress.
  */
 export function progressRecorder(store: ProgressStore, onChange?: (progress: Progress) => void): EventSink {
-  const write = (change: (p: Progress) => void) => onChange?.(store.update(change));
+  const write = (change: (p: Progress) => void) => {
+    const progress = store.update(change);
+    onChange?.(progress);
+  };
   const at = () => new Date().toISOString();
   return (event) => {
     switch (event.type) {

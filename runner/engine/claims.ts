@@ -45,7 +45,8 @@ export function repositoryName(image: string): string {
 /** Read every chapter's commands (rendered for this machine) for what they create. */
 export function lessonObjects(chapters: Chapter[], variables: Variables): LessonObjects {
   const objects: LessonObjects = { services: new Map(), networks: new Map(), ports: new Map(), images: new Set() };
-  const vars = { ...variables, debug: 'debug' };
+  // The folders and the debug container do not change what is made: stand-ins do for them.
+  const vars = { dockercoins: 'dockercoins', workspace: 'workspace', ...variables, debug: 'debug' };
   for (const chapter of chapters) {
     for (const step of chapter.steps) {
       for (const spec of step.commands) {
@@ -60,8 +61,8 @@ export function lessonObjects(chapters: Chapter[], variables: Variables): Lesson
         if (kind === 'service') {
           const name = optionValues(args, undefined, 'name')[0];
           const image = serviceImage(args);
-          if (!name || !image || objects.services.has(name)) continue;
-          objects.services.set(name, { repository: repositoryName(image), network: optionValues(args, undefined, 'network')[0], chapter: chapter.id });
+          if (!name || !image) continue;
+          if (!objects.services.has(name)) objects.services.set(name, { repository: repositoryName(image), network: optionValues(args, undefined, 'network')[0], chapter: chapter.id });
           for (const publish of optionValues(args, 'p', 'publish')) {
             const port = /published=(\d+)/.exec(publish)?.[1] ?? /^(\d+):\d+/.exec(publish)?.[1];
             if (port) objects.ports.set(Number(port), name);
