@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { AbortError } from '../errors.js';
 import type { ContainerInfo, DockerClient, DockerEvent, EngineInfo, ExecResult, NetworkInfo, ServiceInfo, TaskInfo } from './client.js';
 
 /**
@@ -30,10 +31,32 @@ export function resolveDockerHost(env: NodeJS.ProcessEnv = process.env, home = h
   return 'unix:///var/run/docker.sock';
 }
 
-function modemOptions(host: string): Docker.DockerOptions {
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
-  const url = new URL(host.replace(/^tcp:/, 'http:'));
-  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+/**
+ * dockerode's connection options for a docker host address. An address docker could not use either is
+ * the learner's to fix (a typo in DOCKER_HOST, a stale context), so it is said as such.
+ */
+export function modemOptions(host: string): Docker.DockerOptions {
+  const invalid = (why: string) =>
+    new AbortError(`DOCKER_HOST=${host} is not an address docker can use (${why})`, [
+      'set it to the engine\'s address, e.g. `unix:///var/run/docker.sock` or `tcp://HOST:2375`, or unset it to use the current docker context',
+      'check with `docker info`',
+    ]);
+  if (host.startsWith('unix://')) {
+    if (host.length <= 'unix://'.length) throw invalid('no socket path');
+    return { socketPath: host.slice('unix://'.length) };
+  }
+  if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length) };
+  const scheme = /^([a-z]+):\/\//.exec(host)?.[1];
+  if (!scheme || !['tcp', 'http', 'https', 'ssh'].includes(scheme)) throw invalid('it must start with unix://, tcp:// or ssh://');
+  let url: URL;
+  try {
+    url = new URL(host.replace(/^tcp:/, 'http:'));
+  } catch {
+    throw invalid('not a valid address');
+  }
+  if (!url.hostname) throw invalid('no host name');
+  if (scheme === 'ssh') return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: url.username || undefined } as Docker.DockerOptions;
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: scheme === 'https' ? 'https' : 'http' };
 }
 
 const stripDigest = (image: string) => image.replace(/@sha256:[0-9a-f]+$/, '');
@@ -80,6 +103,18 @@ export function mapTasks(tasks: any[], service: string): TaskInfo[] {
     }));
 }
 
+/**
+ * Events that `events()` leaves out: a `docker exec` into a container (`exec_create`, `exec_start`,
+ * `exec_die`, `exec_detach`; the engine appends the command to the first two, as in
+ * `exec_start: stat -c %s /tmp/random`). The checks make these themselves (file-in-service, dns-resolves
+ * and ab run inside containers), so a listener that re-checks on every event would wake itself up for ever:
+ * watch mode did, hammering the engine. No check waits for them either: an exec changes no swarm state,
+ * and the one check that reads what an exec wrote (file-in-service) polls instead of waiting for events.
+ */
+export function isOwnNoise(event: Pick<DockerEvent, 'type' | 'action'>): boolean {
+  return event.type === 'container' && /^exec_(create|start|die|detach)(:|$)/.test(event.action);
+}
+
 /** DockerClient over the Engine API, through dockerode. */
 export class DockerodeClient implements DockerClient {
   private readonly docker: Docker;
@@ -124,8 +159,8 @@ export class DockerodeClient implements DockerClient {
     return networks.map((n: any) => ({ id: n.Id, name: n.Name, driver: n.Driver, scope: n.Scope, createdAt: n.Created }));
   }
 
-  async containers(filter: { label?: string[] }): Promise<ContainerInfo[]> {
-    const list = await this.docker.listContainers({ filters: JSON.stringify(filter.label ? { label: filter.label } : {}) });
+  async containers(filter: { label?: string[]; all?: boolean }): Promise<ContainerInfo[]> {
+    const list = await this.docker.listContainers({ all: !!filter.all, filters: JSON.stringify(filter.label ? { label: filter.label } : {}) });
     return list.map((c) => ({
       id: c.Id,
       name: (c.Names[0] ?? '').replace(/^\//, ''),
@@ -195,8 +230,11 @@ export class DockerodeClient implements DockerClient {
     return result.stdout;
   }
 
-  async *events(signal: AbortSignal): AsyncIterable<DockerEvent> {
-    const stream = (await this.docker.getEvents({})) as NodeJS.ReadableStream & { destroy(): void };
+  async *events(signal: AbortSignal, sinceMs?: number): AsyncIterable<DockerEvent> {
+    // `since` is in whole seconds, rounded down: the engine replays up to a second more, which can only
+    // wake a waiter once more than needed, never miss a change.
+    const query = sinceMs === undefined ? {} : { since: Math.floor(sinceMs / 1000) };
+    const stream = (await this.docker.getEvents(query)) as NodeJS.ReadableStream & { destroy(): void };
     // The caller may have stopped listening while the request was on its way.
     if (signal.aborted) {
       stream.destroy();
@@ -214,7 +252,8 @@ export class DockerodeClient implements DockerClient {
           buffer = buffer.slice(newline + 1);
           if (!line) continue;
           const e = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: { name?: string } }; time?: number };
-          yield { type: e.Type ?? '', action: e.Action ?? '', actor: e.Actor?.Attributes?.name ?? e.Actor?.ID ?? '', time: e.time ?? 0 };
+          const event = { type: e.Type ?? '', action: e.Action ?? '', actor: e.Actor?.Attributes?.name ?? e.Actor?.ID ?? '', time: e.time ?? 0 };
+          if (!isOwnNoise(event)) yield event;
         }
       }
     } catch (error) {

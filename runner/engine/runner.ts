@@ -26,6 +26,8 @@ export interface RunnerDeps {
   emit: EventSink;
   signal: AbortSignal;
   fetch?: typeof globalThis.fetch;
+  /** Seconds between the two samples of a mining-speed measure (10; tests use less). */
+  measureWindowSeconds?: number;
 }
 
 export interface RunOptions {
@@ -277,7 +279,7 @@ export class ChapterRunner {
     let last = '';
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        const value = await measureMiningSpeed(this.context(), MEASURE_WINDOW_SECONDS);
+        const value = await measureMiningSpeed(this.context(), this.deps.measureWindowSeconds ?? MEASURE_WINDOW_SECONDS);
         this.deps.emit({ type: 'measurement', chapter: chapter.id, step: step.id, name: 'mining-speed', value, unit: 'hashes/s' });
         return undefined;
       } catch (error) {

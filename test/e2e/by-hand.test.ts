@@ -123,4 +123,23 @@ describe('the seeds\' commands typed by hand, judged by `swarm-workshop check`',
     await sh('service', 'update', 'worker', '--image', `${R}/dockercoins_worker:v0.1`);
     await expectTicked('ch4', 'rollback-by-image', true);
   });
+
+  it('reset offers what the learner typed (the lessons\' names and kinds) and leaves a clean engine', async () => {
+    const r = await cli(['reset', '--yes'], env);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(r.stdout).toContain("These have the lessons' names and are what the lessons make (you typed the commands?):");
+    for (const name of ['registry', 'redis', 'hasher', 'rng', 'webui', 'worker', 'debug']) expect(r.stdout).toContain(`removed service ${name} (`);
+    expect(r.stdout).toContain('removed network dockercoins (');
+    expect(r.stdout).toContain(`removed image ${R}/dockercoins_worker:v0.01`);
+    expect(r.stdout).not.toContain('Nothing the workshop created');
+    const services = (await sh('service', 'ls', '-q')).stdout.trim();
+    const containers = (await sh('ps', '-aq', '--filter', 'label=com.docker.swarm.service.id')).stdout.trim();
+    const network = (await sh('network', 'ls', '-q', '--filter', 'name=^dockercoins$')).stdout.trim();
+    const tags = (await sh('image', 'ls', '--format', '{{.Repository}}:{{.Tag}}')).stdout.split('\n').filter((t) => /^(dockercoins_|127\.0\.0\.1:5000\/)/.test(t));
+    expect({ services, containers, network, tags }).toEqual({ services: '', containers: '', network: '', tags: [] });
+    // The next chapter starts from nothing: no step is done, and no name is in the way.
+    const next = await check('ch3');
+    expect(next.done).toEqual([]);
+    expect(next.events.some((e) => e.type === 'step-started' && e.step === 'registry-service')).toBe(true);
+  });
 });

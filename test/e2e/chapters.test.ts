@@ -78,6 +78,23 @@ describe('chapters 3 and 4 in auto mode on a real swarm', () => {
     expect(hasher50.requestsPerSecond).toBeGreaterThan(rng50.requestsPerSecond * 2);
   });
 
+  it('reset right after chapter 3 leaves a clean engine: chapter 3 starts again at once and passes', async () => {
+    const reset = await cli(['reset', '--yes'], env);
+    expect(reset.exitCode, String(reset.stdout) + String(reset.stderr)).toBe(0);
+    // The debug service's container held the tools image: reset waits for it instead of failing with a 409.
+    expect(reset.stdout).toContain('removed image 127.0.0.1:5000/dockercoins_tools:v0.1');
+    expect(reset.stdout).toContain('everything it removed is gone');
+    expect((await docker(['ps', '-aq', '--filter', 'label=com.docker.swarm.service.id'])).stdout.trim()).toBe('');
+    expect((await docker(['network', 'ls', '--filter', 'name=^dockercoins$', '-q'])).stdout.trim()).toBe('');
+    // No pause: port 5000 must already be free, the network name and the image tags too.
+    const again = await cli(['run', 'ch3', '--yes', '--json'], env);
+    const events = parseEvents(String(again.stdout));
+    expect({ exit: again.exitCode, stderr: String(again.stderr).slice(-1500), failed: ofType(events, 'step-finished').filter((e) => e.status !== 'done') })
+      .toEqual({ exit: 0, stderr: '', failed: [] });
+    // Every step ran its commands again: nothing was left over for a step to find already done.
+    expect(ofType(events, 'step-finished').filter((e) => e.reason?.startsWith('already done')).map((e) => e.step)).toEqual([]);
+  });
+
   it('chapter 4: the fix speeds mining up by 10 % or more, and the rollback leaves every worker on v0.1', async () => {
     const events = await proveChapter('ch4');
     const before = speed(events, 'read-the-source');
@@ -91,6 +108,22 @@ describe('chapters 3 and 4 in auto mode on a real swarm', () => {
     const tasks = (await docker(['service', 'ps', 'worker', '--filter', 'desired-state=running', '--format', '{{.Image}} {{.CurrentState}}'])).stdout.split('\n').filter(Boolean);
     expect(tasks).toHaveLength(10);
     for (const t of tasks) expect(t).toMatch(/^127\.0\.0\.1:5000\/dockercoins_worker:v0\.1 Running/);
+  });
+
+  it('reset right after chapter 4; chapter 4 on the empty swarm says where it starts from instead of failing step 1', async () => {
+    const reset = await cli(['reset', '--yes'], env);
+    expect(reset.exitCode, String(reset.stdout) + String(reset.stderr)).toBe(0);
+    expect(reset.stdout).toContain('removed image 127.0.0.1:5000/dockercoins_worker:v0.01');
+    expect((await docker(['service', 'ls', '-q'])).stdout.trim()).toBe('');
+    for (const mode of [['run', 'ch4', '--yes'], ['check', 'ch4']]) {
+      const r = await cli(mode, env);
+      expect(r.exitCode, `${mode.join(' ')}: ${r.stdout}`).toBe(1);
+      expect(r.stderr).toContain("ch4 starts where ch3 ends: chapter 3's registry, network and DockerCoins services running");
+      expect(r.stderr).toContain('✗ a service worker exists');
+      expect(r.stderr).toContain('→ get there with `swarm-workshop run ch3 --yes`');
+      // Nothing ran: no step was started, no check of step 1 failed.
+      expect(r.stdout).not.toContain('▶');
+    }
     console.log(figures.join('\n'));
   });
 });

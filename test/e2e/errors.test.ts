@@ -90,7 +90,7 @@ describe('clear messages, non-zero exits', () => {
     cleanups.push(() => new Promise<void>((resolve) => (bound ? blocker.close(() => resolve()) : resolve())));
     const r = await cli(['run', 'ch3', '--yes'], env(e.host));
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('port 5000 is in use by another process');
+    expect(r.stderr).toContain('port 5000: in use by another process; the lessons publish the registry service there');
     expect(r.stderr).toContain("ss -ltnp 'sport = :5000'");
   });
 
@@ -257,5 +257,100 @@ describe('clear messages, non-zero exits', () => {
     const r = await cli(['run', 'ch3'], env('unix:///nonexistent/docker.sock'));
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('confirm with `swarm-workshop run ch3 --yes`');
+  });
+
+  it('reset with no engine, or a DOCKER_HOST docker cannot use: says what to fix, removes nothing, keeps progress', async () => {
+    for (const host of ['unix:///nonexistent/docker.sock', 'not-an-address', 'tcp://']) {
+      const e2 = env(host);
+      const before = JSON.stringify({ version: 1, steps: { 'ch3/registry-service': { status: 'done', at: 'then' } }, ab: {}, measurements: [], created: [] });
+      writeFileSync(join(e2.SWARM_WORKSHOP_HOME!, 'progress.json'), before);
+      const r = await cli(['reset', '--yes'], e2);
+      expect(r.exitCode, `${host}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).not.toContain('internal error');
+      expect(r.stderr).toMatch(host === 'unix:///nonexistent/docker.sock' ? /cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker\.sock/ : /DOCKER_HOST=.* is not an address docker can use/);
+      expect(readFileSync(join(e2.SWARM_WORKSHOP_HOME!, 'progress.json'), 'utf8')).toBe(before);
+      const run = await cli(['check', 'ch3'], e2);
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).not.toContain('internal error');
+    }
+  });
+
+  it('a lessons folder that is not there: list, lint and the UI say so, no stack trace', async () => {
+    const e2 = env('unix:///nonexistent/docker.sock');
+    for (const args of [['list', '--lessons', '/nonexistent/lessons'], ['--lessons', '/nonexistent/lessons'], ['lint', '--lessons', '/nonexistent/lessons'], ['lint', '--lessons', lessons('empty')]]) {
+      const r = await cli(args, e2);
+      expect(r.exitCode, args.join(' ')).toBe(1);
+      expect(`${r.stdout}${r.stderr}`).toMatch(/no such folder|no chapters here/);
+      expect(r.stderr).not.toContain('internal error');
+    }
+  });
+
+  it('the command line: unknown commands fail even with --help, each command has its own help, extra arguments and bad values are refused', async () => {
+    const e2 = env('unix:///nonexistent/docker.sock');
+    const board = await cli(['board', '--help'], e2);
+    expect(board.exitCode).toBe(2);
+    expect(board.stderr).toContain('error: unknown command "board"');
+    const typo = await cli(['lst'], e2);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain('did you mean `swarm-workshop list`?');
+    const extra = await cli(['list', 'foo', 'bar'], e2);
+    expect(extra.exitCode).toBe(2);
+    expect(extra.stderr).toContain("too many arguments for 'list'");
+    const wait = await cli(['check', 'ch3', '--wait', '-5'], e2);
+    expect(wait.exitCode).toBe(2);
+    expect(wait.stderr).toContain("option '--wait <seconds>' argument '-5' is invalid. it takes a number of seconds, 0 or more.");
+    for (const command of ['run', 'check', 'list', 'doctor', 'prepare', 'reset', 'lint']) {
+      const help = await cli([command, '--help'], e2);
+      expect(help.exitCode, command).toBe(0);
+      expect(help.stdout).toContain(`Usage: swarm-workshop ${command}`);
+    }
+    const general = await cli(['--help'], e2);
+    expect(general.stdout).toContain('Commands:');
+  });
+
+  it('a command that fails: the run says to fix what the command printed, not a check', async () => {
+    const e = await engine(emptyManager());
+    const r = await cli(['run', 'chf', '--yes', '--lessons', lessons('failing')], env(e.host));
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('no such thing here');
+    expect(r.stdout).toContain('Fix what the command printed');
+    expect(r.stdout).not.toContain('Fix what the check says');
+  });
+
+  it('a probe right after a service starts: curl\'s "connection refused" is tried again until it listens', async () => {
+    let asked = false;
+    const e = await engine({
+      ...emptyManager(),
+      'GET /services': (_req: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(asked ? [{ ID: 'p1', Spec: { Name: 'probed', Mode: { Replicated: { Replicas: 1 } }, TaskTemplate: { ContainerSpec: { Image: 'x' } } } }] : []));
+      },
+    });
+    const { createServer: httpServer } = await import('node:http');
+    const server = httpServer((_req, res) => {
+      asked = true;
+      res.end('ok');
+    });
+    // It starts listening 2 s after the command first runs.
+    const listening = setTimeout(() => server.listen(18081, '127.0.0.1'), 2000);
+    cleanups.push(() => {
+      clearTimeout(listening);
+      server.close();
+    });
+    const r = await cli(['run', 'chp', '--yes', '--lessons', lessons('probe')], env(e.host));
+    expect(r.exitCode, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain('nothing listens there yet');
+    expect(r.stdout).toContain('→ done');
+  });
+
+  it('a progress file from a newer version: kept as it is, a notice, no progress written', async () => {
+    const e2 = env('unix:///nonexistent/docker.sock');
+    const newer = JSON.stringify({ version: 2, steps: { future: true } });
+    writeFileSync(join(e2.SWARM_WORKSHOP_HOME!, 'progress.json'), newer);
+    const r = await cli(['list'], e2);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('written by a newer swarm-workshop (format 2)');
+    expect(readdirSync(e2.SWARM_WORKSHOP_HOME!)).toEqual(['progress.json']);
+    expect(readFileSync(join(e2.SWARM_WORKSHOP_HOME!, 'progress.json'), 'utf8')).toBe(newer);
   });
 });

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { ServiceInfo } from '../../runner/docker/client.js';
+import { defaultProfile } from '../../runner/docker/profile.js';
+import type { WorkshopEvent } from '../../runner/engine/events.js';
+import { ChapterRunner } from '../../runner/engine/runner.js';
+import type { Chapter, Step } from '../../runner/lesson/load.js';
+import { fakeDocker } from '../support/fake-docker.js';
+
+/** A step whose check passes once its command ran, with a mining-speed measure after it. */
+function chapter(): Chapter {
+  const step: Step = {
+    chapter: 'cht', id: 'measured', title: 'a measured step', file: 'x.md', timeout: 5, body: '', hints: [],
+    commands: [{ template: 'true' }], checks: [{ check: 'service-exists', params: { service: 'web' } }], measure: 'mining-speed',
+  };
+  return { id: 'cht', slug: 'cht', title: 'test', steps: [step] };
+}
+
+function runnerWith(answers: (() => Response)[]) {
+  const events: WorkshopEvent[] = [];
+  let ran = false;
+  const docker = fakeDocker({
+    services: async () => (ran ? [{ id: 's', name: 'web', image: 'x', mode: { kind: 'replicated', replicas: 1 } } as unknown as ServiceInfo] : []),
+    networks: async () => [],
+    async *events(signal: AbortSignal) {
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    },
+  });
+  let call = 0;
+  const runner = new ChapterRunner({
+    docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
+    emit: (e) => {
+      events.push(e);
+      if (e.type === 'command-finished') ran = true;
+    },
+    signal: new AbortController().signal,
+    fetch: (async () => answers[Math.min(call++, answers.length - 1)]!()) as typeof fetch,
+    measureWindowSeconds: 0.01,
+  });
+  return { runner, events };
+}
+
+const json = (body: unknown) => () => new Response(JSON.stringify(body), { status: 200 });
+const down = () => () => new Response('bad gateway', { status: 502 });
+
+describe('a failure while measuring the mining speed', () => {
+  it('a blip of the web UI is tried again and the figure kept', async () => {
+    const { runner, events } = runnerWith([json({ coins: 0, hashes: 10, now: 1 }), down(), json({ coins: 0, hashes: 0, now: 5 }), json({ coins: 0, hashes: 40, now: 7 })]);
+    const result = await runner.runChapter(chapter(), { mode: 'auto' });
+    expect(result).toEqual({ ok: true, done: 1, failure: undefined });
+    expect(events.filter((e) => e.type === 'measurement').map((e) => e.type === 'measurement' && e.value)).toEqual([20]);
+  });
+  it('a web UI that keeps failing, or a clock that does not move, does not lose the step: done, with a note', async () => {
+    for (const answers of [[down()], [json({ coins: 0, hashes: 10, now: 3 })]]) {
+      const { runner, events } = runnerWith(answers);
+      const result = await runner.runChapter(chapter(), { mode: 'auto' });
+      expect(result.ok).toBe(true);
+      const finished = events.find((e) => e.type === 'step-finished');
+      expect(finished).toMatchObject({ status: 'done' });
+      expect(finished?.type === 'step-finished' && finished.reason).toMatch(/^the mining speed could not be measured \(.*\); the step's checks passed$/);
+      expect(events.some((e) => e.type === 'measurement')).toBe(false);
+    }
+  });
+});
