@@ -2,7 +2,7 @@ import envPaths from 'env-paths';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { AbResult } from './engine/ab.js';
 import type { CreatedResource as Created, EventSink, StepStatus } from './engine/events.js';
 import { AbortError } from './errors.js';
@@ -29,31 +29,42 @@ import { AbortError } from './errors.js';
  */
 export const PROGRESS_VERSION = 1;
 
-const stepStatus = z.enum(['pending', 'running', 'done', 'failed', 'skipped']) satisfies z.ZodType<StepStatus>;
-const abResult = z.object({
-  concurrency: z.number(),
-  completeRequests: z.number(),
-  failedRequests: z.number(),
-  requestsPerSecond: z.number(),
-  meanMs: z.number(),
-  totalSeconds: z.number(),
-  percentiles: z.record(z.string(), z.number()),
-}) satisfies z.ZodType<AbResult>;
-const created = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('service'), id: z.string(), name: z.string(), at: z.string() }),
-  z.object({ kind: z.literal('network'), id: z.string(), name: z.string(), at: z.string() }),
-  z.object({ kind: z.literal('image'), ref: z.string(), at: z.string() }),
-]) satisfies z.ZodType<Created>;
-const progressSchema = z.object({
-  version: z.literal(PROGRESS_VERSION),
-  steps: z.record(z.string(), z.object({ status: stepStatus, at: z.string() })).default({}),
-  ab: z.record(z.string(), abResult).default({}),
-  measurements: z.array(z.object({ chapter: z.string(), step: z.string(), name: z.string(), value: z.number(), unit: z.string(), at: z.string() })).default([]),
-  created: z.array(created).default([]),
+// valibot rather than zod: the same kind of schema, and it loads in a sixth of the time (this file is on
+// the path of `list`, which must answer at once).
+const stepStatus = v.picklist(['pending', 'running', 'done', 'failed', 'skipped'] satisfies StepStatus[]);
+const abResult = v.object({
+  concurrency: v.number(),
+  completeRequests: v.number(),
+  failedRequests: v.number(),
+  requestsPerSecond: v.number(),
+  meanMs: v.number(),
+  totalSeconds: v.number(),
+  percentiles: v.record(v.string(), v.number()),
+});
+const created = v.variant('kind', [
+  v.object({ kind: v.literal('service'), id: v.string(), name: v.string(), at: v.string() }),
+  v.object({ kind: v.literal('network'), id: v.string(), name: v.string(), at: v.string() }),
+  v.object({ kind: v.literal('image'), ref: v.string(), at: v.string() }),
+]);
+/** A record, and not a list (which valibot's record would take too). */
+const table = <T extends v.GenericSchema>(value: T) =>
+  v.pipe(v.custom<object>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'must be a mapping, not a list'), v.record(v.string(), value));
+const progressSchema = v.object({
+  version: v.literal(PROGRESS_VERSION),
+  steps: v.optional(table(v.object({ status: stepStatus, at: v.string() })), () => ({})),
+  ab: v.optional(table(abResult), () => ({})),
+  measurements: v.optional(v.array(v.object({ chapter: v.string(), step: v.string(), name: v.string(), value: v.number(), unit: v.string(), at: v.string() })), () => []),
+  created: v.optional(v.array(created), () => []),
 });
 
+// The schema and the engine's own types describe the same thing: let the compiler hold them together.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _created: Same<v.InferOutput<typeof created>, Created> = true;
+const _ab: Same<v.InferOutput<typeof abResult>, AbResult> = true;
+void _created, void _ab;
+
 export type CreatedResource = Created;
-export type Progress = z.infer<typeof progressSchema>;
+export type Progress = v.InferOutput<typeof progressSchema>;
 
 export const emptyProgress = (): Progress => ({ version: PROGRESS_VERSION, steps: {}, ab: {}, measurements: [], created: [] });
 
@@ -88,11 +99,12 @@ export class ProgressAccessError extends AbortError {
   }
 }
 
-/** Why a parsed value is not a progress file, in one line: the first problem zod found. */
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
+/** Why a parsed value is not a progress file, in one line: the first problem the schema found. */
+function describeIssue(issues: v.BaseIssue<unknown>[]): string {
+  const issue = issues[0];
   if (!issue) return 'unknown layout';
-  return `${issue.path.length ? issue.path.join('.') : 'the file'}: ${issue.message}`;
+  const path = issue.path?.map((p) => String(p.key)).join('.');
+  return `${path || 'the file'}: ${issue.message}`;
 }
 
 export class ProgressStore {
@@ -118,9 +130,9 @@ export class ProgressStore {
       if (typeof version === 'number' && version > PROGRESS_VERSION) {
         return { progress: emptyProgress(), status: { kind: 'newer', version } };
       }
-      const result = progressSchema.safeParse(parsed);
-      if (result.success) return { progress: result.data, status: { kind: 'loaded' } };
-      reason = describeIssue(result.error);
+      const result = v.safeParse(progressSchema, parsed);
+      if (result.success) return { progress: result.output, status: { kind: 'loaded' } };
+      reason = describeIssue(result.issues);
     } catch (error) {
       reason = (error as Error).message;
     }
