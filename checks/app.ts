@@ -1,5 +1,6 @@
 import type { CheckContext, CheckDefinition } from './types.js';
 import { fail, num, pass, str } from './types.js';
+import { sleep } from '../runner/engine/wait.js';
 import { getJson, reason } from './registry.js';
 
 /** Where the workshop reads the web UI: its published port on this machine. */
@@ -16,15 +17,6 @@ async function sample(ctx: CheckContext): Promise<Sample> {
   if (typeof body.hashes !== 'number' || typeof body.now !== 'number') throw new Error(`unexpected answer ${JSON.stringify(body)}`);
   return body as Sample;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
 
 /** Mining speed in hashes per second, from two /json samples `windowSeconds` apart. */
 export async function measureMiningSpeed(ctx: CheckContext, windowSeconds: number): Promise<number> {

@@ -10,7 +10,7 @@ import { parseAb } from './ab.js';
 import type { EventSink, StepStatus, WorkshopEvent } from './events.js';
 import { runCommand, type CommandResult } from './executor.js';
 import { createsObject, imagesMade, removes } from './resources.js';
-import { evaluate, waitForChecks, type CheckVerdict, type ResolvedCheck } from './wait.js';
+import { evaluate, sleep, waitForChecks, type CheckVerdict, type ResolvedCheck } from './wait.js';
 
 export interface RunnerDeps {
   docker: DockerClient;
@@ -297,12 +297,3 @@ export type StepOutcome = 'done' | 'command' | 'checks';
 const PROBE_RETRY_MS = 20_000;
 /** curl's exit codes for "could not connect" (7), "empty reply" (52) and "receive failure" (56). */
 const CURL_NOT_LISTENING = new Set([7, 52, 56]);
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });

@@ -112,3 +112,13 @@ export async function waitForChecks(checks: ResolvedCheck[], ctx: CheckContext, 
     await watching;
   }
 }
+
+/** Resolve after `ms`, or reject with the signal's reason when it aborts first. */
+export const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
