@@ -308,6 +308,17 @@ async function main() {
   await client.info().catch((error: Error) => {
     throw new Error(`no test engine at ${DOCKER_HOST} (${error.message}); start it with: sudo bash scripts/engine.sh up`);
   });
+  if (process.env.BENCH_ONLY === 'latency') {
+    // A quick look at one part, printed only (latest.json keeps the last full run).
+    await emptyWorkshop();
+    const latency = await verdictLatency();
+    printTable('Verdict latency (only)', [
+      { name: 'Docker events, p50', unit: 'ms', measured: round(median(latency.events), 0), runs: latency.events },
+      { name: 'Docker events, p90', unit: 'ms', measured: round(percentile(latency.events, 90), 0) },
+      { name: '1 s poll, p50', unit: 'ms', measured: round(median(latency.poll), 0), runs: latency.poll },
+    ]);
+    return;
+  }
   log('emptying the test swarm');
   await emptyWorkshop();
   log('prepare, cold and warm');

@@ -138,8 +138,10 @@ describe('the seeds\' commands typed by hand, judged by `swarm-workshop check`',
     const tags = (await sh('image', 'ls', '--format', '{{.Repository}}:{{.Tag}}')).stdout.split('\n').filter((t) => /^(dockercoins_|127\.0\.0\.1:5000\/)/.test(t));
     expect({ services, containers, network, tags }).toEqual({ services: '', containers: '', network: '', tags: [] });
     // The next chapter starts from nothing: no step is done, and no name is in the way.
-    const next = await check('ch3');
-    expect(next.done).toEqual([]);
-    expect(next.events.some((e) => e.type === 'step-started' && e.step === 'registry-service')).toBe(true);
+    const next = await cli(['check', 'ch3', '--json', '--wait', '0'], env);
+    const events = parseEvents(String(next.stdout));
+    expect(next.stderr).toBe('');
+    expect(events.filter((e) => e.type === 'step-finished' && e.status === 'done')).toEqual([]);
+    expect(events.some((e) => e.type === 'step-started' && e.step === 'registry-service')).toBe(true);
   });
 });
