@@ -62,6 +62,11 @@ setup_bridge() {
   ip link set "$BRIDGE" up
 }
 
+# The marker that says a folder is this script's engine folder: `purge` deletes only a folder that has it
+# (SWARM_WORKSHOP_ENGINE_DIR comes from the environment, and a typo must not cost anybody a folder).
+MARKER=.swarm-workshop-engine
+mark_dir() { [ -f "$D/$MARKER" ] || printf 'an engine folder of swarm-workshop (scripts/engine.sh); purge deletes it\n' >"$D/$MARKER"; }
+
 start_engine() {
   if pid=$(engine_pid); then
     log "engine already running (pid $pid)"
@@ -74,6 +79,7 @@ start_engine() {
     die "another Docker engine runs on this machine (dockerd pid $others). The test engine would share its network namespace (iptables chains, swarm ports 2377/7946, published ports 5000/8000). Stop that engine while the tests run, or set SWARM_WORKSHOP_SHARE_NETNS=1 to start anyway."
   fi
   mkdir -p "$D/data" "$D/exec"
+  mark_dir
   setup_bridge
   # Match the uplink MTU: a 1500-byte container MTU over a 1400-byte uplink stalls apt downloads in builds.
   local mtu; mtu=$(ip -o link show "$(ip route show default | awk '{print $5; exit}')" 2>/dev/null | sed -n 's/.* mtu \([0-9]*\).*/\1/p')
@@ -172,6 +178,7 @@ cmd_up() {
   need_root up
   install_packages
   start_engine
+  mark_dir
   init_swarm
   make_debian_base
   make_standin registry:2 dockercoins/standins/registry
@@ -193,6 +200,11 @@ cmd_down() {
 
 cmd_purge() {
   need_root purge
+  if [ ! -d "$D" ]; then log "nothing to purge: $D does not exist"; return 0; fi
+  case "$(cd "$D" && pwd -P)" in
+    /|/home|/root|/usr|/var|/var/tmp|/tmp|/etc) die "refusing to delete $D: a system folder, not an engine folder" ;;
+  esac
+  [ -f "$D/$MARKER" ] || die "refusing to delete $D: it has no $MARKER file, so it is not a folder this script made (check SWARM_WORKSHOP_ENGINE_DIR)"
   cmd_down
   # Container mounts may linger under the exec/data roots after a hard stop.
   grep -o " $D[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done

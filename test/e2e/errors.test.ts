@@ -354,4 +354,11 @@ describe('clear messages, non-zero exits', () => {
     expect(readdirSync(e2.SWARM_WORKSHOP_HOME!)).toEqual(['progress.json']);
     expect(readFileSync(join(e2.SWARM_WORKSHOP_HOME!, 'progress.json'), 'utf8')).toBe(newer);
   });
+
+  it('doctor reads the lessons given with --lessons: the programs it checks are theirs', async () => {
+    const e = await engine(emptyManager());
+    const r = await cli(['doctor', '--lessons', lessons('slow')], env(e.host));
+    expect(r.stdout).toMatch(/command sleep: \//);
+    expect(r.stdout).not.toContain('command curl');
+  });
 });
