@@ -1,25 +1,24 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Command as CommandType } from 'commander';
 // The commands are imported when used: `--version`, `--help` and `list` should not load dockerode, ink and the rest.
 import { AbortError, formatError } from './errors.js';
 import { packageVersion } from './paths.js';
 
 type Out = (text: string) => void;
 
-/** `--wait` takes seconds, zero or more. */
-function seconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('it takes a number of seconds, 0 or more.');
-  return n;
-}
-
-const lessonsOption = () => new Option('--lessons <dir>', 'read the lessons from another folder (for lesson authors)');
-
 /**
  * The command line: one commander program, a subcommand per mode, each with its own `--help`. Every
  * action only dispatches to its module (imported on use). `run` holds the exit code the action sets.
  */
-function program(out: Out, signal: AbortSignal, result: { code: number }): Command {
+async function program(out: Out, signal: AbortSignal, result: { code: number }): Promise<CommandType> {
+  const { Command, InvalidArgumentError, Option } = await import('commander');
+  /** `--wait` takes seconds, zero or more. */
+  const seconds = (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('it takes a number of seconds, 0 or more.');
+    return n;
+  };
+  const lessonsOption = () => new Option('--lessons <dir>', 'read the lessons from another folder (for lesson authors)');
   const set = (code: number) => void (result.code = code);
   const p = new Command('swarm-workshop')
     .description('Learn Docker Swarm by doing: a terminal workshop that runs real docker commands and checks your cluster after every step.')
@@ -35,7 +34,7 @@ Chapters: ch3 (registry, overlay network, DockerCoins on Swarm, scaling, benchma
           ch4 (fix the code, rolling update, rollback; starts where ch3 ends).
 Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM_WORKSHOP_HOME.`);
   p.configureHelp({ showGlobalOptions: true });
-  const lessons = (cmd: Command) => (cmd.optsWithGlobals() as { lessons?: string }).lessons;
+  const lessons = (cmd: CommandType) => (cmd.optsWithGlobals() as { lessons?: string }).lessons;
 
   p.command('run')
     .description('auto mode: run every step of a chapter and check the cluster after each')
@@ -43,7 +42,7 @@ Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM
     .option('-y, --yes', 'confirm: run the commands against your Docker engine')
     .option('--json', 'print one JSON event per line')
     .option('--prove', "also require each step's checks to fail before it runs")
-    .action(async (chapter: string, o: { yes?: boolean; json?: boolean; prove?: boolean }, cmd: Command) => {
+    .action(async (chapter: string, o: { yes?: boolean; json?: boolean; prove?: boolean }, cmd: CommandType) => {
       const { runOrCheck } = await import('./commands/run.js');
       set(await runOrCheck('auto', { chapter, yes: !!o.yes, json: !!o.json, prove: !!o.prove, lessons: lessons(cmd) }, signal, out));
     });
@@ -53,18 +52,18 @@ Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM
     .argument('[chapter]', 'ch3 or ch4 (or the folder name)')
     .addOption(new Option('--wait <seconds>', 'how long to wait for the cluster to converge').argParser(seconds).default(10))
     .option('--json', 'print one JSON event per line')
-    .action(async (chapter: string, o: { wait: number; json?: boolean }, cmd: Command) => {
+    .action(async (chapter: string, o: { wait: number; json?: boolean }, cmd: CommandType) => {
       const { runOrCheck } = await import('./commands/run.js');
       set(await runOrCheck('check', { chapter, yes: false, json: !!o.json, prove: false, lessons: lessons(cmd), wait: o.wait }, signal, out));
     });
 
   p.command('list')
     .description('chapters and steps, with your progress')
-    .action(async (_o: unknown, cmd: Command) => set((await import('./commands/list.js')).list(out, lessons(cmd))));
+    .action(async (_o: unknown, cmd: CommandType) => set(await (await import('./commands/list.js')).list(out, lessons(cmd))));
 
   p.command('doctor')
     .description('is this machine ready? engine, swarm, IPVS, ports, names in use, commands, images, disk')
-    .action(async (_o: unknown, cmd: Command) => set(await (await import('./commands/info.js')).doctor(out, lessons(cmd))));
+    .action(async (_o: unknown, cmd: CommandType) => set(await (await import('./commands/info.js')).doctor(out, lessons(cmd))));
 
   p.command('prepare')
     .description('pull and build every image ahead of class, so that the build steps need no downloads')
@@ -74,12 +73,12 @@ Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM
   p.command('reset')
     .description('remove what the workshop created (asks first), clear progress')
     .option('-y, --yes', 'do not ask')
-    .action(async (o: { yes?: boolean }, cmd: Command) => set(await (await import('./commands/reset.js')).reset({ yes: !!o.yes, lessons: lessons(cmd) }, out)));
+    .action(async (o: { yes?: boolean }, cmd: CommandType) => set(await (await import('./commands/reset.js')).reset({ yes: !!o.yes, lessons: lessons(cmd) }, out)));
 
   p.command('lint')
     .description('validate the lesson files')
     .option('--checks', 'list the check ids a lesson can use, with their parameters')
-    .action(async (o: { checks?: boolean }, cmd: Command) => set((await import('./commands/info.js')).lint(out, { lessons: lessons(cmd), checks: o.checks })));
+    .action(async (o: { checks?: boolean }, cmd: CommandType) => set((await import('./commands/info.js')).lint(out, { lessons: lessons(cmd), checks: o.checks })));
 
   return p;
 }
@@ -95,10 +94,32 @@ export function commandWord(argv: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * The two commands that must answer at once, in their plain forms (`swarm-workshop`, `swarm-workshop
+ * list`, each with `--lessons DIR` or not), go straight to their module: commander takes longer to load
+ * than `list` takes to run. Anything else goes through commander, which checks it.
+ */
+function quickForm(argv: string[]): { command: 'ui' | 'list'; lessons?: string } | undefined {
+  const rest = [...argv];
+  let lessons: string | undefined;
+  const i = rest.findIndex((a) => a === '--lessons' || a.startsWith('--lessons='));
+  if (i >= 0) {
+    const [flag] = rest.splice(i, 1);
+    lessons = flag!.includes('=') ? flag!.slice('--lessons='.length) : rest.splice(i, 1)[0];
+    if (!lessons || lessons.startsWith('-')) return undefined;
+  }
+  if (rest.length === 0) return { command: 'ui', lessons };
+  if (rest.length === 1 && rest[0] === 'list') return { command: 'list', lessons };
+  return undefined;
+}
+
 async function main(argv: string[], signal: AbortSignal): Promise<number> {
   const out: Out = (text) => void process.stdout.write(text);
+  const quick = quickForm(argv);
+  if (quick?.command === 'ui') return startUi(quick.lessons, out);
+  if (quick?.command === 'list') return (await import('./commands/list.js')).list(out, quick.lessons);
   const result = { code: 0 };
-  const p = program(out, signal, result);
+  const p = await program(out, signal, result);
   const word = commandWord(argv);
   const known = new Set([...p.commands.map((c) => c.name()), 'help']);
   // An unknown command is an error even with --help after it (commander would print the general help).
@@ -123,19 +144,19 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
 
 /** No command: the terminal UI, or the plain listing when there is no terminal. */
 async function startUi(lessons: string | undefined, out: Out): Promise<number> {
-  const { lessonsOrAbort } = await import('./commands/lessons.js');
-  const chapters = lessonsOrAbort(lessons);
+  const { chapterSummaries, list } = await import('./commands/list.js');
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     out('swarm-workshop: no terminal here, so no interactive UI; this is the plain view (see --help for the commands).\n\n');
-    return (await import('./commands/list.js')).list(out, lessons);
+    return list(out, lessons);
   }
+  const summaries = await chapterSummaries(lessons);
   // Colours off before ink (and its chalk) load, when the learner asked for none.
   if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
   // ink draws nothing until exit when it thinks it runs in CI (CI=..., CI_*); here there is a terminal
   // on both ends, so someone is looking at it.
   process.env.CI = '0';
   const { startTui } = await import('./tui/main.js');
-  return startTui(chapters);
+  return startTui(summaries, async () => (await import('./commands/lessons.js')).lessonsOrAbort(lessons));
 }
 
 /** Levenshtein distance, for "did you mean". */
@@ -154,13 +175,19 @@ function editDistance(a: string, b: string): number {
 }
 
 /** commander's own refusals (unknown option, missing argument, bad value) as usage errors, exit 2. */
-function usageError(error: CommanderError, argv: string[]): AbortError {
+function usageError(error: { message: string }, argv: string[]): AbortError {
   const word = commandWord(argv);
   const help = word && word !== 'help' ? `swarm-workshop ${word} --help` : 'swarm-workshop --help';
   const message = error.message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)$/, '');
   const near = /\(Did you mean (.*)\?\)$/.exec(error.message)?.[1];
   return new AbortError(message, [...(near ? [`did you mean ${near}?`] : []), `\`${help}\` lists the arguments and options`], 2);
 }
+
+// Output piped into a program that stopped reading (`swarm-workshop list | head`): stop quietly, as cat does.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 const controller = new AbortController();
 let interrupted = false;
@@ -178,9 +205,11 @@ main(argv, controller.signal).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof CommanderError) {
+    // commander's own refusals carry its error codes (commander is loaded only when a command needs it).
+    if (error instanceof Error && String((error as { code?: unknown }).code ?? '').startsWith('commander.')) {
+      const { exitCode } = error as Error & { exitCode: number };
       // --help and --version end parsing through here too, with exit code 0.
-      if (error.exitCode === 0) return void (process.exitCode = 0);
+      if (exitCode === 0) return void (process.exitCode = 0);
       error = usageError(error, argv);
     }
     process.stderr.write(`${formatError(error)}\n`);

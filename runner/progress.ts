@@ -1,7 +1,7 @@
 import envPaths from 'env-paths';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { createRequire } from 'node:module';
 import * as v from 'valibot';
 import type { AbResult } from './engine/ab.js';
 import type { CreatedResource as Created, EventSink, StepStatus } from './engine/events.js';
@@ -28,6 +28,10 @@ import { AbortError } from './errors.js';
  *   cluster itself can be re-checked with `swarm-workshop check <chapter>`.
  */
 export const PROGRESS_VERSION = 1;
+
+// write-file-atomic only when a command writes: `list` and the UI's first frame only read.
+const writeFileAtomicSync = (file: string, data: string) =>
+  (createRequire(import.meta.url)('write-file-atomic') as { sync(file: string, data: string): void }).sync(file, data);
 
 // valibot rather than zod: the same kind of schema, and it loads in a sixth of the time (this file is on
 // the path of `list`, which must answer at once).
@@ -162,7 +166,7 @@ export class ProgressStore {
     }
     try {
       mkdirSync(this.dir, { recursive: true });
-      writeFileAtomic.sync(this.file, `${JSON.stringify(progress, null, 2)}\n`);
+      writeFileAtomicSync(this.file, `${JSON.stringify(progress, null, 2)}\n`);
     } catch (error) {
       if (isPermission(error)) throw new ProgressAccessError(this.dir, 'write', error as NodeJS.ErrnoException);
       throw error;
@@ -217,4 +221,15 @@ export function progressRecorder(store: ProgressStore, onChange?: (progress: Pro
         return;
     }
   };
+}
+
+/** Say so, once, when the progress file was unreadable and has been moved aside. */
+export function noticeProgress(status: LoadStatus, write: (text: string) => void): void {
+  if (status.kind === 'corrupt') {
+    write(`notice: the progress file could not be read (${status.reason}); it was kept as ${status.movedTo} and progress starts fresh.\n` +
+      '        `swarm-workshop check <chapter>` ticks off again the steps your cluster already shows done.\n');
+  } else if (status.kind === 'newer') {
+    write(`notice: the progress file was written by a newer swarm-workshop (format ${status.version}); it is left as it is, and this run keeps no progress.\n` +
+      '        use the newer version (`npx swarm-workshop@latest`), or set SWARM_WORKSHOP_HOME to another folder.\n');
+  }
 }

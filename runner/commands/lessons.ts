@@ -1,7 +1,6 @@
 import { AbortError } from '../errors.js';
 import { findChapter, formatProblem, loadLessons, type Chapter } from '../lesson/load.js';
 import { lessonsDir } from '../paths.js';
-import type { LoadStatus } from '../progress.js';
 
 /*
  * The light part of every command: the lessons and the progress notices. Nothing here loads Docker's
@@ -31,15 +30,3 @@ export function chapterOrAbort(chapters: Chapter[], name: string | undefined): C
   if (!chapter) throw new AbortError(`unknown chapter "${name}"`, [`the chapters are: ${list}`, 'see them with `swarm-workshop list`'], 2);
   return chapter;
 }
-
-/** Say so, once, when the progress file was unreadable and has been moved aside. */
-export function noticeProgress(status: LoadStatus, write: (text: string) => void): void {
-  if (status.kind === 'corrupt') {
-    write(`notice: the progress file could not be read (${status.reason}); it was kept as ${status.movedTo} and progress starts fresh.\n` +
-      '        `swarm-workshop check <chapter>` ticks off again the steps your cluster already shows done.\n');
-  } else if (status.kind === 'newer') {
-    write(`notice: the progress file was written by a newer swarm-workshop (format ${status.version}); it is left as it is, and this run keeps no progress.\n` +
-      '        use the newer version (`npx swarm-workshop@latest`), or set SWARM_WORKSHOP_HOME to another folder.\n');
-  }
-}
-

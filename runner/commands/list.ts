@@ -1,9 +1,19 @@
-import { ProgressStore, stepKey } from '../progress.js';
-import { lessonsOrAbort, noticeProgress } from './lessons.js';
+import { lessonsDir } from '../paths.js';
+import { readIndex, type ChapterSummary } from '../lesson/summary.js';
+import { noticeProgress, ProgressStore, stepKey } from '../progress.js';
+
+/**
+ * The chapters' ids and titles: from the build's index of the shipped lessons when it still matches them
+ * (no YAML to load or parse), else from the lesson files, stopping with their problems if they have any.
+ */
+export async function chapterSummaries(lessons?: string): Promise<ChapterSummary[]> {
+  const quick = lessons === undefined ? readIndex(lessonsDir) : undefined;
+  return quick ?? (await import('./lessons.js')).lessonsOrAbort(lessons);
+}
 
 /** `list`: chapters and steps, with progress. Reads files only: no Docker, so it answers at once. */
-export function list(out: (t: string) => void, lessons?: string): number {
-  const chapters = lessonsOrAbort(lessons);
+export async function list(out: (t: string) => void, lessons?: string): Promise<number> {
+  const chapters = await chapterSummaries(lessons);
   const { progress, status } = new ProgressStore().load();
   noticeProgress(status, out);
   for (const c of chapters) {

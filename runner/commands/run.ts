@@ -3,8 +3,8 @@ import { AbortError } from '../errors.js';
 import { jsonPrinter, textPrinter } from '../printer.js';
 import { ensureWorkspace } from '../workspace.js';
 import { fanOut } from '../engine/events.js';
-import { progressRecorder, stepKey } from '../progress.js';
-import { chapterOrAbort, lessonsOrAbort, noticeProgress } from './lessons.js';
+import { noticeProgress, progressRecorder, stepKey } from '../progress.js';
+import { chapterOrAbort, lessonsOrAbort } from './lessons.js';
 import { preflight } from './preflight.js';
 import { openSession } from './setup.js';
 

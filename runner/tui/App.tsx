@@ -1,45 +1,48 @@
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { useEffect, useRef, useState } from 'react';
-import wrapAnsi from 'wrap-ansi';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../commands/setup.js';
-import type { StepStatus } from '../engine/events.js';
-import type { StepState } from '../engine/state.js';
-import { proseFor, type Chapter } from '../lesson/load.js';
-import { displayCommand, renderCommand } from '../lesson/template.js';
-import { stepKey, type Progress } from '../progress.js';
+import type { Chapter } from '../lesson/load.js';
+import type { Progress } from '../progress.js';
+import { homeLines, PROBING, resumeIndex, statusOf, type Line } from './home.js';
+import { HomeView } from './HomeView.js';
 import { commandFor, footerFor, KEY_TABLE } from './keys.js';
-import { renderMarkdown } from './markdown.js';
+import { StepView } from './StepView.js';
 import { useCluster, useMiningSpeed } from './useCluster.js';
-import { useWorkshop } from './useWorkshop.js';
-import { BenchBars, ClusterPanel, MiningChart } from './widgets.js';
+import { useMarkdown } from './useMarkdown.js';
+import { useWorkshop, type SessionState } from './useWorkshop.js';
+import { recheckScheduler } from './watch.js';
+import { panelParts } from './widgets.js';
 
-const GLYPH: Record<StepStatus, string> = { done: '✓', failed: '✗', skipped: '-', running: '▶', pending: '·' };
-
-function statusOf(chapter: Chapter, stepId: string, progress: Progress | undefined, live: StepState | undefined): StepStatus {
-  if (live && live.status !== 'pending') return live.status;
-  return progress?.steps[stepKey(chapter.id, stepId)]?.status ?? 'pending';
-}
-
-/** Rows a text takes once wrapped to `width`, the way ink wraps `<Text wrap="wrap">`. */
-const wrappedRows = (text: string, width: number) => wrapAnsi(text, Math.max(1, width), { hard: true, trim: false }).split('\n').length;
-
-/** The first step not done or skipped: where a learner resumes. */
-export function resumeIndex(chapter: Chapter, progress: Progress | undefined): number {
-  const i = chapter.steps.findIndex((s) => !['done', 'skipped'].includes(progress?.steps[stepKey(chapter.id, s.id)]?.status ?? ''));
-  return i < 0 ? chapter.steps.length - 1 : i;
-}
+/** The process's exit code for each way out of the UI: `q` is a normal end, Ctrl-C an interruption. */
+export const EXIT_CODES = { quit: 0, cancel: 130 } as const;
 
 export interface AppProps {
   chapters: Chapter[];
-  /** How to reach Docker; tests pass their own. */
+  /** How to reach Docker; tests pass their own. Default: setup.ts's openSession, loaded after the first frame. */
   open?: () => Promise<Session>;
+  /** The progress file as read before the first frame (main.ts); the session's store takes over once open. */
+  progress?: Progress;
   color?: boolean;
   /** How long "check" waits for the cluster to converge. */
   checkWaitMs?: number;
+  /** Watch mode: the least time between the end of one re-check and the start of the next. */
+  watchGapMs?: number;
 }
 
-/** The terminal UI: the chapter list, then one step at a time. A view of the engine's state. */
-export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
+/** The engine line: probing, the engine's state, or the first line of why there is no session. */
+function headerOf(session: SessionState): string {
+  if (session.kind === 'connecting') return PROBING;
+  if (session.kind === 'failed') return session.message.split('\n')[0]!;
+  const { report } = session.session;
+  const info = report.engine.ok ? report.engine.info : undefined;
+  return `engine ✓ ${info?.serverVersion ?? ''} · swarm ${info?.swarmState} · ${info?.nodes} node(s) · IPVS ${report.ipvs ? '✓' : '✗ (dnsrr, host-mode ports)'}`;
+}
+
+/**
+ * The terminal UI: the chapter list, then one step at a time. Holds the navigation and the keys; the
+ * views draw, useWorkshop talks to the engine. Leaves through ink's `exit` with the process's exit code.
+ */
+export function App({ chapters, open, progress: initialProgress, color = true, checkWaitMs, watchGapMs = 1000 }: AppProps) {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
@@ -49,7 +52,7 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
     return () => void stdout.off('resize', onResize);
   }, [stdout]);
 
-  const workshop = useWorkshop(open, checkWaitMs);
+  const workshop = useWorkshop(open, checkWaitMs, initialProgress);
   const { session, state, progress, busy } = workshop;
   const docker = session.kind === 'ready' ? session.session.docker : undefined;
   const cluster = useCluster(docker);
@@ -65,18 +68,25 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
   const [watch, setWatch] = useState(false);
   // In 80 columns the panel would crowd out the lesson: there it starts hidden (l shows it).
   const [showCluster, setShowCluster] = useState(() => (stdout.columns || 80) >= 110);
+  // Lesson prose needs marked-terminal: loaded on opening the first step, not before (useMarkdown.ts).
+  const markdown = useMarkdown(screen === 'step');
 
   const chapter = chapters[chapterIndex]!;
   // The step index belongs to the chapter last opened; another chapter may have fewer steps.
   const step = chapter.steps[Math.min(stepIndex, chapter.steps.length - 1)]!;
   const live = state.chapters[chapter.id]?.steps.find((s) => s.id === step.id);
-  const status = statusOf(chapter, step.id, progress, live);
+  const status = statusOf(chapter, step.id, progress, state);
 
-  // Watch mode: every cluster change re-checks the current step, once, until it is done.
+  // Watch mode: cluster changes re-check the current step until it is done, spaced out (watch.ts). The
+  // scheduler calls the latest render's closure, so a re-check always looks at the step on screen now.
+  const recheck = useRef<() => Promise<void>>(async () => {});
+  recheck.current = async () => {
+    if (watch && screen === 'step' && status !== 'done' && !busy && session.kind === 'ready') await workshop.perform(chapter, step, 'watch');
+  };
+  const rechecks = useMemo(() => recheckScheduler(() => recheck.current(), watchGapMs), [watchGapMs]);
+  useEffect(() => () => rechecks.stop(), [rechecks]);
   useEffect(() => {
-    if (watch && screen === 'step' && status !== 'done' && !busy && session.kind === 'ready') {
-      void workshop.perform(chapter, step, 'watch');
-    }
+    if (watch && screen === 'step' && status !== 'done' && session.kind === 'ready') rechecks.request();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [cluster.tick, watch, screen]);
 
@@ -103,10 +113,10 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
     switch (command) {
       case 'cancel':
         if (busy) workshop.cancel();
-        else exit();
+        else exit(EXIT_CODES.cancel);
         return;
       case 'quit':
-        return exit();
+        return exit(EXIT_CODES.quit);
       case 'help':
         return setHelp(true);
       case 'cluster':
@@ -142,41 +152,6 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
     }
   };
 
-  const width = size.columns;
-  const wide = width >= 110;
-  const mainWidth = wide && showCluster ? width - 42 : width;
-
-  const header = (() => {
-    if (session.kind === 'connecting') return 'connecting to Docker...';
-    if (session.kind === 'failed') return session.message.split('\n')[0]!;
-    const { report } = session.session;
-    const info = report.engine.ok ? report.engine.info : undefined;
-    return `engine ✓ ${info?.serverVersion ?? ''} · swarm ${info?.swarmState} · ${info?.nodes} node(s) · IPVS ${report.ipvs ? '✓' : '✗ (dnsrr, host-mode ports)'}`;
-  })();
-
-  // The side panel's parts, each with its height, so that a short terminal can leave the later ones out.
-  const panelWidth = wide ? 40 : width;
-  const benchResults = { ...(progress?.ab ?? {}), ...state.ab };
-  const updating = cluster.rows.filter((r) => r.updateState === 'updating' || r.updateState === 'rollback_started').length;
-  const panelParts = [
-    { rows: 1 + Math.max(1, cluster.rows.length) + updating + (cluster.error ? 1 : 0), node: <ClusterPanel key="cluster" rows={cluster.rows} error={cluster.error} width={panelWidth} /> },
-    { rows: rates.length ? 1 : 0, node: <MiningChart key="mining" rates={rates} width={panelWidth} /> },
-    { rows: Object.keys(benchResults).length ? 1 + Object.keys(benchResults).length : 0, node: <BenchBars key="bench" results={benchResults} width={panelWidth} /> },
-  ];
-  /** The panel's parts that fit in `rows` rows, in order, skipping any that would not fit. */
-  const fitting = (rows: number) => {
-    let left = rows;
-    return panelParts.filter((p) => (p.rows <= left ? ((left -= p.rows), true) : false));
-  };
-  const panelRows = (rows: number) => fitting(rows).reduce((sum, p) => sum + p.rows, 0);
-  const sidePanel = (rows: number) => (
-    <Box flexDirection="column" width={wide ? 40 : undefined} marginLeft={wide ? 2 : 0}>
-      {fitting(rows).map((p) => p.node)}
-    </Box>
-  );
-  // Ink redraws the whole screen, and the terminal scrolls, once the output is as tall as the terminal.
-  const usableRows = size.rows - 1;
-
   if (help) {
     return (
       <Box flexDirection="column">
@@ -192,97 +167,46 @@ export function App({ chapters, open, color = true, checkWaitMs }: AppProps) {
     );
   }
 
-  const unprepared = session.kind === 'ready' ? session.session.report.prepared.filter((p) => !p.present).length : 0;
+  const width = size.columns;
+  const wide = width >= 110;
+  const header = headerOf(session);
+  const panel = panelParts({ rows: cluster.rows, error: cluster.error, rates, bench: { ...(progress?.ab ?? {}), ...state.ab } }, wide ? 40 : width);
+
   if (screen === 'home') {
+    const ready = session.kind === 'ready' ? session.session : undefined;
+    const unprepared = ready ? ready.report.prepared.filter((p) => !p.present).length : 0;
+    const notices: Line[] = [
+      ...(session.kind === 'failed' ? [{ text: session.message }] : []),
+      ...(unprepared ? [{ text: `images not prepared (${unprepared}/${ready!.report.prepared.length}): \`swarm-workshop prepare\` makes the build step quick`, style: 'dim', truncate: true } as const] : []),
+    ];
+    const lines = homeLines({ chapters, selected: chapterIndex, progress, live: state, header, notices });
+    // Ink redraws the whole screen, and the terminal scrolls, once the output is as tall as the terminal.
+    const usableRows = size.rows - 1;
     return (
-      <Box flexDirection="column">
-        <Text bold>swarm-workshop</Text>
-        <Text wrap="truncate">{header}</Text>
-        {session.kind === 'failed' ? <Text>{session.message}</Text> : null}
-        {unprepared ? <Text dimColor wrap="truncate">{`images not prepared (${unprepared}/${session.kind === 'ready' ? session.session.report.prepared.length : 0}): \`swarm-workshop prepare\` makes the build step quick`}</Text> : null}
-        <Box marginTop={1} flexDirection="column">
-          {chapters.map((c, i) => {
-            const glyphs = c.steps.map((s) => GLYPH[statusOf(c, s.id, progress, state.chapters[c.id]?.steps.find((x) => x.id === s.id))]).join('');
-            const done = c.steps.filter((s) => progress?.steps[stepKey(c.id, s.id)]?.status === 'done').length;
-            return (
-              <Box key={c.id} flexDirection="column">
-                <Text inverse={i === chapterIndex} wrap="truncate">
-                  {i === chapterIndex ? '›' : ' '} {c.id}  {c.title}
-                </Text>
-                <Text>
-                  {'     '}
-                  {glyphs} {done}/{c.steps.length} done{done > 0 && done < c.steps.length ? `, resume at "${c.steps[resumeIndex(c, progress)]!.title}"` : ''}
-                </Text>
-              </Box>
-            );
-          })}
-        </Box>
-        {session.kind === 'ready' ? <Box marginTop={1}>{sidePanel(usableRows - 6 - (unprepared ? 1 : 0) - 2 * chapters.length)}</Box> : null}
-        <Text dimColor wrap="truncate">{footerFor('home', width)}</Text>
-      </Box>
+      <HomeView lines={lines} panel={ready ? panel : undefined} panelRows={usableRows - 6 - (unprepared ? 1 : 0) - 2 * chapters.length} wide={wide} footer={footerFor('home', width)} />
     );
   }
 
-  // The step view.
-  const variables = session.kind === 'ready' ? { ...session.session.variables, debug: '<debug container>' } : undefined;
-  const commands = step.commands.map((c) => (variables ? displayCommand(renderCommand(c.template, variables)) : c.template));
-  const prose = renderMarkdown(proseFor(step.body, session.kind === 'ready' ? session.session.profile.ipvs : true), Math.max(40, mainWidth - 2), color).split('\n');
-  const outputLines = (live?.commands ?? []).flatMap((c) => [`$ ${c.command}`, ...c.output.filter((l) => l !== '')]).slice(-6);
-  const checks = (live?.checks ?? []).filter((c) => c.phase === 'after');
-  const commandRows = commands.reduce((sum, c) => sum + wrappedRows(`$ ${c}`, mainWidth - 4), 2);
-  const checkRows = checks.reduce((sum, c) => sum + (c.ok ? 1 : 3), 0) + (live?.reason && status === 'failed' ? 1 : 0);
-  const hintRows = step.hints.slice(0, hints).reduce((sum, h, i) => sum + wrappedRows(`hint ${i + 1}: ${h}`, mainWidth), 0);
-  // Title, engine line, the "(lines x-y)" line, the key line: 4 rows besides the parts counted here.
-  const lessonRows = usableRows - 4 - commandRows - outputLines.length - checkRows - hintRows;
-  // Below the lesson in a narrow terminal, the panel takes what the lesson can spare beyond 3 rows.
-  const belowRows = !wide && showCluster ? panelRows(Math.max(0, lessonRows - 3)) : 0;
-  const proseRows = Math.max(1, lessonRows - belowRows);
-  const top = Math.min(scroll, Math.max(0, prose.length - proseRows));
-
   return (
-    <Box flexDirection="column" width={width}>
-      <Text bold wrap="truncate">
-        {chapter.id} · step {stepIndex + 1}/{chapter.steps.length} · {step.title} · {GLYPH[status]} {status}
-        {watch ? ' · watching' : ''}
-      </Text>
-      <Text dimColor wrap="truncate">{header}</Text>
-      <Box flexDirection="row">
-        <Box flexDirection="column" width={mainWidth}>
-          {prose.slice(top, top + proseRows).map((line, i) => (
-            <Text key={i} wrap="truncate">{line || ' '}</Text>
-          ))}
-          {prose.length > proseRows ? <Text dimColor>{`(${top + 1}-${Math.min(prose.length, top + proseRows)} of ${prose.length} lines, ↑↓ to scroll)`}</Text> : null}
-          <Box borderStyle="round" flexDirection="column" paddingX={1}>
-            {commands.map((c, i) => (
-              <Text key={i} wrap="wrap">$ {c}</Text>
-            ))}
-          </Box>
-          {outputLines.length ? (
-            <Box flexDirection="column">
-              {outputLines.map((l, i) => (
-                <Text key={i} dimColor wrap="truncate">{l}</Text>
-              ))}
-            </Box>
-          ) : null}
-          {checks.map((c) => (
-            <Box key={c.check + c.title} flexDirection="column">
-              <Text wrap="truncate">{c.ok ? '✓' : '✗'} {c.title}</Text>
-              {!c.ok ? <Text wrap="truncate">{`   expected: ${c.expected}`}</Text> : null}
-              {!c.ok ? <Text wrap="truncate">{`   actual:   ${c.actual}`}</Text> : null}
-            </Box>
-          ))}
-          {live?.reason && status === 'failed' ? <Text wrap="truncate">{live.reason}</Text> : null}
-          {step.hints.slice(0, hints).map((h, i) => (
-            <Text key={i} wrap="wrap">hint {i + 1}: {h}</Text>
-          ))}
-        </Box>
-        {wide && showCluster ? sidePanel(size.rows) : null}
-      </Box>
-      {!wide && showCluster ? sidePanel(belowRows) : null}
-      <Text dimColor wrap="truncate">
-        {busy ? 'running... Ctrl-C stops it' : footerFor('step', width)}
-      </Text>
-    </Box>
+    <StepView
+      chapter={chapter}
+      step={step}
+      stepIndex={stepIndex}
+      status={status}
+      live={live}
+      watch={watch}
+      busy={busy}
+      header={header}
+      variables={session.kind === 'ready' ? { ...session.session.variables, debug: '<debug container>' } : undefined}
+      ipvs={session.kind === 'ready' ? session.session.profile.ipvs : true}
+      size={size}
+      showCluster={showCluster}
+      panel={panel}
+      scroll={scroll}
+      hints={hints}
+      color={color}
+      markdown={markdown}
+      footer={footerFor('step', width)}
+    />
   );
 }
-

@@ -1,43 +1,67 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { openSession, type Session } from '../commands/setup.js';
-import { ChapterRunner } from '../engine/runner.js';
-import type { WorkshopEvent } from '../engine/events.js';
+import type { Session } from '../commands/setup.js';
+import type { DockerClient, DockerEvent } from '../docker/client.js';
+import { fanOut, type EventSink } from '../engine/events.js';
 import { initialState, reduce } from '../engine/state.js';
 import { formatError } from '../errors.js';
 import type { Chapter, Step } from '../lesson/load.js';
-import { stepKey, type Progress } from '../progress.js';
+import { progressRecorder, type Progress } from '../progress.js';
 import { ensureWorkspace } from '../workspace.js';
 
 export type SessionState = { kind: 'connecting' } | { kind: 'ready'; session: Session } | { kind: 'failed'; message: string };
 
 /**
- * The engine, as the UI sees it: the session (or why there is none), the reducer state fed by the
- * runner's events, the progress file, and the actions. Only this hook talks to the runner.
+ * How the UI reaches Docker unless a test gives its own: setup.ts brings dockerode, the probe and the
+ * checks, so it is loaded here, once the chapter list is on screen, never before the first frame.
  */
-export function useWorkshop(open: () => Promise<Session> = openSession, checkWaitMs = 15_000) {
+export async function openDefaultSession(): Promise<Session> {
+  return (await import('../commands/setup.js')).openSession();
+}
+
+/**
+ * The same client, whose event stream stays silent until the listener stops. Watch mode checks a step
+ * once, without waiting (the cluster panel's one stream told it that something changed): the checker
+ * would otherwise open an event stream of its own on every re-check, and drop it at once.
+ */
+function withoutEvents(docker: DockerClient): DockerClient {
+  return Object.assign(Object.create(docker) as DockerClient, {
+    async *events(signal: AbortSignal): AsyncIterable<DockerEvent> {
+      if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    },
+  });
+}
+
+/**
+ * The engine, as the UI sees it: the session (or why there is none), the reducer state fed by the
+ * runner's events, the progress file, and the actions. Only this hook talks to the runner, which is
+ * loaded on the first action (with execa and the executor).
+ */
+export function useWorkshop(open: () => Promise<Session> = openDefaultSession, checkWaitMs = 15_000, initialProgress?: Progress) {
   const [session, setSession] = useState<SessionState>({ kind: 'connecting' });
   const [state, dispatch] = useReducer(reduce, initialState);
-  const [progress, setProgress] = useState<Progress | undefined>();
+  const [progress, setProgress] = useState<Progress | undefined>(initialProgress);
   const [busy, setBusy] = useState(false);
   const abort = useRef<AbortController | undefined>(undefined);
-  // One action at a time: watch mode re-checks on every cluster change, and a check can take seconds.
+  // One action at a time: watch mode re-checks on cluster changes, and a check can take seconds.
   const inFlight = useRef(false);
 
   useEffect(() => {
     let live = true;
-    open().then(
-      (s) => {
+    open()
+      .then((s) => {
         if (!live) return;
         setSession({ kind: 'ready', session: s });
         setProgress(s.store.load().progress);
-      },
-      (error: unknown) => live && setSession({ kind: 'failed', message: formatError(error) }),
-    );
+      })
+      .catch((error: unknown) => live && setSession({ kind: 'failed', message: formatError(error) }));
     return () => {
       live = false;
       abort.current?.abort();
     };
   }, [open]);
+
+  /** Every event to the reducer and to the progress file (which tells the UI what it now holds). */
+  const sinkFor = (s: Session): EventSink => fanOut(dispatch, progressRecorder(s.store, setProgress));
 
   const perform = useCallback(
     async (chapter: Chapter, step: Step, action: 'run' | 'check' | 'watch') => {
@@ -47,13 +71,15 @@ export function useWorkshop(open: () => Promise<Session> = openSession, checkWai
       if (!state.chapters[chapter.id]) {
         dispatch({ type: 'chapter-started', chapter: chapter.id, title: chapter.title, steps: chapter.steps.map((x) => ({ id: x.id, title: x.title })) });
       }
-      if (chapter.steps.some((x) => x.commands.some((c) => c.template.includes('${workspace}')))) ensureWorkspace(s.paths.workspace);
       const controller = new AbortController();
       abort.current = controller;
       if (action !== 'watch') setBusy(true);
-      const emit = (event: WorkshopEvent) => dispatch(event);
-      const runner = new ChapterRunner({ ...s, emit, signal: controller.signal });
       try {
+        if (chapter.steps.some((x) => x.commands.some((c) => c.template.includes('${workspace}')))) ensureWorkspace(s.paths.workspace);
+        const { ChapterRunner } = await import('../engine/runner.js');
+        const emit = sinkFor(s);
+        const docker = action === 'watch' ? withoutEvents(s.docker) : s.docker;
+        const runner = new ChapterRunner({ ...s, docker, emit, signal: controller.signal });
         if (action === 'run') await runner.runStep(chapter, step, {});
         else await runner.checkStep(chapter, step, action === 'check' ? checkWaitMs : 0);
       } catch (error) {
@@ -61,7 +87,6 @@ export function useWorkshop(open: () => Promise<Session> = openSession, checkWai
       } finally {
         inFlight.current = false;
         if (action !== 'watch') setBusy(false);
-        setProgress(s.store.load().progress);
       }
     },
     [session, busy, state.chapters, checkWaitMs],
@@ -70,9 +95,7 @@ export function useWorkshop(open: () => Promise<Session> = openSession, checkWai
   const skip = useCallback(
     (chapter: Chapter, step: Step) => {
       if (session.kind !== 'ready') return;
-      setProgress(session.session.store.update((p) => {
-        p.steps[stepKey(chapter.id, step.id)] = { status: 'skipped', at: new Date().toISOString() };
-      }));
+      sinkFor(session.session)({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'skipped', durationMs: 0 });
     },
     [session],
   );

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
 import type { AbResult } from '../engine/ab.js';
 import type { ServiceRow } from './useCluster.js';
 
@@ -67,6 +68,42 @@ export function BenchBars({ results, width }: { results: Record<string, AbResult
           {n.padEnd(11)} {bar(results[n]!.requestsPerSecond, max, Math.max(10, width - 32))} {results[n]!.requestsPerSecond.toFixed(1).padStart(6)} ({results[n]!.meanMs.toFixed(0)} ms)
         </Text>
       ))}
+    </Box>
+  );
+}
+
+/** What the side panel shows: the services, the mining speed, the benchmark results. */
+export interface PanelData {
+  rows: ServiceRow[];
+  error?: string;
+  rates: number[];
+  bench: Record<string, AbResult>;
+}
+
+/** The panel's parts, each with its height, so that a short terminal can leave the later ones out. */
+export function panelParts({ rows, error, rates, bench }: PanelData, width: number): { rows: number; node: ReactNode }[] {
+  const updating = rows.filter((r) => r.updateState === 'updating' || r.updateState === 'rollback_started').length;
+  return [
+    { rows: 1 + Math.max(1, rows.length) + updating + (error ? 1 : 0), node: <ClusterPanel key="cluster" rows={rows} error={error} width={width} /> },
+    { rows: rates.length ? 1 : 0, node: <MiningChart key="mining" rates={rates} width={width} /> },
+    { rows: Object.keys(bench).length ? 1 + Object.keys(bench).length : 0, node: <BenchBars key="bench" results={bench} width={width} /> },
+  ];
+}
+
+/** The parts that fit in `rows` rows, in order, skipping any that would not fit. */
+export function fitting<T extends { rows: number }>(parts: T[], rows: number): T[] {
+  let left = rows;
+  return parts.filter((p) => (p.rows <= left ? ((left -= p.rows), true) : false));
+}
+
+/** Rows the fitting parts take. */
+export const panelRows = (parts: { rows: number }[], rows: number) => fitting(parts, rows).reduce((sum, p) => sum + p.rows, 0);
+
+/** The panel in `rows` rows: at the right of a wide terminal (40 columns), else below the main view. */
+export function SidePanel({ parts, rows, wide }: { parts: { rows: number; node: ReactNode }[]; rows: number; wide: boolean }) {
+  return (
+    <Box flexDirection="column" width={wide ? 40 : undefined} marginLeft={wide ? 2 : 0}>
+      {fitting(parts, rows).map((p) => p.node)}
     </Box>
   );
 }

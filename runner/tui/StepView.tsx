@@ -1,0 +1,122 @@
+import { Box, Text } from 'ink';
+import { useMemo, type ReactNode } from 'react';
+import wrapAnsi from 'wrap-ansi';
+import type { StepStatus } from '../engine/events.js';
+import type { StepState } from '../engine/state.js';
+import { proseFor, type Chapter, type Step } from '../lesson/load.js';
+import { displayCommand, renderCommand, type Variables } from '../lesson/template.js';
+import { GLYPH } from './home.js';
+import type { useMarkdown } from './useMarkdown.js';
+import { panelRows, SidePanel } from './widgets.js';
+
+/** Rows a text takes once wrapped to `width`, the way ink wraps `<Text wrap="wrap">`. */
+const wrappedRows = (text: string, width: number) => wrapAnsi(text, Math.max(1, width), { hard: true, trim: false }).split('\n').length;
+
+export interface StepViewProps {
+  chapter: Chapter;
+  step: Step;
+  stepIndex: number;
+  status: StepStatus;
+  /** The step as this session ran or checked it. */
+  live: StepState | undefined;
+  watch: boolean;
+  busy: boolean;
+  /** The engine line. */
+  header: string;
+  /** The profile's template values (with the session), to show commands as they will run. */
+  variables: Variables | undefined;
+  ipvs: boolean;
+  size: { columns: number; rows: number };
+  showCluster: boolean;
+  panel: { rows: number; node: ReactNode }[];
+  scroll: number;
+  hints: number;
+  color: boolean;
+  /** The Markdown renderer, once loaded: until then the prose shows as its source. */
+  markdown: ReturnType<typeof useMarkdown>;
+  footer: string;
+}
+
+/** One step: its prose (scrolled), its commands, their output, the checks' verdicts, the hints shown. */
+export function StepView(props: StepViewProps) {
+  const { chapter, step, stepIndex, status, live, watch, busy, header, variables, ipvs, size, showCluster, panel, scroll, hints, color, markdown, footer } = props;
+  const width = size.columns;
+  const wide = width >= 110;
+  const mainWidth = wide && showCluster ? width - 42 : width;
+  // Ink redraws the whole screen, and the terminal scrolls, once the output is as tall as the terminal.
+  const usableRows = size.rows - 1;
+
+  const proseWidth = Math.max(40, mainWidth - 2);
+  // Rendering Markdown is the costly part of a frame: once per step, width and renderer, not per render.
+  const prose = useMemo(() => {
+    const source = proseFor(step.body, ipvs);
+    return (markdown ? markdown(source, proseWidth, color) : wrapAnsi(source.trim(), proseWidth, { hard: true, trim: false })).split('\n');
+  }, [step.body, ipvs, proseWidth, color, markdown]);
+  const commands = step.commands.map((c) => (variables ? displayCommand(renderCommand(c.template, variables)) : c.template));
+  const outputLines = (live?.commands ?? []).flatMap((c) => [`$ ${c.command}`, ...c.output.filter((l) => l !== '')]).slice(-6);
+  const checks = (live?.checks ?? []).filter((c) => c.phase === 'after');
+  const rowsOfCommands = (n: number) => commands.slice(0, n).reduce((sum, c) => sum + wrappedRows(`$ ${c}`, mainWidth - 4), 2) + (n < commands.length ? 1 : 0);
+  const checkRows = checks.reduce((sum, c) => sum + (c.ok ? 1 : 3), 0) + (live?.reason && status === 'failed' ? 1 : 0);
+  const rowsOfHints = (from: number) => step.hints.slice(0, hints).reduce((sum, h, i) => sum + (i < from ? 0 : wrappedRows(`hint ${i + 1}: ${h}`, mainWidth)), 0);
+  // Title, engine line, the "(lines x-y)" line, the key line: 4 rows besides the parts counted here.
+  const rowsLeft = (shownCommands: number, firstHint: number) => usableRows - 4 - rowsOfCommands(shownCommands) - outputLines.length - checkRows - rowsOfHints(firstHint);
+  // A short terminal with a long step and its hints open: keep at least one row of prose by showing the
+  // latest hints only, then fewer commands (a line says how many more there are), rather than let the
+  // screen grow taller than the terminal (ink would redraw it whole and scroll the title away).
+  let firstHint = 0;
+  while (rowsLeft(commands.length, firstHint) < 1 && firstHint < hints - 1) firstHint++;
+  let shownCommands = commands.length;
+  while (rowsLeft(shownCommands, firstHint) < 1 && shownCommands > 1) shownCommands--;
+  const lessonRows = rowsLeft(shownCommands, firstHint);
+  // Below the lesson in a narrow terminal, the panel takes what the lesson can spare beyond 3 rows.
+  const belowRows = !wide && showCluster ? panelRows(panel, Math.max(0, lessonRows - 3)) : 0;
+  const proseRows = Math.max(1, lessonRows - belowRows);
+  const top = Math.min(scroll, Math.max(0, prose.length - proseRows));
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold wrap="truncate">
+        {chapter.id} · step {stepIndex + 1}/{chapter.steps.length} · {step.title} · {GLYPH[status]} {status}
+        {watch ? ' · watching' : ''}
+      </Text>
+      <Text dimColor wrap="truncate">{header}</Text>
+      <Box flexDirection="row">
+        <Box flexDirection="column" width={mainWidth}>
+          {prose.slice(top, top + proseRows).map((line, i) => (
+            <Text key={i} wrap="truncate">{line || ' '}</Text>
+          ))}
+          {prose.length > proseRows ? <Text dimColor>{`(${top + 1}-${Math.min(prose.length, top + proseRows)} of ${prose.length} lines, ↑↓ to scroll)`}</Text> : null}
+          <Box borderStyle="round" flexDirection="column" paddingX={1}>
+            {commands.slice(0, shownCommands).map((c, i) => (
+              <Text key={i} wrap="wrap">$ {c}</Text>
+            ))}
+            {shownCommands < commands.length ? <Text dimColor wrap="truncate">{`… ${commands.length - shownCommands} more command(s): a taller terminal shows them`}</Text> : null}
+          </Box>
+          {outputLines.length ? (
+            <Box flexDirection="column">
+              {outputLines.map((l, i) => (
+                <Text key={i} dimColor wrap="truncate">{l}</Text>
+              ))}
+            </Box>
+          ) : null}
+          {checks.map((c) => (
+            <Box key={c.check + c.title} flexDirection="column">
+              <Text wrap="truncate">{c.ok ? '✓' : '✗'} {c.title}</Text>
+              {!c.ok ? <Text wrap="truncate">{`   expected: ${c.expected}`}</Text> : null}
+              {!c.ok ? <Text wrap="truncate">{`   actual:   ${c.actual}`}</Text> : null}
+            </Box>
+          ))}
+          {live?.reason && status === 'failed' ? <Text wrap="truncate">{live.reason}</Text> : null}
+          {step.hints.slice(0, hints).map((h, i) => (i < firstHint ? null : (
+            <Text key={i} wrap="wrap">hint {i + 1}: {h}</Text>
+          )))}
+        </Box>
+        {wide && showCluster ? <SidePanel parts={panel} rows={size.rows} wide /> : null}
+      </Box>
+      {!wide && showCluster ? <SidePanel parts={panel} rows={belowRows} wide={false} /> : null}
+      <Text dimColor wrap="truncate">
+        {busy ? 'running... Ctrl-C stops it' : footer}
+      </Text>
+    </Box>
+  );
+}
