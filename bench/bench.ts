@@ -4,7 +4,7 @@
  * and writes the same figures to bench/results/latest.json. See bench/README.md.
  */
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checks } from '../checks/index.js';
@@ -17,6 +17,7 @@ import type { WorkshopEvent } from '../runner/engine/events.js';
 import { waitForChecks } from '../runner/engine/wait.js';
 import { dockercoinsDir, packageRoot } from '../runner/paths.js';
 import { emptyWorkshop, testDockerHost } from '../test/support/engine.js';
+import { measureStartup } from './startup.js';
 
 const DOCKER_HOST = testDockerHost();
 const env = { ...process.env, DOCKER_HOST };
@@ -143,50 +144,17 @@ async function fidelity(events: WorkshopEvent[]): Promise<Row[]> {
 }
 
 /** The median of `runs` timings of a command, in ms. */
-async function timeCommand(args: string[], runs = 7): Promise<number[]> {
+async function timeCommand(args: string[], runs = 7, over: NodeJS.ProcessEnv = env): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = process.hrtime.bigint();
-    await execa('node', [cli, ...args], { env });
+    await execa('node', args[0] === '-e' ? args : [cli, ...args], { env: over, extendEnv: false });
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   return times;
 }
 
 /** Start the UI in tmux and time until its chapter list is on screen; also sample its RSS and idle CPU. */
-async function tuiCosts(runs = 5): Promise<{ firstFrame: number[]; rssMb: number[]; idleCpu: number[] }> {
-  const out = { firstFrame: [] as number[], rssMb: [] as number[], idleCpu: [] as number[] };
-  const home = mkdtempSync(join(tmpdir(), 'sw-bench-tui-'));
-  for (let i = 0; i < runs; i++) {
-    const session = `sw-bench-${process.pid}-${i}`;
-    const started = Date.now();
-    await execa('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '40', `env DOCKER_HOST=${DOCKER_HOST} SWARM_WORKSHOP_HOME=${home} node ${cli}`]);
-    try {
-      for (;;) {
-        const screen = (await execa('tmux', ['capture-pane', '-p', '-t', session])).stdout;
-        if (screen.includes('ch3  Chapter 3')) break;
-        if (Date.now() - started > 30_000) throw new Error(`no first frame in 30 s:\n${screen}`);
-        await sleep(10);
-      }
-      out.firstFrame.push(Date.now() - started);
-      const pid = (await execa('tmux', ['list-panes', '-t', session, '-F', '#{pane_pid}'])).stdout.trim();
-      const node = (await execa('pgrep', ['-P', pid, 'node'], { reject: false })).stdout.trim() || pid;
-      await sleep(3000); // past start-up work (engine probe, first cluster snapshot)
-      const ticks = () => {
-        const fields = readFileSync(`/proc/${node}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        return Number(fields[11]) + Number(fields[12]); // utime + stime
-      };
-      const t0 = ticks();
-      await sleep(10_000);
-      out.idleCpu.push(((ticks() - t0) / 100 / 10) * 100); // percent of one core
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${node}/status`, 'utf8'));
-      out.rssMb.push(Number(hwm?.[1] ?? 0) / 1024);
-    } finally {
-      await execa('tmux', ['kill-session', '-t', session], { reject: false });
-    }
-  }
-  return out;
-}
 
 /** Verdict latency after a service converges: event-driven vs a 1-second poll. */
 async function verdictLatency(runs = 10): Promise<{ events: number[]; poll: number[] }> {
@@ -303,11 +271,31 @@ function printTable(title: string, rows: Row[]) {
   for (const r of rows.filter((x) => x.note)) console.log(`  * ${r.name}: ${r.note}`);
 }
 
+/** The UI's first frame, RSS and idle CPU and `list` (bench/startup.ts), and `list` without the CA bundle. */
+async function startupRows(): Promise<Row[]> {
+  const startup = await measureStartup({ runs: 10, dockerHost: DOCKER_HOST, log });
+  // This sandbox sets NODE_EXTRA_CA_CERTS, which costs every node start about 45 ms (reading the CA
+  // bundle); a learner's machine usually has none: `list` both ways.
+  const plainEnv: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST };
+  delete plainEnv.NODE_EXTRA_CA_CERTS;
+  const listPlain = await timeCommand(['list'], 10, plainEnv);
+  const floorPlain = await timeCommand(['-e', '0'], 10, plainEnv);
+  return [
+    ...startup.map((r) => ({ name: r.name, unit: r.unit, measured: r.median, runs: r.runs, note: `p90 ${r.p90}` })),
+    { name: '`list` wall time, without NODE_EXTRA_CA_CERTS', unit: 'ms', measured: round(median(listPlain), 0), runs: listPlain.map((v) => round(v, 0)), note: `p90 ${round(percentile(listPlain, 90), 0)}` },
+    { name: '`node -e 0`, without NODE_EXTRA_CA_CERTS', unit: 'ms', measured: round(median(floorPlain), 0), runs: floorPlain.map((v) => round(v, 0)) },
+  ];
+}
+
 async function main() {
   const started = Date.now();
   await client.info().catch((error: Error) => {
     throw new Error(`no test engine at ${DOCKER_HOST} (${error.message}); start it with: sudo bash scripts/engine.sh up`);
   });
+  if (process.env.BENCH_ONLY === 'startup') {
+    printTable('Start-up (only)', await startupRows());
+    return;
+  }
   if (process.env.BENCH_ONLY === 'latency') {
     // A quick look at one part, printed only (latest.json keeps the last full run).
     await emptyWorkshop();
@@ -343,13 +331,11 @@ async function main() {
   const latency = await verdictLatency();
   log('CLI and UI start-up');
   const version = await timeCommand(['--version']);
-  const tui = await tuiCosts();
+  const startup = await startupRows();
 
   const runner: Row[] = [
     { name: '--version, wall time', unit: 'ms', measured: round(median(version), 0), runs: version.map((v) => round(v, 0)) },
-    { name: 'UI first frame (chapter list, engine probed)', unit: 'ms', measured: round(median(tui.firstFrame), 0), runs: tui.firstFrame },
-    { name: 'UI peak RSS', unit: 'MB', measured: round(median(tui.rssMb), 1), runs: tui.rssMb.map((v) => round(v, 1)) },
-    { name: 'UI idle CPU (10 s, cluster quiet)', unit: '% core', measured: round(median(tui.idleCpu), 2), runs: tui.idleCpu.map((v) => round(v, 2)) },
+    ...startup,
     { name: 'verdict latency after convergence, Docker events, p50', unit: 'ms', measured: round(median(latency.events), 0), runs: latency.events },
     { name: 'verdict latency after convergence, Docker events, p90', unit: 'ms', measured: round(percentile(latency.events, 90), 0) },
     { name: 'verdict latency after convergence, 1 s poll, p50', unit: 'ms', measured: round(median(latency.poll), 0), runs: latency.poll },
