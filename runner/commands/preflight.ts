@@ -16,14 +16,14 @@ export interface PortTaken {
 }
 
 /** Names and ports the lessons use that something else holds (never an object the workshop recorded). */
-export async function takenNames(docker: DockerClient, store: ProgressStore, objects: LessonObjects, only?: Set<string>): Promise<{ foreign: Foreign[]; ports: PortTaken[] }> {
+export async function takenNames(docker: DockerClient, store: ProgressStore, objects: LessonObjects, only?: Set<string>, isFree?: (port: number) => Promise<boolean>): Promise<{ foreign: Foreign[]; ports: PortTaken[] }> {
   const recorded = new Set(store.load().progress.created.flatMap((r) => (r.kind === 'image' ? [] : [r.id])));
   const foreign = (await findForeign(docker, objects, only)).filter((f) => !recorded.has(f.id));
   const services = await docker.services();
   const ports: PortTaken[] = [];
   for (const { port, service } of WORKSHOP_PORTS) {
     if (only && !only.has(service)) continue;
-    const status = await portStatus(port, service, services);
+    const status = await portStatus(port, service, services, isFree);
     if (status.state === 'taken') ports.push({ port, service, detail: status.detail });
   }
   return { foreign, ports };
@@ -51,7 +51,7 @@ export function describeTaken(taken: { foreign: Foreign[]; ports: PortTaken[] })
  */
 export async function preflight(chapter: Chapter, chapters: Chapter[], session: Session, mode: 'auto' | 'check'): Promise<void> {
   const objects = lessonObjects(chapters, session.variables);
-  const taken = await takenNames(session.docker, session.store, objects, namesOf(chapter, objects));
+  const taken = await takenNames(session.docker, session.store, objects, namesOf(chapter, objects), session.portIsFree);
   if (taken.foreign.length || taken.ports.length) {
     const { lines, choices } = describeTaken(taken);
     throw new AbortError(`${chapter.id} uses names and ports that something else holds here:\n${lines.map((l) => `  ${l}`).join('\n')}`, choices);

@@ -19,6 +19,8 @@ export interface Session {
   paths: { workspace: string; package: string };
   /** HTTP for the checks (registry API, web UI); the global fetch unless a test gives its own. */
   fetch?: typeof globalThis.fetch;
+  /** Whether a port is free on this machine; a real listen unless a test gives its own. */
+  portIsFree?: (port: number) => Promise<boolean>;
 }
 
 /** Connect, probe, and stop with a clear message when this engine cannot run the workshop. */

@@ -44,14 +44,14 @@ export async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-export async function portStatus(port: number, service: string, services: ServiceInfo[]): Promise<PortStatus> {
+export async function portStatus(port: number, service: string, services: ServiceInfo[], isFree: (port: number) => Promise<boolean> = portIsFree): Promise<PortStatus> {
   const publisher = services.find((s) => s.ports.some((p) => p.published === port));
   if (publisher) {
     return publisher.name === service
       ? { port, state: 'workshop', detail: `published by the ${service} service` }
       : { port, state: 'taken', detail: `published by the service "${publisher.name}"` };
   }
-  return (await portIsFree(port)) ? { port, state: 'free', detail: 'free' } : { port, state: 'taken', detail: 'in use by another process' };
+  return (await isFree(port)) ? { port, state: 'free', detail: 'free' } : { port, state: 'taken', detail: 'in use by another process' };
 }
 
 export type IpvsSource = 'forced' | 'this machine' | "the engine's kernel" | 'a guess';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { join } from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { checks } from '../../checks/index.js';
 import type { Params } from '../../checks/types.js';
 import { parseCommand, TemplateError, variablesOf } from './template.js';

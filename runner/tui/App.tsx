@@ -52,7 +52,7 @@ export function App({ chapters, open, progress: initialProgress, color = true, c
     return () => void stdout.off('resize', onResize);
   }, [stdout]);
 
-  const workshop = useWorkshop(open, checkWaitMs, initialProgress);
+  const workshop = useWorkshop(open, checkWaitMs, initialProgress, chapters);
   const { session, state, progress, busy } = workshop;
   const docker = session.kind === 'ready' ? session.session.docker : undefined;
   const cluster = useCluster(docker);

@@ -36,7 +36,7 @@ function withoutEvents(docker: DockerClient): DockerClient {
  * runner's events, the progress file, and the actions. Only this hook talks to the runner, which is
  * loaded on the first action (with execa and the executor).
  */
-export function useWorkshop(open: () => Promise<Session> = openDefaultSession, checkWaitMs = 15_000, initialProgress?: Progress) {
+export function useWorkshop(open: () => Promise<Session> = openDefaultSession, checkWaitMs = 15_000, initialProgress?: Progress, chapters: Chapter[] = []) {
   const [session, setSession] = useState<SessionState>({ kind: 'connecting' });
   const [state, dispatch] = useReducer(reduce, initialState);
   const [progress, setProgress] = useState<Progress | undefined>(initialProgress);
@@ -44,6 +44,8 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
   const abort = useRef<AbortController | undefined>(undefined);
   // One action at a time: watch mode re-checks on cluster changes, and a check can take seconds.
   const inFlight = useRef(false);
+  // Chapters whose preflight passed (names free, starting point there): watch re-checks skip it then.
+  const cleared = useRef(new Set<string>());
 
   useEffect(() => {
     let live = true;
@@ -76,6 +78,13 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
       if (action !== 'watch') setBusy(true);
       try {
         if (chapter.steps.some((x) => x.commands.some((c) => c.template.includes('${workspace}')))) ensureWorkspace(s.paths.workspace);
+        // As `run` and `check` do: no names held by something else (no check may pass on a foreign
+        // object), and the chapter's starting point there; the message says what to do otherwise.
+        if (action !== 'watch' || !cleared.current.has(chapter.id)) {
+          const { preflight } = await import('../commands/preflight.js');
+          await preflight(chapter, chapters.length ? chapters : [chapter], s, action === 'run' ? 'auto' : 'check');
+          cleared.current.add(chapter.id);
+        }
         const { ChapterRunner } = await import('../engine/runner.js');
         const emit = sinkFor(s);
         const docker = action === 'watch' ? withoutEvents(s.docker) : s.docker;
@@ -83,13 +92,14 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
         if (action === 'run') await runner.runStep(chapter, step, {});
         else await runner.checkStep(chapter, step, action === 'check' ? checkWaitMs : 0);
       } catch (error) {
-        dispatch({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'failed', durationMs: 0, reason: formatError(error).split('\n').slice(0, 2).map((l) => l.trim()).join(' ') });
+        cleared.current.delete(chapter.id);
+        dispatch({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'failed', durationMs: 0, reason: formatError(error).split('\n').slice(0, 3).map((l) => l.trim()).join(' ') });
       } finally {
         inFlight.current = false;
         if (action !== 'watch') setBusy(false);
       }
     },
-    [session, busy, state.chapters, checkWaitMs],
+    [session, busy, state.chapters, checkWaitMs, chapters],
   );
 
   const skip = useCallback(

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../runner/paths.js';
 import { cliPath } from '../support/cli.js';
-import { emptyProgress, ProgressAccessError, ProgressStore } from '../../runner/progress.js';
+import { emptyProgress, ProgressStore } from '../../runner/progress.js';
 
 const store = () => new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-progress-')));
 

@@ -3,17 +3,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Session } from '../../runner/commands/setup.js';
 import type { DockerEvent } from '../../runner/docker/client.js';
 import { isOwnNoise } from '../../runner/docker/dockerode-client.js';
-import { profileVariables } from '../../runner/docker/probe.js';
-import { defaultProfile } from '../../runner/docker/profile.js';
 import { loadLessons } from '../../runner/lesson/load.js';
 import { lessonsDir } from '../../runner/paths.js';
 import { ProgressStore } from '../../runner/progress.js';
 import { App } from '../../runner/tui/App.js';
 import { recheckScheduler } from '../../runner/tui/watch.js';
 import { fakeDocker } from '../support/fake-docker.js';
+import { fakeSession } from '../support/tui-session.js';
 
 const { chapters } = loadLessons(lessonsDir);
 const strip = (s: string | undefined) => (s ?? '').replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
@@ -128,7 +126,7 @@ describe('watch mode in the UI', () => {
         listeners.delete(push);
       }
     }
-    const docker = fakeDocker({ services: async () => [], tasks: async () => [], events });
+    const docker = fakeDocker({ services: async () => [], tasks: async () => [], networks: async () => [], events });
     // Step 2's check asks the registry over HTTP only: each call is one re-check.
     const checks = { runs: 0, running: 0, most: 0 };
     const fetch = (async () => {
@@ -138,19 +136,7 @@ describe('watch mode in the UI', () => {
       checks.running--;
       throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:5000') });
     }) as typeof globalThis.fetch;
-    const profile = { ...defaultProfile, ipvs: false };
-    const info = { swarmState: 'active', isManager: true, nodeId: 'n1', hostname: 'node1', serverVersion: '20.10.24', nodes: 1 };
-    const session: Session = {
-      docker,
-      host: 'unix:///fake.sock',
-      report: { host: 'unix:///fake.sock', engine: { ok: true, info }, ipvs: false, ipvsSource: 'this machine', ports: [], localhost: '127.0.0.1', images: [], prepared: [] },
-      profile,
-      variables: { ...profileVariables(profile, info), dockercoins: '/pkg/dockercoins', workspace: '/home/me/dockercoins' },
-      env: {},
-      store: new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-tui-watch-'))),
-      paths: { workspace: '/home/me/dockercoins', package: '/pkg/dockercoins' },
-      fetch,
-    };
+    const session = fakeSession(docker, { store: new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-tui-watch-'))), fetch });
     const app = render(<App chapters={chapters} open={async () => session} color={false} checkWaitMs={0} watchGapMs={1000} />);
     apps.push(app);
     await waitFor(app.lastFrame, 'engine ✓');

@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../runner/commands/setup.js';
 import type { DockerClient, DockerEvent } from '../../runner/docker/client.js';
-import { defaultProfile } from '../../runner/docker/profile.js';
-import { profileVariables } from '../../runner/docker/probe.js';
 import { loadLessons } from '../../runner/lesson/load.js';
 import { lessonsDir } from '../../runner/paths.js';
 import { ProgressStore } from '../../runner/progress.js';
@@ -15,6 +13,7 @@ import { commandFor, footerFor } from '../../runner/tui/keys.js';
 import { renderMarkdown } from '../../runner/tui/markdown.js';
 import { bar, sparkline } from '../../runner/tui/widgets.js';
 import { fakeDocker } from '../support/fake-docker.js';
+import { fakeSession } from '../support/tui-session.js';
 
 const { chapters } = loadLessons(lessonsDir);
 const strip = (s: string | undefined) => (s ?? '').replace(/\u001b\[[0-9;]*m/g, '');
@@ -24,26 +23,9 @@ async function* quiet(signal: AbortSignal): AsyncIterable<DockerEvent> {
   await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
 }
 
-function session(docker: DockerClient, store = new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-tui-')))): Session {
-  const profile = { ...defaultProfile, ipvs: false };
-  const info = { swarmState: 'active', isManager: true, nodeId: 'n1', hostname: 'node1', serverVersion: '20.10.24', nodes: 1 };
-  return {
-    docker,
-    host: 'unix:///fake.sock',
-    report: { host: 'unix:///fake.sock', engine: { ok: true, info }, ipvs: false, ipvsSource: 'this machine', ports: [], localhost: '127.0.0.1', images: [], prepared: [] },
-    profile,
-    variables: { ...profileVariables(profile, info), dockercoins: '/pkg/dockercoins', workspace: '/home/me/dockercoins' },
-    env: {},
-    store,
-    paths: { workspace: '/home/me/dockercoins', package: '/pkg/dockercoins' },
-    // Nothing listens: the registry and web UI checks fail at once, as on a fresh machine.
-    fetch: (async () => {
-      throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:5000') });
-    }) as typeof fetch,
-  };
-}
+const session = (docker: DockerClient, store?: ProgressStore) => fakeSession(docker, { store });
 
-const emptyCluster = () => fakeDocker({ services: async () => [], tasks: async () => [], events: quiet });
+const emptyCluster = () => fakeDocker({ services: async () => [], tasks: async () => [], networks: async () => [], events: quiet });
 
 async function waitFor(frame: () => string | undefined, text: string, timeoutMs = 3000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -64,8 +46,8 @@ function mount(s: Session, checkWaitMs = 0) {
 }
 
 /** Mount on an empty cluster and open chapter 3 at its first step, as a learner's first keys do. */
-async function openChapter3() {
-  const app = mount(session(emptyCluster()));
+async function openChapter3(docker = emptyCluster()) {
+  const app = mount(session(docker));
   await waitFor(app.lastFrame, 'engine ✓');
   app.stdin.write('\r');
   await waitFor(app.lastFrame, 'ch3 · step 1/13');
@@ -108,6 +90,20 @@ describe('the terminal UI', () => {
     expect(frame).toContain('✗ failed');
   });
 
+  it('a check never passes on a foreign object that only shares a name: the UI names it instead', async () => {
+    const registry = { id: 's1', name: 'registry', createdAt: '', mode: { kind: 'replicated', replicas: 1 }, image: 'redis:7', endpointMode: 'dnsrr', ports: [], networks: [], labels: {} } as const;
+    const app = await openChapter3(fakeDocker({
+      services: async () => [registry],
+      tasks: async () => [{ id: 't1', serviceName: 'registry', nodeId: 'n1', state: 'running', desiredState: 'running', image: 'redis:7', message: '' }],
+      networks: async () => [],
+      events: quiet,
+    }));
+    app.stdin.write('c');
+    const frame = await waitFor(app.lastFrame, 'something else holds');
+    expect(frame).toContain('✗ failed');
+    expect(frame).not.toContain('✓ registry runs 1 task(s)');
+  });
+
   it('shows hints one at a time, and the help overlay from the key table', async () => {
     const app = await openChapter3();
     app.stdin.write('h');
@@ -122,6 +118,7 @@ describe('the terminal UI', () => {
     const docker = fakeDocker({
       services: async () => [{ id: 's1', name: 'registry', createdAt: '', mode: { kind: 'replicated', replicas: 1 }, image: 'registry:2', endpointMode: 'dnsrr', ports: [], networks: [], labels: {} }],
       tasks: async () => [{ id: 't1', serviceName: 'registry', nodeId: 'n1', state: 'running', desiredState: 'running', image: 'registry:2', message: '' }],
+      networks: async () => [],
       events: quiet,
     });
     const app = mount(session(docker));
