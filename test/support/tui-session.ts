@@ -30,3 +30,17 @@ export function fakeSession(docker: DockerClient, over: { store?: ProgressStore;
     }) as typeof fetch),
   };
 }
+
+/** A frame without its colours and cursor moves. */
+export const strip = (s: string | undefined) => (s ?? '').replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+
+/** Wait for `text` in the latest frame (never a fixed sleep); fails with the last frame. */
+export async function waitFor(frame: () => string | undefined, text: string, timeoutMs = 3000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = strip(frame());
+    if (now.includes(text)) return now;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}"; last frame:\n${now}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -11,20 +11,10 @@ import { ProgressStore } from '../../runner/progress.js';
 import { App } from '../../runner/tui/App.js';
 import { recheckScheduler } from '../../runner/tui/watch.js';
 import { fakeDocker } from '../support/fake-docker.js';
-import { fakeSession } from '../support/tui-session.js';
+import { fakeSession, waitFor } from '../support/tui-session.js';
 
 const { chapters } = loadLessons(lessonsDir);
-const strip = (s: string | undefined) => (s ?? '').replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
-async function waitFor(frame: () => string | undefined, text: string, timeoutMs = 3000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const now = strip(frame());
-    if (now.includes(text)) return now;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}"; last frame:\n${now}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('watch mode re-checks', () => {
   afterEach(() => void vi.useRealTimers());

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../runner/commands/setup.js';
-import type { DockerClient, DockerEvent } from '../../runner/docker/client.js';
+import type { DockerClient, DockerEvent, ServiceInfo } from '../../runner/docker/client.js';
 import { loadLessons } from '../../runner/lesson/load.js';
 import { lessonsDir } from '../../runner/paths.js';
 import { ProgressStore } from '../../runner/progress.js';
@@ -13,10 +13,9 @@ import { commandFor, footerFor } from '../../runner/tui/keys.js';
 import { renderMarkdown } from '../../runner/tui/markdown.js';
 import { bar, sparkline } from '../../runner/tui/widgets.js';
 import { fakeDocker } from '../support/fake-docker.js';
-import { fakeSession } from '../support/tui-session.js';
+import { fakeSession, waitFor } from '../support/tui-session.js';
 
 const { chapters } = loadLessons(lessonsDir);
-const strip = (s: string | undefined) => (s ?? '').replace(/\u001b\[[0-9;]*m/g, '');
 
 /** Docker events that never come, until the listener stops. */
 async function* quiet(signal: AbortSignal): AsyncIterable<DockerEvent> {
@@ -27,15 +26,6 @@ const session = (docker: DockerClient, store?: ProgressStore) => fakeSession(doc
 
 const emptyCluster = () => fakeDocker({ services: async () => [], tasks: async () => [], networks: async () => [], events: quiet });
 
-async function waitFor(frame: () => string | undefined, text: string, timeoutMs = 3000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const now = strip(frame());
-    if (now.includes(text)) return now;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}"; last frame:\n${now}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const apps: { unmount(): void }[] = [];
 afterEach(() => apps.splice(0).forEach((a) => a.unmount()));
@@ -91,7 +81,7 @@ describe('the terminal UI', () => {
   });
 
   it('a check never passes on a foreign object that only shares a name: the UI names it instead', async () => {
-    const registry = { id: 's1', name: 'registry', createdAt: '', mode: { kind: 'replicated', replicas: 1 }, image: 'redis:7', endpointMode: 'dnsrr', ports: [], networks: [], labels: {} } as const;
+    const registry: ServiceInfo = { id: 's1', name: 'registry', createdAt: '', mode: { kind: 'replicated', replicas: 1 }, image: 'redis:7', endpointMode: 'dnsrr', ports: [], networks: [], labels: {} };
     const app = await openChapter3(fakeDocker({
       services: async () => [registry],
       tasks: async () => [{ id: 't1', serviceName: 'registry', nodeId: 'n1', state: 'running', desiredState: 'running', image: 'redis:7', message: '' }],
