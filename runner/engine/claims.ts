@@ -9,8 +9,15 @@ import { createsObject, imagesMade, optionValues } from './resources.js';
  * object that only shares a name (a service `registry` running nginx, a bridge network `dockercoins`)
  * is told apart from one a learner made by following the lessons.
  */
+/** What the lessons make under a service name: its image's repository, its network, the chapter. */
+export interface ServiceClaim {
+  repository: string;
+  network?: string;
+  chapter: string;
+}
+
 export interface LessonObjects {
-  services: Map<string, { repository: string; network?: string; chapter: string }>;
+  services: Map<string, ServiceClaim>;
   networks: Map<string, { driver: string; chapter: string }>;
   /** Port -> the service the lessons publish there. */
   ports: Map<number, string>;
@@ -87,7 +94,7 @@ export interface Foreign {
   remove: string;
 }
 
-export function foreignService(service: ServiceInfo, expected: LessonObjects['services'] extends Map<string, infer V> ? V : never): string | undefined {
+export function foreignService(service: ServiceInfo, expected: ServiceClaim): string | undefined {
   const found = repositoryName(service.image);
   return found === expected.repository ? undefined : `the lessons' ${service.name} runs the image ${expected.repository}, this one runs ${service.image}`;
 }
