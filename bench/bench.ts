@@ -21,7 +21,7 @@ import { measureStartup } from './startup.js';
 
 const DOCKER_HOST = testDockerHost();
 const env = { ...process.env, DOCKER_HOST };
-const cli = join(packageRoot, 'dist', 'runner', 'cli.js');
+const cli = join(packageRoot, 'dist', 'bin', 'cli.js');
 const R = defaultProfile.registry;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 

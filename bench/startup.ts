@@ -3,7 +3,7 @@
  * answered, its peak memory and idle CPU, and `swarm-workshop list`. Each figure is taken over several
  * runs (medians and 90th percentiles), because these machines are shared and noisy.
  *
- *   npm run build && node dist/bench/startup.js [--runs 10] [--cli dist/runner/cli.js]
+ *   npm run build && node dist/bench/startup.js [--runs 10] [--cli dist/bin/cli.js]
  *
  * The UI runs in tmux (a private tmux server, 100x30) against the project's test engine, with
  * SWARM_WORKSHOP_HOME in a fresh temporary folder; nothing is created on the engine. bench.ts calls
@@ -25,7 +25,7 @@ const execFile = promisify(execFileCallback);
 export interface StartupOptions {
   /** Runs per figure (default 10). */
   runs?: number;
-  /** The CLI to start (default: this package's dist/runner/cli.js); another build can be compared. */
+  /** The CLI to start (default: this package's dist/bin/cli.js); another build can be compared. */
   cli?: string;
   /** The engine (default: the test engine, scripts/engine.sh). */
   dockerHost?: string;
@@ -185,7 +185,7 @@ async function listRun(cli: string, env: NodeJS.ProcessEnv): Promise<{ ms: numbe
 /** Measure start-up: see the file's comment. Resolves with one row per figure. */
 export async function measureStartup(options: StartupOptions = {}): Promise<StartupRow[]> {
   const runs = options.runs ?? 10;
-  const cli = options.cli ?? join(packageRoot, 'dist', 'runner', 'cli.js');
+  const cli = options.cli ?? join(packageRoot, 'dist', 'bin', 'cli.js');
   const log = options.log ?? ((text: string) => void process.stderr.write(`[startup] ${text}\n`));
   const o = { idleMs: options.idleMs ?? 10_000, settleMs: options.settleMs ?? 3000 };
   if (!existsSync(cli)) throw new Error(`no ${cli}: run \`npm run build\` first`);

@@ -22,7 +22,7 @@ interface Index {
   chapters: ChapterSummary[];
 }
 
-export const indexFile = join(packageRoot, 'dist', 'runner', 'lessons-index.json');
+export const indexFile = join(packageRoot, 'dist', 'bin', 'lessons-index.json');
 
 /** Every file under the lessons folder (two levels: chapters and their files), names and bytes. */
 export function fingerprint(dir: string): string {

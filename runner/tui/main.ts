@@ -43,9 +43,9 @@ export async function startTui(summaries: ChapterSummary[], load: () => Promise<
   try {
     // The lessons in full (prose, commands, checks): after the first frame, as ink is.
     const chapters = await load();
-    const [{ createElement }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('./App.js')]);
+    const { mountApp } = await import('./mount.js');
     early?.handOver();
-    const app = render(createElement(App, { chapters, open: options.open, progress, color }), {
+    const app = mountApp({ chapters, open: options.open, progress, color }, {
       stdin,
       stdout,
       stderr: options.stderr ?? process.stderr,

@@ -4,7 +4,7 @@ import { packageRoot } from '../../runner/paths.js';
 import type { WorkshopEvent } from '../../runner/engine/events.js';
 
 /** The built CLI (npm run build), run as a learner would run it. */
-export const cliPath = join(packageRoot, 'dist', 'runner', 'cli.js');
+export const cliPath = join(packageRoot, 'dist', 'bin', 'cli.js');
 
 export function cli(args: string[], env: NodeJS.ProcessEnv, options: { timeoutMs?: number } = {}): ResultPromise {
   return execa('node', [cliPath, ...args], {
