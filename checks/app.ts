@@ -1,5 +1,5 @@
 import type { CheckContext, CheckDefinition } from './types.js';
-import { fail, num, pass, str } from './types.js';
+import { fail, failWith, num, pass, str } from './types.js';
 import { sleep } from '../runner/engine/wait.js';
 import { getJson, reason } from './registry.js';
 
@@ -28,6 +28,10 @@ export async function measureMiningSpeed(ctx: CheckContext, windowSeconds: numbe
   return (second.hashes - first.hashes) / (second.now - first.now);
 }
 
+/** An exec whose program is not in the container ("executable file not found", exit 126/127). */
+export const isMissingProgram = (result: { exitCode: number; stdout: string; stderr: string }) =>
+  result.exitCode === 127 || result.exitCode === 126 || /executable file not found|no such file or directory/i.test(result.stderr + result.stdout);
+
 /** The containers of a service's running tasks on the node this engine is. */
 export async function localTaskContainers(ctx: CheckContext, service: string) {
   const containers = await ctx.docker.containers({ label: [`com.docker.swarm.service.name=${service}`] });
@@ -55,6 +59,7 @@ export const miningSpeed: CheckDefinition = {
   id: 'mining-speed',
   params: { min: 'number', 'window?': 'number' },
   polls: true,
+  costly: true,
   title: (p) => `DockerCoins mines at least ${num(p, 'min')} hashes/s`,
   hint: () => 'docker service ls: are all replicas running? docker service logs worker shows errors (a worker that failed waits 10 s)',
   async run(p, ctx) {
@@ -84,6 +89,9 @@ export const dnsResolves: CheckDefinition = {
     const [debug] = await localTaskContainers(ctx, 'debug');
     if (!debug) return fail(expected, 'no running debug container on this node');
     const result = await ctx.docker.exec(debug.id, ['drill', name], ctx.signal);
+    if (isMissingProgram(result)) {
+      return failWith(expected, `drill is not in the image of the debug service (${debug.image}): the check cannot ask the DNS`, 'the debug service needs the workshop\'s tools image (ab, curl, drill): docker service rm debug, then create it from 127.0.0.1:5000/dockercoins_tools:v0.1 as the step shows (the articles\' alpine needs `apk add`, which needs the internet)');
+    }
     const answer = result.stdout.split(';; ANSWER SECTION:')[1]?.split(';;')[0] ?? '';
     const addresses = [...answer.matchAll(/\sIN\s+A\s+(\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]);
     const actual = `${name}: ${addresses.length ? addresses.join(', ') : 'no A record'}`;

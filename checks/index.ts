@@ -1,14 +1,14 @@
 import { dnsResolves, fileInService, miningSpeed, webuiJson } from './app.js';
 import { runningCode, workspaceSleep } from './code.js';
-import { imageExists, network, registryCatalog, registryHasTag } from './registry.js';
-import { serviceConverged, serviceExists, serviceImage, serviceOnNetwork, servicePublished, updateCompleted } from './services.js';
+import { imageExists, network, registryCatalog, registryHasImage, registryHasTag } from './registry.js';
+import { serviceConverged, serviceExists, serviceImage, serviceOnNetwork, servicePublished, updateCompleted, updateConfig } from './services.js';
 import type { CheckDefinition } from './types.js';
 
 /** Every check a lesson may name, by id. */
 export const checks: ReadonlyMap<string, CheckDefinition> = new Map(
   [
-    serviceConverged, serviceExists, serviceImage, servicePublished, serviceOnNetwork, updateCompleted,
-    registryCatalog, registryHasTag, imageExists, network,
+    serviceConverged, serviceExists, serviceImage, servicePublished, serviceOnNetwork, updateCompleted, updateConfig,
+    registryCatalog, registryHasTag, registryHasImage, imageExists, network,
     webuiJson, miningSpeed, dnsResolves, fileInService,
     workspaceSleep, runningCode,
   ].map((check) => [check.id, check]),

@@ -1,8 +1,13 @@
-import { fail, pass, str, type CheckContext, type CheckDefinition } from './types.js';
+import { isLoopback, parseImage } from './images.js';
+import { fail, failWith, pass, str, type CheckContext, type CheckDefinition } from './types.js';
 
 async function getJson(ctx: CheckContext, url: string): Promise<unknown> {
   const response = await ctx.fetch(url, { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(5000)]) });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  if (!response.ok) {
+    // The status, and the first line of what the server said (a registry's JSON error, a proxy's page).
+    const body = (await response.text().catch(() => '')).trim().split('\n')[0]!.slice(0, 160);
+    throw new Error(`HTTP ${response.status}${body ? `: ${body}` : ''}`);
+  }
   return response.json();
 }
 
@@ -28,6 +33,38 @@ export const registryCatalog: CheckDefinition = {
   },
 };
 
+/**
+ * Why a tag is not in the registry, from this engine's images: tagged here but not pushed (a push without
+ * a tag pushes only :latest), or not tagged here either. Undefined when nothing here tells.
+ */
+export async function whyNotPushed(ctx: CheckContext, repository: string, tag: string): Promise<{ actual: string; hint: string } | undefined> {
+  let images;
+  try {
+    images = await ctx.docker.images();
+  } catch {
+    return undefined;
+  }
+  const local = images.flatMap((i) => i.tags).filter((t) => {
+    const r = parseImage(t);
+    return isLoopback(r.registry) && r.path === repository;
+  });
+  const wanted = local.find((t) => parseImage(t).tag === tag);
+  if (wanted) {
+    const untagged = `${parseImage(wanted).registry}/${repository}`;
+    return {
+      actual: `${wanted} exists on this engine but not in the registry: it was not pushed`,
+      hint: `push it by its full name, tag included: docker push ${wanted}. A push without a tag (docker push ${untagged}) pushes only ${untagged}:latest, which does not exist here`,
+    };
+  }
+  if (local.length) {
+    return {
+      actual: `this engine has ${local.join(', ')}, but not the tag ${tag}`,
+      hint: `tag the image first, then push that tag: docker tag <image> ${ctx.profile.registry}/${repository}:${tag} && docker push ${ctx.profile.registry}/${repository}:${tag}`,
+    };
+  }
+  return undefined;
+}
+
 export const registryHasTag: CheckDefinition = {
   id: 'registry-has-tag',
   params: { repository: 'string', tag: 'string' },
@@ -38,16 +75,60 @@ export const registryHasTag: CheckDefinition = {
     const repository = str(p, 'repository');
     const tag = str(p, 'tag');
     const url = `http://${ctx.profile.registry}/v2/${repository}/tags/list`;
-    const expected = `${ctx.profile.registry}/${repository} has tag ${tag}`;
+    const expected = `${ctx.profile.registry}/${repository} has tag ${tag} (pushed as localhost:5000/..., 127.0.0.1:5000/... or [::1]:5000/...)`;
+    let actual: string;
     try {
       const body = (await getJson(ctx, url)) as { tags?: string[] | null };
       const tags = body.tags ?? [];
-      const actual = `${repository} tags: ${tags.length ? tags.join(', ') : 'none'}`;
-      return tags.includes(tag) ? pass(expected, actual) : fail(expected, actual);
+      actual = `${repository} tags: ${tags.length ? tags.join(', ') : 'none'}`;
+      if (tags.includes(tag)) return pass(expected, actual);
     } catch (error) {
       const message = reason(error);
-      return fail(expected, message === 'HTTP 404' ? `no repository ${repository} in the registry` : `${url}: ${message}`);
+      if (!message.startsWith('HTTP 404')) return fail(expected, `${url}: ${message}`);
+      actual = `no repository ${repository} in the registry`;
     }
+    const why = await whyNotPushed(ctx, repository, tag);
+    return why ? failWith(expected, `${actual}; ${why.actual}`, why.hint) : fail(expected, actual);
+  },
+};
+
+/** Repositories of the registry with at least one tag: `name:tag`, a few per repository. */
+async function registryImages(ctx: CheckContext): Promise<string[]> {
+  const base = `http://${ctx.profile.registry}/v2`;
+  const catalog = (await getJson(ctx, `${base}/_catalog`)) as { repositories?: string[] };
+  const found: string[] = [];
+  for (const repository of (catalog.repositories ?? []).slice(0, 50)) {
+    try {
+      const { tags } = (await getJson(ctx, `${base}/${repository}/tags/list`)) as { tags?: string[] | null };
+      for (const tag of (tags ?? []).slice(0, 3)) found.push(`${repository}:${tag}`);
+    } catch {
+      // A repository whose only push failed half-way lists no tags: not an image.
+    }
+  }
+  return found;
+}
+
+export const registryHasImage: CheckDefinition = {
+  id: 'registry-has-image',
+  params: {},
+  polls: true,
+  title: () => 'the registry holds at least one image you pushed (any name, any tag)',
+  hint: () => 'docker tag <an image you have> 127.0.0.1:5000/<a name>, then docker push 127.0.0.1:5000/<a name>; curl http://127.0.0.1:5000/v2/_catalog lists what arrived',
+  async run(_p, ctx) {
+    const expected = `an image in ${ctx.profile.registry} (its catalog lists a repository with a tag)`;
+    let images: string[];
+    try {
+      images = await registryImages(ctx);
+    } catch (error) {
+      return fail(expected, `http://${ctx.profile.registry}/v2/_catalog: ${reason(error)}`);
+    }
+    if (images.length) return pass(expected, `the registry holds ${images.slice(0, 5).join(', ')}${images.length > 5 ? ', ...' : ''}`);
+    // Nothing arrived: was something tagged for it here and not pushed?
+    const local = (await ctx.docker.images().catch(() => [])).flatMap((i) => i.tags).filter((t) => isLoopback(parseImage(t).registry));
+    if (local.length) {
+      return failWith(expected, `the registry is empty; this engine has ${local.slice(0, 3).join(', ')} tagged for it`, `push it: docker push ${local[0]} (tagging names an image for the registry; only push sends it)`);
+    }
+    return fail(expected, 'the registry is empty');
   },
 };
 

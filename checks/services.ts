@@ -1,6 +1,7 @@
 import type { ServiceInfo, TaskInfo } from '../runner/docker/client.js';
 import { repositoryName } from '../runner/engine/claims.js';
-import { fail, num, pass, str, type CheckContext, type CheckDefinition } from './types.js';
+import { canonicalRegistry, isLoopback, parseImage, sameImage } from './images.js';
+import { count, countMatches, describeCount, fail, failWith, num, pass, str, type CheckContext, type CheckDefinition } from './types.js';
 
 async function findService(ctx: CheckContext, name: string): Promise<ServiceInfo | undefined> {
   return (await ctx.docker.services()).find((s) => s.name === name);
@@ -61,23 +62,31 @@ export const serviceConverged: CheckDefinition = {
 
 export const serviceImage: CheckDefinition = {
   id: 'service-image',
-  params: { service: 'string', image: 'string', replicas: 'number' },
-  title: (p) => `every ${str(p, 'service')} task runs ${str(p, 'image')}`,
+  params: { service: 'string', image: 'string', replicas: 'count' },
+  title: (p) => `${str(p, 'service')} runs ${str(p, 'image')} (${describeCount(count(p, 'replicas'))} task(s))`,
   hint: (p) => `docker service ps ${str(p, 'service')} shows the image of each task; docker service inspect --pretty ${str(p, 'service')} shows the update status`,
   async run(p, ctx) {
     const name = str(p, 'service');
     const image = str(p, 'image');
-    const replicas = num(p, 'replicas');
-    const expected = `${name}: ${replicas}/${replicas} running ${image}`;
+    const replicas = count(p, 'replicas');
+    const expected = `${name}: ${describeCount(replicas)} task(s) running ${image}${isLoopback(parseImage(image).registry) ? ' (localhost, 127.0.0.1 or [::1])' : ''}`;
     const service = await findService(ctx, name);
     if (!service) return fail(expected, `no service named ${name}`);
-    if (service.image !== image) return fail(expected, `${name} is set to run ${service.image}`);
+    if (!sameImage(service.image, image)) {
+      const wanted = parseImage(image);
+      const has = parseImage(service.image);
+      const why = has.path === wanted.path && canonicalRegistry(has.registry) === canonicalRegistry(wanted.registry)
+        ? `the tag differs (${has.tag}, not ${wanted.tag})`
+        : has.path === wanted.path ? `it comes from ${has.registry ?? 'Docker Hub'}, not from the registry ${wanted.registry}` : undefined;
+      return failWith(expected, `${name} is set to run ${service.image}${why ? `: ${why}` : ''}`, `docker service update --image ${image} ${name} changes it`);
+    }
     const tasks = await ctx.docker.tasks(name);
     const { running, wanted } = summarizeTasks(tasks);
-    const onImage = running.filter((t) => t.image === image).length;
+    const onImage = running.filter((t) => sameImage(t.image, image)).length;
     const others = running.length - onImage;
     const actual = `${describeReplicas(service, tasks)}; ${onImage} on ${image}${others ? `, ${others} on other images` : ''}`;
-    return onImage === replicas && wanted.length === replicas ? pass(expected, actual) : fail(expected, actual);
+    const settled = onImage === wanted.length && wanted.length === running.length;
+    return settled && countMatches(replicas, onImage) ? pass(expected, actual) : fail(expected, actual);
   },
 };
 
@@ -113,19 +122,59 @@ export const serviceOnNetwork: CheckDefinition = {
   },
 };
 
+const UPDATE_KINDS: Record<string, { states: string[]; words: string; how: string }> = {
+  update: { states: ['completed'], words: 'an update (docker service update)', how: 'docker service update' },
+  rollback: { states: ['rollback_completed'], words: 'a rollback (docker service rollback)', how: 'docker service rollback' },
+  any: { states: ['completed', 'rollback_completed'], words: 'an update or a rollback', how: 'docker service update' },
+};
+
 export const updateCompleted: CheckDefinition = {
   id: 'update-completed',
-  params: { service: 'string' },
-  title: (p) => `the last update of ${str(p, 'service')} has finished`,
+  params: { service: 'string', 'kind?': 'string' },
+  title: (p) => `the last change of ${str(p, 'service')} was ${(UPDATE_KINDS[String(p.kind ?? 'any')] ?? UPDATE_KINDS.any!).words}, and it finished`,
   hint: (p) => `docker service inspect --pretty ${str(p, 'service')} shows "UpdateStatus"; a paused update resumes with docker service update ${str(p, 'service')}`,
   async run(p, ctx) {
     const name = str(p, 'service');
-    const expected = `${name}: update completed (or rollback completed)`;
+    const kind = UPDATE_KINDS[String(p.kind ?? 'any')];
+    if (!kind) throw new Error(`kind must be update, rollback or any, not ${String(p.kind)}`);
+    const expected = `${name}: ${kind.words}, finished (UpdateStatus ${kind.states.join(' or ')})`;
     const service = await findService(ctx, name);
     if (!service) return fail(expected, `no service named ${name}`);
     const state = service.updateState;
-    const actual = state ? `${name}: update ${state}${service.updateMessage ? ` (${service.updateMessage})` : ''}` : `${name}: never updated`;
-    return state === 'completed' || state === 'rollback_completed' ? pass(expected, actual) : fail(expected, actual);
+    const actual = state ? `${name}: UpdateStatus ${state}${service.updateMessage ? ` (${service.updateMessage})` : ''}` : `${name}: never updated`;
+    if (state && kind.states.includes(state)) return pass(expected, actual);
+    if (state === 'rollback_completed' && p.kind === 'update') {
+      return failWith(expected, `${actual}: the last change was a rollback`, `this step changes the service with ${kind.how}, not with docker service rollback`);
+    }
+    if (state === 'completed' && p.kind === 'rollback') {
+      return failWith(expected, `${actual}: the last change was an update, not a rollback`, `this step teaches docker service rollback ${name}: it goes back to the previous spec (image and settings) without naming the image`);
+    }
+    return fail(expected, actual);
+  },
+};
+
+const secondsText = (s: number) => `${s}s`;
+
+export const updateConfig: CheckDefinition = {
+  id: 'update-config',
+  params: { service: 'string', parallelism: 'number', 'delay?': 'number' },
+  title: (p) => `${str(p, 'service')} updates ${num(p, 'parallelism') === 0 ? 'all tasks at once' : `${num(p, 'parallelism')} task(s) at a time`}${p.delay === undefined ? '' : `, ${secondsText(num(p, 'delay'))} apart`}`,
+  hint: (p) => `docker service inspect --pretty ${str(p, 'service')} shows "UpdateConfig"; set it with docker service update --update-parallelism ${num(p, 'parallelism')}${p.delay === undefined ? '' : ` --update-delay ${secondsText(num(p, 'delay'))}`} ...`,
+  async run(p, ctx) {
+    const name = str(p, 'service');
+    const parallelism = num(p, 'parallelism');
+    const delay = p.delay === undefined ? undefined : num(p, 'delay');
+    const expected = `${name}: update parallelism ${parallelism}${delay === undefined ? '' : `, delay ${secondsText(delay)}`}`;
+    const service = await findService(ctx, name);
+    if (!service) return fail(expected, `no service named ${name}`);
+    const c = service.updateConfig;
+    const actual = `${name}: update parallelism ${c.parallelism}, delay ${secondsText(c.delaySeconds)}`;
+    const missing = [
+      ...(c.parallelism !== parallelism ? [`--update-parallelism ${parallelism}`] : []),
+      ...(delay !== undefined && c.delaySeconds !== delay ? [`--update-delay ${secondsText(delay)}`] : []),
+    ];
+    if (!missing.length) return pass(expected, actual);
+    return failWith(expected, actual, `the service's update settings lack ${missing.join(' and ')}: give them in the update command (docker service update ${missing.join(' ')} --image ... ${name}); settings given once stay with the service for later updates`);
   },
 };
 

@@ -18,9 +18,15 @@ export interface CheckOutcome {
   actual: string;
   /** Figures worth keeping (hashes per second, ...). */
   measurements?: Record<string, number>;
+  /** What to do about what this check saw, when that is more precise than the check's general hint. */
+  hint?: string;
 }
 
-export type ParamType = 'string' | 'number' | 'replicas';
+/**
+ * `replicas`: a number or `global`. `count`: a number (exactly), or `N+` (at least N, for a step that a
+ * learner may have gone beyond, as scaling before checking).
+ */
+export type ParamType = 'string' | 'number' | 'replicas' | 'count';
 
 /** A check, as data: the runner looks it up by id, the linter validates its parameters. */
 export interface CheckDefinition {
@@ -36,6 +42,11 @@ export interface CheckDefinition {
    * changes without a Docker event announcing it. Other checks re-run only on Docker events.
    */
   polls?: boolean;
+  /**
+   * A measurement over seconds (a mining speed): `check` takes it for the step the learner is on, and does
+   * not take it again for steps done earlier (whose figure was kept when they were done).
+   */
+  costly?: boolean;
   run(params: Params, ctx: CheckContext): Promise<CheckOutcome>;
 }
 
@@ -53,6 +64,20 @@ export const fail = (expected: string, actual: string, measurements?: Record<str
   actual,
   measurements,
 });
+
+/** A failure with a hint about what was seen. */
+export const failWith = (expected: string, actual: string, hint: string | undefined): CheckOutcome => ({ ok: false, expected, actual, hint });
+
+/** A `count` parameter: `{ n, atLeast }` from `5` or `"1+"`. */
+export function count(params: Params, name: string): { n: number; atLeast: boolean } {
+  const value = params[name];
+  if (typeof value === 'number') return { n: value, atLeast: false };
+  const match = /^(\d+)\+$/.exec(String(value));
+  return match ? { n: Number(match[1]), atLeast: true } : { n: Number(value), atLeast: false };
+}
+
+export const describeCount = ({ n, atLeast }: { n: number; atLeast: boolean }) => (atLeast ? `at least ${n}` : String(n));
+export const countMatches = ({ n, atLeast }: { n: number; atLeast: boolean }, value: number) => (atLeast ? value >= n : value === n);
 
 export const str = (params: Params, name: string): string => String(params[name]);
 export const num = (params: Params, name: string): number => Number(params[name]);

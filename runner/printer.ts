@@ -13,19 +13,17 @@ export function formatAb(name: string, r: AbResult): string {
  * under its command; a failed check shows expected, actual and a hint.
  */
 export function textPrinter(out: (text: string) => void): (event: WorkshopEvent) => void {
-  let total = 0;
-  let position = 0;
+  let steps: string[] = [];
   let atLineStart = true;
+  const number = (step: string) => `[${steps.indexOf(step) + 1}/${steps.length}]`;
   return (event) => {
     switch (event.type) {
       case 'chapter-started':
-        total = event.steps.length;
-        position = 0;
+        steps = event.steps.map((s) => s.id);
         out(`\n${event.title}\n`);
         break;
       case 'step-started':
-        position++;
-        out(`\n▶ [${position}/${total}] ${event.step}: ${event.title}\n`);
+        out(`\n▶ ${number(event.step)} ${event.step}: ${event.title}\n`);
         break;
       case 'command-started':
         out(`  $ ${event.command}\n`);
@@ -52,6 +50,8 @@ export function textPrinter(out: (text: string) => void): (event: WorkshopEvent)
           out(`  ${event.ok ? '!' : '·'} before the step: ${event.title}: ${event.actual}\n`);
         } else if (event.ok) {
           out(`  ✓ ${event.title} (${event.actual})\n`);
+        } else if (event.history) {
+          out(`  ~ ${event.title}: changed since by ${event.history}, as the lessons do (${event.actual})\n`);
         } else {
           out(`  ✗ ${event.title}\n      expected: ${event.expected}\n      actual:   ${event.actual}\n${event.hint ? `      hint:     ${event.hint}\n` : ''}`);
         }
@@ -63,6 +63,8 @@ export function textPrinter(out: (text: string) => void): (event: WorkshopEvent)
         out(`  ${event.name}: ${event.value.toFixed(1)} ${event.unit}\n`);
         break;
       case 'step-finished':
+        // Check mode, a step ahead of the learner: one line, with its number and name.
+        if (event.status === 'pending') return void out(`\n· ${number(event.step)} ${event.step}: ${event.reason ?? 'not yet'}\n`);
         out(`  → ${event.status}${event.reason ? ` (${event.reason})` : ''}${event.durationMs ? ` in ${seconds(event.durationMs)}` : ''}\n`);
         break;
       case 'chapter-finished':

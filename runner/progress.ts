@@ -202,7 +202,14 @@ export function progressRecorder(store: ProgressStore, onChange?: (progress: Pro
     switch (event.type) {
       case 'step-finished':
         if (event.status === 'done' || event.status === 'skipped') {
-          write((p) => void (p.steps[stepKey(event.chapter, event.step)] = { status: event.status, at: at() }));
+          // A step already done keeps the time it was first done (check mode says "since you finished it").
+          write((p) => {
+            const key = stepKey(event.chapter, event.step);
+            if (p.steps[key]?.status !== event.status) p.steps[key] = { status: event.status, at: at() };
+          });
+        } else if (event.status === 'failed') {
+          // Done once, not any more (check mode saw it change): no longer ticked in `list` or the UI.
+          write((p) => void delete p.steps[stepKey(event.chapter, event.step)]);
         }
         return;
       case 'ab-result':

@@ -81,17 +81,36 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
   return usable ? 0 : 1;
 }
 
-/** `lint`: validate lesson files; `--checks` lists the check ids and their parameters. */
+/**
+ * `lint`: validate lesson files. `--checks` lists the check ids with their parameters, then what each
+ * step of the lessons checks, one line per fact, so that an author can see that every statement of a
+ * step's text has a check behind it.
+ */
 export function lint(out: (t: string) => void, options: { lessons?: string; checks?: boolean }): number {
-  if (options.checks) {
-    for (const c of knownChecks()) {
-      const params = Object.entries(c.params).map(([n, t]) => `${n}: ${t}`).join(', ');
-      out(`${c.id.padEnd(20)} ${params || '(no parameters)'}\n`);
-    }
-    return 0;
-  }
   const dir = options.lessons ?? lessonsDir;
   const { chapters, problems } = loadLessons(dir);
+  if (options.checks) {
+    const known = knownChecks();
+    out('Checks a lesson can use:\n');
+    for (const c of known) {
+      const params = Object.entries(c.params).map(([n, t]) => `${n}: ${t}`).join(', ');
+      out(`  ${c.id.padEnd(20)} ${params || '(no parameters)'}\n`);
+    }
+    out('  (any check also takes `changed-by: <step>`: a later step that changes what it reads)\n');
+    for (const chapter of chapters) {
+      out(`\nWhat ${chapter.id} checks, step by step:\n`);
+      chapter.steps.forEach((step, i) => {
+        out(`  [${i + 1}/${chapter.steps.length}] ${step.id}\n`);
+        for (const ref of step.checks) {
+          const definition = known.find((c) => c.id === ref.check);
+          const title = definition ? definition.title(ref.params) : ref.check;
+          out(`      - ${title}  (${ref.check}${ref.changedBy ? `; history once ${ref.changedBy.join(' or ')} is done` : ''})\n`);
+        }
+        if (step.measure) out(`      - keeps the mining speed once the checks pass  (measure: ${step.measure})\n`);
+      });
+    }
+    return problems.length ? 1 : 0;
+  }
   for (const p of problems) out(`${formatProblem(p)}\n`);
   const steps = chapters.reduce((n, c) => n + c.steps.length, 0);
   out(problems.length ? `\n${problems.length} problem(s) in ${dir}\n` : `${chapters.length} chapters, ${steps} steps: all valid\n`);

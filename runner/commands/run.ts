@@ -39,7 +39,7 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
     if (created && !flags.json) out(`Your copy of the DockerCoins source is in ${dir} (edit it there; the package's copy stays as shipped).\n`);
   }
   const emit = fanOut(flags.json ? jsonPrinter(out) : textPrinter(out), progressRecorder(session.store));
-  const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)]?.status });
+  const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)], chapters });
   const result = await runner.runChapter(chapter, { mode, prove: flags.prove, checkWaitMs: (flags.wait ?? 10) * 1000 });
   if (!flags.json) {
     if (result.ok) out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done.\n`);

@@ -44,6 +44,22 @@ export interface ServiceInfo {
   /** Swarm's update status: `updating`, `completed`, `paused`, `rollback_started`, `rollback_completed`, ... */
   updateState?: string;
   updateMessage?: string;
+  /** How an update rolls out (`--update-parallelism`, `--update-delay`, ...): swarm's defaults when unset. */
+  updateConfig: UpdateSettings;
+  /** The same for a rollback (`--rollback-parallelism`, ...). */
+  rollbackConfig: UpdateSettings;
+  /** The update settings of the previous spec, when there is one (what `service rollback` restores). */
+  previousUpdateConfig?: UpdateSettings;
+}
+
+/** Swarm's UpdateConfig / RollbackConfig. `parallelism` 0 means all tasks at once. */
+export interface UpdateSettings {
+  parallelism: number;
+  delaySeconds: number;
+  /** `pause`, `continue` or `rollback` (updates); `pause` or `continue` (rollbacks). */
+  failureAction: string;
+  /** `stop-first` or `start-first`. */
+  order: string;
 }
 
 export interface TaskInfo {
@@ -66,6 +82,15 @@ export interface NetworkInfo {
   driver: string;
   scope: string;
   createdAt: string;
+}
+
+export interface ImageInfo {
+  /** `sha256:...`: tags that share it are one image. */
+  id: string;
+  /** `name:tag` references (none for a dangling image). */
+  tags: string[];
+  /** Seconds since the epoch. */
+  created: number;
 }
 
 export interface ContainerInfo {
@@ -98,6 +123,8 @@ export interface DockerClient {
   networks(): Promise<NetworkInfo[]>;
   /** Containers with these labels; running ones only unless `all` (stopped, exited, being removed too). */
   containers(filter: { label?: string[]; all?: boolean }): Promise<ContainerInfo[]>;
+  /** The images of this engine, with their tags. */
+  images(): Promise<ImageInfo[]>;
   /** Whether an image (name[:tag]) exists in this engine. */
   imageExists(reference: string): Promise<boolean>;
   /** Run a command (argument array) in a running container and collect its output. */

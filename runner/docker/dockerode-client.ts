@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { AbortError } from '../errors.js';
-import type { ContainerInfo, DockerClient, DockerEvent, EngineInfo, ExecResult, NetworkInfo, ServiceInfo, TaskInfo } from './client.js';
+import type { ImageInfo, UpdateSettings, ContainerInfo, DockerClient, DockerEvent, EngineInfo, ExecResult, NetworkInfo, ServiceInfo, TaskInfo } from './client.js';
 
 /**
  * The engine address the `docker` CLI would use: `DOCKER_HOST`, else the current docker context, else the
@@ -83,6 +83,19 @@ export function mapService(s: any, networkNames: Map<string, string>): ServiceIn
     labels: spec.Labels ?? {},
     updateState: s.UpdateStatus?.State,
     updateMessage: s.UpdateStatus?.Message,
+    updateConfig: mapUpdateSettings(spec.UpdateConfig),
+    rollbackConfig: mapUpdateSettings(spec.RollbackConfig),
+    previousUpdateConfig: s.PreviousSpec ? mapUpdateSettings(s.PreviousSpec.UpdateConfig) : undefined,
+  };
+}
+
+/** UpdateConfig or RollbackConfig; swarm's defaults (one at a time, no delay, pause, stop-first) where unset. */
+function mapUpdateSettings(c: any): UpdateSettings {
+  return {
+    parallelism: typeof c?.Parallelism === 'number' ? c.Parallelism : 1,
+    delaySeconds: typeof c?.Delay === 'number' ? c.Delay / 1e9 : 0,
+    failureAction: c?.FailureAction || 'pause',
+    order: c?.Order || 'stop-first',
   };
 }
 
@@ -168,6 +181,11 @@ export class DockerodeClient implements DockerClient {
       labels: c.Labels ?? {},
       state: c.State,
     }));
+  }
+
+  async images(): Promise<ImageInfo[]> {
+    const list = await this.docker.listImages();
+    return list.map((i: any) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t: string) => t !== '<none>:<none>'), created: i.Created ?? 0 }));
   }
 
   async imageExists(reference: string): Promise<boolean> {

@@ -31,6 +31,11 @@ export type WorkshopEvent =
       expected: string;
       actual: string;
       hint?: string;
+      /**
+       * Check mode: the check fails because a later step, done, changed what it reads ("step 12
+       * (bench-rng)"); it does not count against its step.
+       */
+      history?: string;
     }
   | { type: 'ab-result'; chapter: string; step: string; name: string; command: string; result: AbResult }
   | { type: 'measurement'; chapter: string; step: string; name: string; value: number; unit: string }

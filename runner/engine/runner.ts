@@ -20,8 +20,10 @@ export interface RunnerDeps {
   /** Environment for the commands: the same DOCKER_HOST the API calls use. */
   env: NodeJS.ProcessEnv;
   paths: { workspace: string; package: string };
-  /** What the progress file says of a step (check mode skips the steps done earlier). */
-  previously?: (chapter: string, step: string) => StepStatus | undefined;
+  /** What the progress file says of a step, and when (check mode tells drift from work not done yet). */
+  previously?: (chapter: string, step: string) => { status: StepStatus; at?: string } | undefined;
+  /** Every chapter: check mode looks at later chapters' steps named by `changed-by`. */
+  chapters?: Chapter[];
   /** Where everything that happens goes: printers, the UI's reducer, progress, the board. */
   emit: EventSink;
   signal: AbortSignal;
@@ -54,7 +56,7 @@ export class CancelledError extends AbortError {
 const MEASURE_WINDOW_SECONDS = 10;
 
 /** The step's checks with their parameters filled in from the template variables. */
-export function resolveChecks(step: Step, variables: Variables): ResolvedCheck[] {
+export function resolveChecks(step: Pick<Step, 'checks' | 'file'>, variables: Variables): ResolvedCheck[] {
   return step.checks.map(({ check, params }) => {
     const definition = checkRegistry.get(check);
     if (!definition) throw new BugError(`lesson ${step.file} names check ${check}, which lint should have rejected`);
@@ -102,11 +104,12 @@ export class ChapterRunner {
     return { ...this.deps.variables, debug: running.id.slice(0, 12) };
   }
 
-  private report(chapter: string, step: string, phase: 'before' | 'after', verdicts: CheckVerdict[]) {
+  private report(chapter: string, step: string, phase: 'before' | 'after', verdicts: (CheckVerdict & { history?: string })[]) {
     for (const v of verdicts) {
       this.deps.emit({
         type: 'check-result', chapter, step, check: v.check, title: v.title, phase,
-        ok: v.ok, expected: v.expected, actual: v.actual, hint: v.ok ? undefined : v.hint,
+        ok: v.ok, expected: v.expected, actual: v.actual, hint: v.ok || v.history ? undefined : v.hint,
+        ...(v.history && !v.ok ? { history: v.history } : {}),
       });
     }
   }
@@ -116,26 +119,17 @@ export class ChapterRunner {
   }
 
   async runChapter(chapter: Chapter, options: RunOptions): Promise<{ ok: boolean; done: number; failure?: 'command' | 'checks' }> {
+    this.current = chapter.id;
+    if (options.mode === 'check') return this.checkChapter(chapter, options.checkWaitMs ?? 10_000);
     const started = Date.now();
-    const { emit, previously } = this.deps;
+    const { emit } = this.deps;
     emit({ type: 'chapter-started', chapter: chapter.id, title: chapter.title, steps: chapter.steps.map((s) => ({ id: s.id, title: s.title })) });
     let done = 0;
     let ok = true;
     let failure: 'command' | 'checks' | undefined;
-    let firstUnfinished = true;
     try {
       for (const step of chapter.steps) {
-        if (options.mode === 'check' && previously?.(chapter.id, step.id) === 'done') {
-          emit({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'done', durationMs: 0, reason: 'done earlier' });
-          done++;
-          continue;
-        }
-        // In check mode only the first unfinished step may wait for the cluster to converge; the ones
-        // after it are looked at once (the learner has most likely not done them yet).
-        const outcome = options.mode === 'auto'
-          ? await this.runStep(chapter, step, options)
-          : (await this.checkStep(chapter, step, firstUnfinished ? (options.checkWaitMs ?? 10_000) : 0)) ? 'done' : 'checks';
-        firstUnfinished = false;
+        const outcome = await this.runStep(chapter, step, options);
         if (outcome !== 'done') {
           ok = false;
           failure = outcome;
@@ -151,6 +145,147 @@ export class ChapterRunner {
     }
     return { ok, done, failure };
   }
+
+  /**
+   * Check mode for a whole chapter: every step is judged against the cluster as it is now, done earlier
+   * or not, so that what changed since (a service removed by hand) is seen and said, and a learner who
+   * typed several steps before checking gets all of them ticked.
+   *
+   * A check whose `changed-by` step is done is history: a later step changed what it reads (step 12
+   * scales the workers to 0, so step 9's "10 workers" no longer holds, rightly). A later step counts as
+   * done when its own checks hold (or it is history in turn), or, in another chapter, when progress says
+   * so or its checks hold now. Measurements (`costly` checks) are taken for the step the learner is on,
+   * not again for steps done earlier. The first step not done waits up to `waitMs` for the cluster to
+   * converge; steps after it that are not done either are reported in one line each ("not yet").
+   */
+  async checkChapter(chapter: Chapter, waitMs: number): Promise<{ ok: boolean; done: number; failure?: 'checks' }> {
+    const started = Date.now();
+    const { emit } = this.deps;
+    emit({ type: 'chapter-started', chapter: chapter.id, title: chapter.title, steps: chapter.steps.map((s) => ({ id: s.id, title: s.title })) });
+    let done = 0;
+    let allDone = false;
+    try {
+      const judged = await this.judgeChapter(chapter, waitMs);
+      const firstOpen = judged.findIndex((j) => !j.done);
+      for (const [i, j] of judged.entries()) {
+        const { step } = j;
+        const t = Date.now();
+        if (j.done) done++;
+        const previously = this.deps.previously?.(chapter.id, step.id);
+        const wasDone = previously?.status === 'done';
+        if (!j.done && !wasDone && firstOpen >= 0 && i > firstOpen) {
+          // Ahead of the learner: one line, no check details.
+          emit({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'pending', durationMs: 0, reason: 'not yet' });
+          continue;
+        }
+        emit({ type: 'step-started', chapter: chapter.id, step: step.id, title: step.title });
+        this.report(chapter.id, step.id, 'after', j.verdicts);
+        if (j.done) {
+          const history = j.verdicts.filter((v) => v.history);
+          const reason = history.length
+            ? `${wasDone ? 'done earlier' : 'done'}; ${[...new Set(history.map((v) => v.history!))].join(', ')} changed it since, as the lessons do`
+            : wasDone ? 'done earlier, still holds' : undefined;
+          this.finish(chapter.id, step.id, 'done', t, reason);
+        } else if (wasDone) {
+          const broken = j.verdicts.find((v) => !v.ok && !v.history);
+          const when = previously?.at ? ` at ${previously.at.slice(11, 16)} UTC` : '';
+          this.finish(chapter.id, step.id, 'failed', t, `no longer holds: ${broken?.actual ?? 'a check fails'}, since you finished this step${when}; redo it, or look at what changed (docker service ls)`, { failure: 'checks' });
+        } else {
+          this.finish(chapter.id, step.id, 'failed', t, 'checks not met yet', { failure: 'checks' });
+        }
+      }
+      allDone = done === chapter.steps.length;
+    } catch (error) {
+      if (this.deps.signal.aborted && !(error instanceof CancelledError)) throw new CancelledError(`chapter ${chapter.id}`);
+      throw error;
+    } finally {
+      emit({ type: 'chapter-finished', chapter: chapter.id, ok: allDone, durationMs: Date.now() - started });
+    }
+    return allDone ? { ok: true, done } : { ok: false, done, failure: 'checks' };
+  }
+
+  /** Every step's verdicts, with history applied (see checkChapter); the first open step waits. */
+  private async judgeChapter(chapter: Chapter, waitMs: number): Promise<JudgedStep[]> {
+    const ctx = this.context();
+    const judged: JudgedStep[] = [];
+    for (const step of chapter.steps) {
+      const wasDone = this.deps.previously?.(chapter.id, step.id)?.status === 'done';
+      const resolved = resolveChecks(step, this.deps.variables);
+      const verdicts: JudgedVerdict[] = [];
+      // Measurements last, and only when the step's other checks hold (else the step is not done anyway).
+      const order = [...resolved.keys()].sort((a, b) => Number(!!resolved[a]!.definition.costly) - Number(!!resolved[b]!.definition.costly));
+      for (const k of order) {
+        const check = resolved[k]!;
+        const changedBy = step.checks[k]!.changedBy ?? [];
+        const othersFail = verdicts.some((v) => !v.ok);
+        if (check.definition.costly && (wasDone || othersFail)) {
+          verdicts[k] = { ...(wasDone ? skipped(check) : notYet(check)), changedBy };
+          continue;
+        }
+        const [v] = await evaluate([check], ctx);
+        verdicts[k] = { ...v!, changedBy };
+      }
+      judged.push({ step, resolved, verdicts, done: false });
+    }
+    const resolve = async () => {
+      // From the last step back: a check's `changed-by` steps are judged before it.
+      const isDone = new Map<string, boolean>();
+      for (let i = judged.length - 1; i >= 0; i--) {
+        const j = judged[i]!;
+        for (const v of j.verdicts) {
+          v.history = undefined;
+          if (v.ok || !v.changedBy.length) continue;
+          for (const key of v.changedBy) {
+            if (isDone.get(key) ?? (await this.doneElsewhere(key))) {
+              v.history = `step ${this.stepLabel(key)}`;
+              break;
+            }
+          }
+        }
+        j.done = j.verdicts.every((v) => v.ok || v.history);
+        isDone.set(`${chapter.id}/${j.step.id}`, j.done);
+      }
+    };
+    await resolve();
+    const open = judged.find((j) => !j.done);
+    if (open && waitMs > 0) {
+      // The learner's current step: wait for the cluster to converge on its checks that are not history.
+      const pending = open.verdicts.flatMap((v, k) => (v.history ? [] : [k]));
+      const result = await waitForChecks(pending.map((k) => open.resolved[k]!), ctx, { deadline: Date.now() + waitMs });
+      pending.forEach((k, n) => (open.verdicts[k] = { ...result.verdicts[n]!, changedBy: open.verdicts[k]!.changedBy }));
+      await resolve();
+    }
+    return judged;
+  }
+
+  private readonly elsewhere = new Map<string, Promise<boolean>>();
+
+  /** A step of another chapter (named by `changed-by`): done by progress, or by its checks now. */
+  private doneElsewhere(key: string): Promise<boolean> {
+    let known = this.elsewhere.get(key);
+    if (!known) {
+      const [chapterId, stepId] = key.split('/') as [string, string];
+      known = (async () => {
+        if (this.deps.previously?.(chapterId, stepId)?.status === 'done') return true;
+        const step = this.deps.chapters?.find((c) => c.id === chapterId)?.steps.find((s) => s.id === stepId);
+        if (!step) return false;
+        const resolved = resolveChecks(step, this.deps.variables).filter((c) => !c.definition.costly);
+        return (await evaluate(resolved, this.context())).every((v) => v.ok);
+      })();
+      this.elsewhere.set(key, known);
+    }
+    return known;
+  }
+
+  /** `ch4/rollback` as the learner sees it: "5 (rollback)", or "ch4 step 5 (rollback)" from another chapter. */
+  private stepLabel(key: string): string {
+    const [chapterId, stepId] = key.split('/') as [string, string];
+    const chapter = this.deps.chapters?.find((c) => c.id === chapterId);
+    const n = chapter ? chapter.steps.findIndex((s) => s.id === stepId) + 1 : 0;
+    return `${n ? n : ''} (${stepId})${chapterId && this.current !== chapterId ? ` of ${chapterId}` : ''}`.trim();
+  }
+
+  private current?: string;
 
   /** Check one step (the learner did it), waiting up to `waitMs` for the cluster to converge. */
   async checkStep(chapter: Chapter, step: Step, waitMs: number): Promise<boolean> {
@@ -289,6 +424,31 @@ export class ChapterRunner {
     }
     return `the mining speed could not be measured (${last}); the step's checks passed`;
   }
+}
+
+interface JudgedVerdict extends CheckVerdict {
+  changedBy: string[];
+  /** Set when this check fails because a later step, done, changed what it reads: "step 12 (bench-rng)". */
+  history?: string;
+}
+
+interface JudgedStep {
+  step: Step;
+  resolved: ResolvedCheck[];
+  verdicts: JudgedVerdict[];
+  done: boolean;
+}
+
+/** A measurement not taken again for a step done earlier: it passes, and says so. */
+function skipped(check: ResolvedCheck): CheckVerdict {
+  const title = check.definition.title(check.params);
+  return { ok: true, expected: title, actual: 'measured when the step was done; not measured again', check: check.definition.id, title, hint: check.definition.hint(check.params) };
+}
+
+/** A measurement not taken because the step's other checks fail: it fails with them. */
+function notYet(check: ResolvedCheck): CheckVerdict {
+  const title = check.definition.title(check.params);
+  return { ok: false, expected: title, actual: 'not measured: the checks above come first', check: check.definition.id, title, hint: check.definition.hint(check.params) };
 }
 
 /** How a step ended: done, or which part failed (the advice differs). */

@@ -22,7 +22,7 @@ export async function evaluate(checks: ResolvedCheck[], ctx: CheckContext): Prom
       if (ctx.signal.aborted) throw error;
       outcome = { ok: false, expected: definition.title(params), actual: `check could not run: ${(error as Error).message}` };
     }
-    verdicts.push({ ...outcome, check: definition.id, title: definition.title(params), hint: definition.hint(params) });
+    verdicts.push({ ...outcome, check: definition.id, title: definition.title(params), hint: outcome.hint ?? definition.hint(params) });
   }
   return verdicts;
 }

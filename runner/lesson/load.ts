@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { checks } from '../../checks/index.js';
-import type { Params } from '../../checks/types.js';
+import type { Params, ParamType } from '../../checks/types.js';
 import { parseCommand, TemplateError, variablesOf } from './template.js';
 
 /** The lesson format this runner reads (front matter `format:`). */
@@ -23,6 +23,12 @@ export interface CommandSpec {
 export interface CheckRef {
   check: string;
   params: Params;
+  /**
+   * Steps that change what this check reads, as `chapter/step` (`changed-by:` in the lesson, where a bare
+   * step id means this chapter). Once one of them is done, this check is history: `check` no longer
+   * re-verifies it, and does not send the learner back to redo the earlier step.
+   */
+  changedBy?: string[];
 }
 
 export interface Step {
@@ -84,12 +90,36 @@ export function loadLessons(dir: string): { chapters: Chapter[]; problems: Lesso
       problems.push({ file: join(dir, c.slug, 'chapter.yaml'), message: `starts-from names chapter "${c.startsFrom.chapter}", which is not in ${dir}` });
     }
   }
+  checkChangedBy(dir, chapters, problems);
   const ids = new Set<string>();
   for (const c of chapters) {
     if (ids.has(c.id)) problems.push({ file: join(dir, c.slug, 'chapter.yaml'), message: `chapter id "${c.id}" is used twice` });
     ids.add(c.id);
   }
   return { chapters, problems };
+}
+
+/**
+ * `changed-by` names steps that come later (in this chapter, or in another chapter): qualify bare ids with
+ * their chapter, and report names of steps that do not exist or come before.
+ */
+function checkChangedBy(dir: string, chapters: Chapter[], problems: LessonProblem[]): void {
+  const order = new Map<string, number>();
+  chapters.forEach((c, ci) => c.steps.forEach((s, si) => order.set(`${c.id}/${s.id}`, ci * 1000 + si)));
+  for (const c of chapters) {
+    for (const step of c.steps) {
+      const here = order.get(`${c.id}/${step.id}`)!;
+      for (const ref of step.checks) {
+        if (!ref.changedBy) continue;
+        ref.changedBy = ref.changedBy.map((name) => (name.includes('/') ? name : `${c.id}/${name}`));
+        for (const key of ref.changedBy) {
+          const there = order.get(key);
+          if (there === undefined) problems.push({ file: step.file, message: `check ${ref.check}: changed-by names step "${key}", which is not in ${dir}` });
+          else if (there <= here) problems.push({ file: step.file, message: `check ${ref.check}: changed-by names step "${key}", which does not come after this step` });
+        }
+      }
+    }
+  }
 }
 
 /** The names in a folder; undefined, with a problem saying why, when the learner or author gave a wrong path. */
@@ -258,7 +288,7 @@ function loadStep(file: string, chapter: string, problems: LessonProblem[]): { s
   const rawChecks = fm.checks;
   const refs = !Array.isArray(rawChecks) || !rawChecks.length
     ? (problem(['checks'], 'a step needs at least one check (what proves it worked?)'), [])
-    : checkRefs(rawChecks, (path, message) => problem(['checks', ...path], message));
+    : checkRefs(rawChecks, (path, message) => problem(['checks', ...path], message), true);
 
   if (fm.measure !== undefined && fm.measure !== 'mining-speed') problem(['measure'], 'measure can only be "mining-speed"');
   const hints = fm.hints ?? [];
@@ -287,13 +317,21 @@ function loadStep(file: string, chapter: string, problems: LessonProblem[]): { s
  * Check entries (`{check: id, ...parameters}`), validated against the checks' declared parameters and
  * the template variables; `problem` gets a path inside the list.
  */
-function checkRefs(raw: unknown[], problem: (path: (string | number)[], message: string) => void): CheckRef[] {
+function checkRefs(raw: unknown[], problem: (path: (string | number)[], message: string) => void, allowChangedBy = false): CheckRef[] {
   const refs: CheckRef[] = [];
   raw.forEach((entry: unknown, i) => {
     if (!entry || typeof entry !== 'object' || typeof (entry as { check?: unknown }).check !== 'string') {
       return problem([i], 'a check entry is {check: <id>, ...parameters}');
     }
-    const { check: id, ...params } = entry as { check: string } & Params;
+    const { check: id, 'changed-by': changedByRaw, ...params } = entry as { check: string; 'changed-by'?: unknown } & Params;
+    let changedBy: string[] | undefined;
+    if (changedByRaw !== undefined) {
+      const list = typeof changedByRaw === 'string' ? [changedByRaw] : changedByRaw;
+      if (!allowChangedBy) problem([i, 'changed-by'], 'changed-by belongs to a step\'s checks, not here');
+      else if (!Array.isArray(list) || !list.length || list.some((x) => typeof x !== 'string' || !/^([a-z0-9][a-z0-9-]*\/)?[a-z0-9][a-z0-9-]*$/.test(x))) {
+        problem([i, 'changed-by'], 'changed-by is a step id, or a list of them (`other-step` in this chapter, `ch4/some-step` in another)');
+      } else changedBy = list as string[];
+    }
     const definition = checks.get(id);
     if (!definition) return problem([i, 'check'], `unknown check id "${id}" (see swarm-workshop lint --checks)`);
     const declared = new Map(Object.entries(definition.params).map(([name, type]) => [name.replace(/\?$/, ''), { type, optional: name.endsWith('?') }]));
@@ -301,8 +339,8 @@ function checkRefs(raw: unknown[], problem: (path: (string | number)[], message:
       const value = params[name];
       if (value === undefined) {
         if (!optional) problem([i], `check ${id} needs parameter "${name}"`);
-      } else if (type === 'number' ? typeof value !== 'number' : type === 'replicas' ? typeof value !== 'number' && value !== 'global' : typeof value !== 'string') {
-        problem([i, name], `parameter "${name}" of ${id} must be ${type === 'replicas' ? 'a number or "global"' : `a ${type}`}`);
+      } else if (!PARAM_OK[type](value)) {
+        problem([i, name], `parameter "${name}" of ${id} must be ${PARAM_WORDS[type]}`);
       }
     }
     for (const [name, value] of Object.entries(params)) {
@@ -317,10 +355,23 @@ function checkRefs(raw: unknown[], problem: (path: (string | number)[], message:
         }
       }
     }
-    refs.push({ check: id, params });
+    refs.push(changedBy ? { check: id, params, changedBy } : { check: id, params });
   });
   return refs;
 }
+
+const PARAM_OK: Record<ParamType, (value: unknown) => boolean> = {
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number',
+  replicas: (v) => typeof v === 'number' || v === 'global',
+  count: (v) => typeof v === 'number' || (typeof v === 'string' && /^\d+\+$/.test(v)),
+};
+const PARAM_WORDS: Record<ParamType, string> = {
+  string: 'a string',
+  number: 'a number',
+  replicas: 'a number or "global"',
+  count: 'a number, or "N+" for at least N',
+};
 
 /** Find a chapter by id (`ch3`) or folder name (`ch3-registry`). */
 export function findChapter(chapters: Chapter[], name: string): Chapter | undefined {

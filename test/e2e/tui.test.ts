@@ -66,6 +66,6 @@ describe('swarm-workshop in tmux', () => {
       `export DOCKER_HOST=${testDockerHost()}; docker tag debian:bookworm-slim 127.0.0.1:5000/first-push && docker push 127.0.0.1:5000/first-push`, 'Enter');
     await tmux('select-window', '-t', `${SESSION}:0`);
     const done = await waitForScreen('watch mode to tick step 2 off', (s) => /step 2\/13 .*✓ done/.test(s), 120_000);
-    expect(done).toContain('✓ the registry holds first-push:latest');
+    expect(done).toContain('✓ the registry holds at least one image you pushed');
   });
 });

@@ -1,4 +1,4 @@
-import type { DockerClient } from '../../runner/docker/client.js';
+import type { DockerClient, ServiceInfo } from '../../runner/docker/client.js';
 
 /**
  * A DockerClient for tests: give it the calls a test expects, with their answers; any other call throws,
@@ -15,4 +15,15 @@ export function fakeDocker(stubs: Partial<DockerClient>): DockerClient {
       };
     },
   });
+}
+
+/** Swarm's default update settings, as a service created without any `--update-*` flag has them. */
+export const defaultUpdateSettings = { parallelism: 1, delaySeconds: 0, failureAction: 'pause', order: 'stop-first' };
+
+/** A ServiceInfo for tests: a one-replica service on `image`, with swarm's defaults for the rest. */
+export function serviceInfo(name: string, image: string, more: Partial<ServiceInfo> = {}): ServiceInfo {
+  return {
+    id: `id-${name}`, name, createdAt: '', mode: { kind: 'replicated', replicas: 1 }, image, endpointMode: 'dnsrr', ports: [], networks: [], labels: {},
+    updateConfig: defaultUpdateSettings, rollbackConfig: defaultUpdateSettings, ...more,
+  };
 }

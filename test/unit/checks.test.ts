@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checks } from '../../checks/index.js';
 import type { CheckContext, Params } from '../../checks/types.js';
-import type { DockerClient } from '../../runner/docker/client.js';
+import type { DockerClient, ServiceInfo } from '../../runner/docker/client.js';
 import { mapService, mapTasks } from '../../runner/docker/dockerode-client.js';
 import { defaultProfile } from '../../runner/docker/profile.js';
-import { fakeDocker } from '../support/fake-docker.js';
+import { fakeDocker, serviceInfo } from '../support/fake-docker.js';
 
 const recorded = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/docker/${name}`, import.meta.url), 'utf8'));
 const networkNames = new Map<string, string>(recorded('networks.json').map((n: { Id: string; Name: string }) => [n.Id, n.Name]));
@@ -62,7 +62,15 @@ describe('service checks on the recorded services', () => {
     const ok = await run('service-image', { service: 'worker', image: '127.0.0.1:5000/dockercoins_worker:v0.1', replicas: 10 }, context(recordedCluster()));
     expect(ok.ok).toBe(true);
     const other = await run('service-image', { service: 'worker', image: '127.0.0.1:5000/dockercoins_worker:v0.01', replicas: 10 }, context(recordedCluster()));
-    expect(other).toMatchObject({ ok: false, actual: 'worker is set to run 127.0.0.1:5000/dockercoins_worker:v0.1' });
+    expect(other).toMatchObject({ ok: false, actual: 'worker is set to run 127.0.0.1:5000/dockercoins_worker:v0.1: the tag differs (v0.1, not v0.01)' });
+  });
+  it('service-image takes the articles\' localhost:5000 for our 127.0.0.1:5000, and "N+" for at least N', async () => {
+    const ctx = context(recordedCluster());
+    const localhost = await run('service-image', { service: 'worker', image: 'localhost:5000/dockercoins_worker:v0.1', replicas: 10 }, ctx);
+    expect(localhost.ok).toBe(true);
+    expect((await run('service-image', { service: 'worker', image: '127.0.0.1:5000/dockercoins_worker:v0.1', replicas: '1+' }, ctx)).ok).toBe(true);
+    expect((await run('service-image', { service: 'worker', image: '127.0.0.1:5000/dockercoins_worker:v0.1', replicas: '11+' }, ctx)).ok).toBe(false);
+    expect((await run('service-image', { service: 'worker', image: '127.0.0.1:5000/dockercoins_worker:v0.1', replicas: 1 }, ctx)).ok).toBe(false);
   });
   it('service-published reads host-mode ports', async () => {
     const outcome = await run('service-published', { service: 'webui', port: 8000, target: 80 }, context(recordedCluster()));
@@ -155,5 +163,71 @@ describe('code checks', () => {
 describe('fakeDocker', () => {
   it('throws on a call the test did not give it', () => {
     expect(() => fakeDocker({}).services()).toThrow(/unexpected call to services/);
+  });
+});
+
+describe('update settings and the kind of the last change', () => {
+  const settings = (parallelism: number, delaySeconds: number) => ({ parallelism, delaySeconds, failureAction: 'pause', order: 'stop-first' });
+  const worker = (more: Partial<ServiceInfo>) => fakeDocker({ services: async () => [serviceInfo('worker', '127.0.0.1:5000/dockercoins_worker:v0.01', more)] });
+
+  it('update-config reads parallelism and delay, and names the flags that are missing', async () => {
+    const ok = await run('update-config', { service: 'worker', parallelism: 2, delay: 5 }, context(worker({ updateConfig: settings(2, 5) })));
+    expect(ok).toMatchObject({ ok: true, actual: 'worker: update parallelism 2, delay 5s' });
+    const bare = await run('update-config', { service: 'worker', parallelism: 2, delay: 5 }, context(worker({})));
+    expect(bare).toMatchObject({ ok: false, actual: 'worker: update parallelism 1, delay 0s' });
+    expect(bare.hint).toContain('--update-parallelism 2 and --update-delay 5s');
+    const all = await run('update-config', { service: 'worker', parallelism: 0 }, context(worker({ updateConfig: settings(0, 5) })));
+    expect(all.ok).toBe(true);
+  });
+
+  it('update-completed tells an update from a rollback', async () => {
+    const afterRollback = context(worker({ updateState: 'rollback_completed' }));
+    const afterUpdate = context(worker({ updateState: 'completed' }));
+    expect((await run('update-completed', { service: 'worker', kind: 'rollback' }, afterRollback)).ok).toBe(true);
+    expect((await run('update-completed', { service: 'worker', kind: 'update' }, afterUpdate)).ok).toBe(true);
+    const wrong = await run('update-completed', { service: 'worker', kind: 'rollback' }, afterUpdate);
+    expect(wrong).toMatchObject({ ok: false, actual: 'worker: UpdateStatus completed: the last change was an update, not a rollback' });
+    expect(wrong.hint).toContain('docker service rollback worker');
+    expect((await run('update-completed', { service: 'worker', kind: 'update' }, afterRollback)).ok).toBe(false);
+    expect((await run('update-completed', { service: 'worker' }, afterRollback)).ok).toBe(true);
+    expect((await run('update-completed', { service: 'worker', kind: 'update' }, context(worker({ updateState: 'paused', updateMessage: 'update paused due to failure' })))).ok).toBe(false);
+  });
+});
+
+describe('the registry, as a learner fills it', () => {
+  /** A registry answering from a map of repository -> tags; `_catalog` lists them. */
+  const registry = (repos: Record<string, string[]>) =>
+    (async (url: string) => {
+      const path = new URL(url).pathname;
+      if (path === '/v2/_catalog') return Response.json({ repositories: Object.keys(repos) });
+      const repo = /^\/v2\/(.+)\/tags\/list$/.exec(path)?.[1];
+      if (repo && repos[repo]) return Response.json({ name: repo, tags: repos[repo] });
+      return Response.json({ errors: [{ code: 'NAME_UNKNOWN', message: 'repository name not known to registry' }] }, { status: 404 });
+    }) as typeof fetch;
+  const engine = (tags: string[]) => fakeDocker({ images: async () => [{ id: 'sha256:1', tags, created: 0 }] });
+
+  it('registry-has-image takes any image under any name (the articles push busybox)', async () => {
+    const ok = await run('registry-has-image', {}, context(engine([]), { fetch: registry({ busybox: ['latest'] }) }));
+    expect(ok).toMatchObject({ ok: true, actual: 'the registry holds busybox:latest' });
+    const tagged = await run('registry-has-image', {}, context(engine(['localhost:5000/busybox:latest']), { fetch: registry({}) }));
+    expect(tagged).toMatchObject({ ok: false, actual: 'the registry is empty; this engine has localhost:5000/busybox:latest tagged for it' });
+    expect(tagged.hint).toContain('docker push localhost:5000/busybox:latest');
+  });
+
+  it('registry-has-tag says when a tag-less push left the tag behind, and what to type', async () => {
+    const ctx = context(engine(['localhost:5000/dockercoins_hasher:v0.1', 'dockercoins_hasher:latest']), { fetch: registry({}) });
+    const outcome = await run('registry-has-tag', { repository: 'dockercoins_hasher', tag: 'v0.1' }, ctx);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.actual).toBe('no repository dockercoins_hasher in the registry; localhost:5000/dockercoins_hasher:v0.1 exists on this engine but not in the registry: it was not pushed');
+    expect(outcome.hint).toContain('docker push localhost:5000/dockercoins_hasher:v0.1');
+    expect(outcome.hint).toContain('pushes only localhost:5000/dockercoins_hasher:latest');
+    const pushed = await run('registry-has-tag', { repository: 'dockercoins_hasher', tag: 'v0.1' }, context(engine([]), { fetch: registry({ dockercoins_hasher: ['v0.1'] }) }));
+    expect(pushed.ok).toBe(true);
+  });
+
+  it('an HTTP error shows its status and the first line of the body', async () => {
+    const fetch = (async () => new Response('proxy says no\nmore', { status: 502 })) as unknown as typeof globalThis.fetch;
+    const outcome = await run('registry-catalog', {}, context(engine([]), { fetch }));
+    expect(outcome.actual).toBe('http://127.0.0.1:5000/v2/_catalog: HTTP 502: proxy says no');
   });
 });

@@ -45,8 +45,30 @@ describe('lint problems', () => {
   it('finds a duplicate step id, even beside a step that is invalid for another reason', () => {
     expect(lines).toContain('bad/ch-bad/03-duplicate.md: duplicate step id "unknown-check" (also in 02-unknown-check.md)');
   });
+  it('checks changed-by: later steps that exist, by id; and count parameters', () => {
+    expect(lines).toContain('bad/ch-bad/05-changed-by.md:10: parameter "replicas" of service-converged must be a number or "global"');
+    expect(lines).toContain('bad/ch-bad/05-changed-by.md:17: parameter "replicas" of service-image must be a number, or "N+" for at least N');
+    expect(lines).toContain('bad/ch-bad/05-changed-by.md:18: changed-by is a step id, or a list of them (`other-step` in this chapter, `ch4/some-step` in another)');
+  });
   it('finds an undefined template variable', () => {
     expect(lines).toContain('bad/ch-bad/04-undefined-variable.md:6: undefined template variable ${regsitry}');
+  });
+});
+
+describe('changed-by', () => {
+  it('names a later step of this chapter or another; an earlier or unknown one is a problem', () => {
+    const { chapters, problems } = loadLessons(lessonsDir);
+    expect(problems).toEqual([]);
+    const scale = chapters[0]!.steps.find((s) => s.id === 'scale-workers')!;
+    expect(scale.checks[0]!.changedBy).toEqual(['ch3/bench-rng']);
+    const bench = chapters[0]!.steps.find((s) => s.id === 'bench-rng')!;
+    expect(bench.checks.find((c) => c.changedBy)!.changedBy).toEqual(['ch4/read-the-source']);
+    const fixture = loadLessons(join(fixtures, 'changed-by'));
+    expect(fixture.problems.map((p) => formatProblem({ ...p, file: p.file.slice(fixtures.length + 1) }))).toEqual([
+      'changed-by/cha/02-second.md: check service-exists: changed-by names step "cha/first", which does not come after this step',
+      `changed-by/cha/02-second.md: check service-exists: changed-by names step "cha/nope", which is not in ${join(fixtures, 'changed-by')}`,
+      `changed-by/cha/02-second.md: check service-exists: changed-by names step "other/step", which is not in ${join(fixtures, 'changed-by')}`,
+    ]);
   });
 });
 

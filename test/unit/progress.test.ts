@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../runner/paths.js';
 import { cliPath } from '../support/cli.js';
-import { emptyProgress, ProgressStore } from '../../runner/progress.js';
+import { emptyProgress, progressRecorder, ProgressStore } from '../../runner/progress.js';
 
 const store = () => new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-progress-')));
 
@@ -103,5 +103,20 @@ describe('ProgressStore', () => {
     expect(error.message).toContain(`cannot write the progress folder ${dir}: permission denied, it is owned by root`);
     expect(error.next[0]).toBe(`give it back to your user: \`sudo chown -R 65534:65534 ${dir}\``);
     expect(readFileSync(join(dir, 'progress.json'), 'utf8')).toBe(before);
+  });
+});
+
+describe('progress as a subscriber of the events', () => {
+  it('keeps when a step was first done, and forgets a step that check mode saw no longer holds', () => {
+    const s = store();
+    const record = progressRecorder(s);
+    const finished = (status: 'done' | 'failed') => record({ type: 'step-finished', chapter: 'ch3', step: 'publish-webui', status, durationMs: 0 });
+    finished('done');
+    const first = s.load().progress.steps['ch3/publish-webui'];
+    expect(first?.status).toBe('done');
+    finished('done');
+    expect(s.load().progress.steps['ch3/publish-webui']).toEqual(first);
+    finished('failed');
+    expect(s.load().progress.steps['ch3/publish-webui']).toBeUndefined();
   });
 });

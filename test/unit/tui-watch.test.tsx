@@ -135,7 +135,7 @@ describe('watch mode in the UI', () => {
     app.stdin.write('n');
     await waitFor(app.lastFrame, 'step 2/13');
     app.stdin.write('w');
-    await waitFor(app.lastFrame, '✗ the registry holds first-push:latest');
+    await waitFor(app.lastFrame, '✗ the registry holds at least one image you pushed');
     expect(checks.runs).toBe(1);
 
     // A change every 300 ms for 2.4 s: each makes the panel refresh (a tick), at most one re-check a second.

@@ -12,7 +12,7 @@ import { App } from '../../runner/tui/App.js';
 import { commandFor, footerFor } from '../../runner/tui/keys.js';
 import { renderMarkdown } from '../../runner/tui/markdown.js';
 import { bar, sparkline } from '../../runner/tui/widgets.js';
-import { fakeDocker } from '../support/fake-docker.js';
+import { fakeDocker, serviceInfo } from '../support/fake-docker.js';
 import { fakeSession, waitFor } from '../support/tui-session.js';
 
 const { chapters } = loadLessons(lessonsDir);
@@ -81,7 +81,7 @@ describe('the terminal UI', () => {
   });
 
   it('a check never passes on a foreign object that only shares a name: the UI names it instead', async () => {
-    const registry: ServiceInfo = { id: 's1', name: 'registry', createdAt: '', mode: { kind: 'replicated', replicas: 1 }, image: 'redis:7', endpointMode: 'dnsrr', ports: [], networks: [], labels: {} };
+    const registry: ServiceInfo = serviceInfo('registry', 'redis:7');
     const app = await openChapter3(fakeDocker({
       services: async () => [registry],
       tasks: async () => [{ id: 't1', serviceName: 'registry', nodeId: 'n1', state: 'running', desiredState: 'running', image: 'redis:7', message: '' }],
@@ -106,7 +106,7 @@ describe('the terminal UI', () => {
 
   it('moves between steps and shows the cluster from Docker', async () => {
     const docker = fakeDocker({
-      services: async () => [{ id: 's1', name: 'registry', createdAt: '', mode: { kind: 'replicated', replicas: 1 }, image: 'registry:2', endpointMode: 'dnsrr', ports: [], networks: [], labels: {} }],
+      services: async () => [serviceInfo('registry', 'registry:2')],
       tasks: async () => [{ id: 't1', serviceName: 'registry', nodeId: 'n1', state: 'running', desiredState: 'running', image: 'registry:2', message: '' }],
       networks: async () => [],
       events: quiet,

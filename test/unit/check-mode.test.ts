@@ -1,0 +1,86 @@
+/**
+ * Check mode over a whole chapter (ChapterRunner.checkChapter): every step is judged against the cluster
+ * now, done earlier or not; `changed-by` makes a fact that a later step changed history, not a failure;
+ * a step done earlier that no longer holds is said to have changed; steps ahead of the learner take one
+ * line each. The cluster is a fake: a map of service name -> replicas.
+ */
+import { describe, expect, it } from 'vitest';
+import { defaultProfile } from '../../runner/docker/profile.js';
+import type { StepStatus, WorkshopEvent } from '../../runner/engine/events.js';
+import { ChapterRunner } from '../../runner/engine/runner.js';
+import type { Chapter, CheckRef, Step } from '../../runner/lesson/load.js';
+import { textPrinter } from '../../runner/printer.js';
+import { fakeDocker, serviceInfo } from '../support/fake-docker.js';
+
+const step = (id: string, checks: CheckRef[]): Step => ({ chapter: 'cht', id, title: `step ${id}`, file: `${id}.md`, timeout: 5, body: '', hints: [], commands: [], checks });
+const replicas = (service: string, n: number, changedBy?: string[]): CheckRef => ({ check: 'service-converged', params: { service, replicas: n }, ...(changedBy ? { changedBy } : {}) });
+
+/** Like chapter 3: web created, scaled to 3 (changed later by "idle", which scales it to 0), then db. */
+const chapter: Chapter = {
+  id: 'cht', slug: 'cht', title: 'test chapter',
+  steps: [
+    step('create', [{ check: 'service-exists', params: { service: 'web' } }]),
+    step('scale', [replicas('web', 3, ['cht/idle'])]),
+    step('idle', [replicas('web', 0)]),
+    step('db', [{ check: 'service-exists', params: { service: 'db' } }]),
+  ],
+};
+
+function check(cluster: Record<string, number>, previously: Record<string, StepStatus> = {}) {
+  const events: WorkshopEvent[] = [];
+  const docker = fakeDocker({
+    services: async () => Object.entries(cluster).map(([name, n]) => serviceInfo(name, 'img:1', { mode: { kind: 'replicated', replicas: n } })),
+    tasks: async (name) => Array.from({ length: cluster[name] ?? 0 }, (_, i) => ({ id: `${name}${i}`, serviceName: name, nodeId: 'n', state: 'running', desiredState: 'running', image: 'img:1', message: '' })),
+    async *events(signal: AbortSignal) {
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    },
+  });
+  const runner = new ChapterRunner({
+    docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
+    emit: (e) => events.push(e), signal: new AbortController().signal, chapters: [chapter],
+    previously: (c, s) => (previously[s] ? { status: previously[s]!, at: '2026-11-25T10:05:00.000Z' } : undefined),
+  });
+  return runner.runChapter(chapter, { mode: 'check', checkWaitMs: 0 }).then((result) => ({ result, events, finished: Object.fromEntries(events.flatMap((e) => (e.type === 'step-finished' ? [[e.step, [e.status, e.reason]]] : []))) }));
+}
+
+describe('check mode judges every step against the cluster now', () => {
+  it('a learner who typed everything before checking gets every step ticked; a fact a later step changed is history', async () => {
+    const { result, finished, events } = await check({ web: 0, db: 1 });
+    expect(result).toEqual({ ok: true, done: 4 });
+    expect(finished.scale).toEqual(['done', 'done; step 3 (idle) changed it since, as the lessons do']);
+    const history = events.find((e) => e.type === 'check-result' && e.step === 'scale');
+    expect(history).toMatchObject({ ok: false, history: 'step 3 (idle)', hint: undefined });
+  });
+
+  it('a learner at step 2 sees step 2 failing with its checks, and the steps after it as one line each', async () => {
+    const { result, finished, events } = await check({ web: 1 }, { create: 'done' });
+    expect(result).toEqual({ ok: false, done: 1, failure: 'checks' });
+    expect(finished).toEqual({ create: ['done', 'done earlier, still holds'], scale: ['failed', 'checks not met yet'], idle: ['pending', 'not yet'], db: ['pending', 'not yet'] });
+    expect(events.some((e) => e.type === 'check-result' && (e.step === 'idle' || e.step === 'db'))).toBe(false);
+  });
+
+  it('a step done earlier that no longer holds says so, with what changed, and is no longer counted', async () => {
+    const { result, finished } = await check({ db: 1 }, { create: 'done', scale: 'done', idle: 'done', db: 'done' });
+    expect(result.ok).toBe(false);
+    expect(finished.create).toEqual(['failed', 'no longer holds: no service named web, since you finished this step at 10:05 UTC; redo it, or look at what changed (docker service ls)']);
+    expect(finished.db).toEqual(['done', 'done earlier, still holds']);
+  });
+
+  it('history needs the later step done: without it, the earlier fact is checked as usual', async () => {
+    // web at 0 but db missing does not matter; web at 2 is neither step 2 (3) nor step 3 (0).
+    const { finished } = await check({ web: 2, db: 1 });
+    expect(finished.scale).toEqual(['failed', 'checks not met yet']);
+  });
+
+  it('the printed view numbers each step by its place in the chapter, done or not', async () => {
+    const { events } = await check({ web: 1 }, { create: 'done' });
+    let text = '';
+    const print = textPrinter((t) => void (text += t));
+    events.forEach(print);
+    expect(text).toContain('▶ [1/4] create: step create');
+    expect(text).toContain('▶ [2/4] scale: step scale');
+    expect(text).toContain('· [3/4] idle: not yet');
+    expect(text).toContain('· [4/4] db: not yet');
+    expect(text).toContain('→ done (done earlier, still holds)');
+  });
+});
