@@ -155,8 +155,9 @@ export class ChapterRunner {
    * scales the workers to 0, so step 9's "10 workers" no longer holds, rightly). A later step counts as
    * done when its own checks hold (or it is history in turn), or, in another chapter, when progress says
    * so or its checks hold now. Measurements (`costly` checks) are taken for the step the learner is on,
-   * not again for steps done earlier. The first step not done waits up to `waitMs` for the cluster to
-   * converge; steps after it that are not done either are reported in one line each ("not yet").
+   * not again for steps done earlier. The learner's current step (the first not done earlier) waits up to
+   * `waitMs` for the cluster to converge if it does not pass at once; steps after the first one not done
+   * are reported in one line each ("not yet").
    */
   async checkChapter(chapter: Chapter, waitMs: number): Promise<{ ok: boolean; done: number; failure?: 'checks' }> {
     const started = Date.now();
@@ -247,7 +248,11 @@ export class ChapterRunner {
       }
     };
     await resolve();
-    const open = judged.find((j) => !j.done);
+    // The learner's current step is the first one not done earlier (by progress). Only it may wait for
+    // the cluster to converge, and only if it does not pass already: the step after a passing one is
+    // most likely not typed yet, and waiting on it would only make every `check` slow.
+    const current = judged.find((j) => this.deps.previously?.(chapter.id, j.step.id)?.status !== 'done');
+    const open = current && !current.done ? current : undefined;
     if (open && waitMs > 0) {
       // The learner's current step: wait for the cluster to converge on its checks that are not history.
       const pending = open.verdicts.flatMap((v, k) => (v.history ? [] : [k]));
@@ -360,7 +365,8 @@ export class ChapterRunner {
         this.finish(chapter.id, step.id, 'failed', started, 'every check passed before the step ran: the step proves nothing', { failure: 'checks', timing });
         return 'checks';
       }
-    } else if (before.every((v) => v.ok)) {
+    } else if (before.every((v) => v.ok) && !step.commands.some((c) => c.record)) {
+      // Already done. A step that records a benchmark still runs: its figures are what it is for.
       this.report(chapter.id, step.id, 'after', before);
       this.finish(chapter.id, step.id, 'done', started, 'already done: its checks pass', { timing });
       return 'done';

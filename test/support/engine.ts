@@ -101,7 +101,7 @@ export async function emptyWorkshop(): Promise<void> {
   // By name where there is a tag, by id where the tag was taken away (<none>).
   const images = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])).stdout
     .split('\n')
-    .filter((line) => /^(dockercoins_|127\.0\.0\.1:5000\/)/.test(line))
+    .filter((line) => /^(dockercoins_|127\.0\.0\.1:5000\/|localhost:5000\/)/.test(line))
     .map((line) => {
       const [ref = '', id = ''] = line.split(' ');
       return ref.endsWith(':<none>') ? id : ref;

@@ -84,3 +84,38 @@ describe('check mode judges every step against the cluster now', () => {
     expect(text).toContain('→ done (done earlier, still holds)');
   });
 });
+
+describe('waiting for the cluster in check mode', () => {
+  it('waits only on the learner\'s current step (the first not done earlier), never on the step after a passing one', async () => {
+    const events: WorkshopEvent[] = [];
+    let waits = 0;
+    const docker = fakeDocker({
+      services: async () => [serviceInfo('web', 'img:1')],
+      tasks: async () => [],
+      // Waiting for convergence listens to Docker's events: each wait opens the stream once.
+      async *events(signal: AbortSignal) {
+        waits++;
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      },
+    });
+    const runner = new ChapterRunner({
+      docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
+      emit: (e) => events.push(e), signal: new AbortController().signal, chapters: [chapter],
+    });
+    // Step 1 (create) passes at once and is the current step: step 2 fails, and is not waited on for 5 s.
+    const result = await runner.runChapter(chapter, { mode: 'check', checkWaitMs: 5000 });
+    expect(result).toMatchObject({ ok: false, done: 1 });
+    expect(waits).toBe(0);
+    // With step 1 not there yet, step 1 is current and failing: that one is waited on.
+    const empty = fakeDocker({ services: async () => [], tasks: async () => [], async *events(signal: AbortSignal) {
+      waits++;
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    } });
+    const again = new ChapterRunner({
+      docker: empty, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
+      emit: () => undefined, signal: new AbortController().signal, chapters: [chapter],
+    });
+    await again.runChapter(chapter, { mode: 'check', checkWaitMs: 300 });
+    expect(waits).toBe(1);
+  });
+});

@@ -1,0 +1,54 @@
+import { parseAb, type AbResult } from '../runner/engine/ab.js';
+import { isMissingProgram, localTaskContainers } from './app.js';
+import { fail, failWith, num, pass, str, type CheckContext, type CheckDefinition } from './types.js';
+
+/**
+ * The benchmark's story, measured again by the check: the same `ab` the learner ran, shorter, from the
+ * debug container, once with one client and once with `concurrency` clients. A service that serves one
+ * request at a time (rng) answers no faster with more clients; one that serves them side by side (hasher)
+ * answers several times faster. The learner's own `ab` output is theirs to read; this check proves that
+ * what it showed is so on their cluster, whatever they typed (or pasted).
+ */
+async function abRun(ctx: CheckContext, container: string, args: string[]): Promise<AbResult> {
+  const result = await ctx.docker.exec(container, ['ab', ...args], ctx.signal);
+  if (isMissingProgram(result)) throw new MissingAb();
+  if (result.exitCode !== 0) throw new Error(`ab ${args.join(' ')} exited with ${result.exitCode}: ${(result.stderr || result.stdout).trim().split('\n').slice(-1)[0]}`);
+  return parseAb(result.stdout);
+}
+
+class MissingAb extends Error {}
+
+export const benchStory: CheckDefinition = {
+  id: 'bench-story',
+  params: { url: 'string', concurrency: 'number', story: 'string', 'body?': 'string' },
+  costly: true,
+  title: (p) => `${str(p, 'url')} ${str(p, 'story') === 'serial' ? 'serves one request at a time: no faster with' : 'serves requests side by side: faster with'} ${num(p, 'concurrency')} clients`,
+  hint: () => 'docker exec <debug container> ab -c 1 -n 20 <url>, then the same with -c 20: compare "Requests per second"',
+  async run(p, ctx) {
+    const url = str(p, 'url');
+    const c = num(p, 'concurrency');
+    const serial = str(p, 'story') === 'serial';
+    if (!serial && str(p, 'story') !== 'concurrent') throw new Error(`story must be serial or concurrent, not ${str(p, 'story')}`);
+    const expected = serial
+      ? `requests/s with ${c} clients at most 2x that with 1 (one at a time)`
+      : `requests/s with ${c} clients at least 3x that with 1 (side by side)`;
+    const [debug] = await localTaskContainers(ctx, 'debug');
+    if (!debug) return fail(expected, 'no running debug container on this node to run ab from');
+    const body = p.body === undefined ? [] : ['-T', 'application/octet-stream', '-p', str(p, 'body')];
+    let one: AbResult;
+    let many: AbResult;
+    try {
+      one = await abRun(ctx, debug.id, ['-c', '1', '-n', String(c), ...body, url]);
+      many = await abRun(ctx, debug.id, ['-c', String(c), '-n', String(c), ...body, url]);
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      if (error instanceof MissingAb) return failWith(expected, `ab is not in the image of the debug service (${debug.image})`, 'create the debug service from the tools image (chapter 3, step 11)');
+      return fail(expected, (error as Error).message);
+    }
+    const ratio = many.requestsPerSecond / one.requestsPerSecond;
+    const actual = `${one.requestsPerSecond} req/s with 1 client, ${many.requestsPerSecond} with ${c} (x${ratio.toFixed(1)})${many.failedRequests ? `, ${many.failedRequests} failed` : ''}`;
+    const measurements = { oneClient: one.requestsPerSecond, manyClients: many.requestsPerSecond, ratio };
+    const ok = many.failedRequests === 0 && (serial ? ratio <= 2 : ratio >= 3);
+    return { ok, expected, actual, measurements };
+  },
+};

@@ -1,0 +1,138 @@
+/**
+ * A learner who follows the articles (../shared/seeds/) by hand, next to the workshop: their commands, in
+ * their spelling (test/by-hand/articles.yaml), typed in bash against the real engine, with `swarm-workshop
+ * check` after each step; and before each step's right commands, the plausible mistakes of that step
+ * (test/by-hand/mistakes.yaml), each of which must not pass and must be named by what check says.
+ *
+ * Then the same commands once more on an empty engine, all typed before a single `check` per chapter at
+ * the very end, as a learner who forgot to check: every step of both chapters must be ticked. And after
+ * the end of chapter 4, a service removed by hand must be seen: check says the step no longer holds.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultProfile, endpointArgs, probeIpvs, publishArgs, type Profile } from '../../runner/docker/profile.js';
+import type { WorkshopEvent } from '../../runner/engine/events.js';
+import { dockercoinsDir, packageRoot } from '../../runner/paths.js';
+import { cli, parseEvents } from '../support/cli.js';
+import { docker, emptyWorkshop, requireTestEngine, testDockerHost } from '../support/engine.js';
+
+type Script = Record<string, Record<string, string[]>>;
+interface Mistake { step: string; mistake: string; type: string[]; says: string; undo: string[] }
+
+const byHand = join(packageRoot, 'test', 'by-hand');
+const script = parse(readFileSync(join(byHand, 'articles.yaml'), 'utf8')) as Script;
+const mistakes = parse(readFileSync(join(byHand, 'mistakes.yaml'), 'utf8')) as Mistake[];
+const profile: Profile = { ...defaultProfile, ipvs: probeIpvs() };
+
+/** A learner's home (progress, workspace) and the shell variables of articles.yaml. */
+function learner() {
+  const home = mkdtempSync(join(tmpdir(), 'sw-articles-'));
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: testDockerHost(), SWARM_WORKSHOP_HOME: home };
+  const shellEnv = {
+    ...env,
+    PUBLISH_REGISTRY: publishArgs(profile, 5000, 5000).join(' '),
+    PUBLISH_WEBUI: publishArgs(profile, 8000, 80).join(' '),
+    ENDPOINT_MODE: endpointArgs(profile).join(' '),
+    DOCKERCOINS: dockercoinsDir,
+    WORKSPACE: join(home, 'workspace', 'dockercoins'),
+  };
+  const prelude = 'DEBUG() { docker ps -q --filter label=com.docker.swarm.service.name=debug | head -1; }\n';
+  /** Type one command line (or a multi-line snippet) in bash; returns its exit code and output. */
+  const type = async (line: string, options: { mayFail?: boolean } = {}) => {
+    const manager = (await docker(['info', '--format', '{{.Name}}'])).stdout.trim();
+    const r = await execa('bash', ['-c', `${prelude}set -e\n${line}`], { env: { ...shellEnv, MANAGER: manager }, extendEnv: false, reject: false, timeout: 10 * 60_000, all: true });
+    if (!options.mayFail && r.exitCode !== 0) throw new Error(`\`${line}\` failed (exit ${r.exitCode}):\n${r.all}`);
+    return r;
+  };
+  /** `check CH --json`: the step-finished events by step, and everything check said about each step. */
+  const check = async (chapter: string, waitSeconds: number) => {
+    const r = await cli(['check', chapter, '--json', '--wait', String(waitSeconds)], env);
+    const events = parseEvents(String(r.stdout));
+    const status = new Map<string, string>();
+    const said = new Map<string, string[]>();
+    for (const e of events) {
+      if (e.type === 'step-finished') {
+        status.set(e.step, e.status);
+        said.set(e.step, [...(said.get(e.step) ?? []), e.reason ?? '']);
+      }
+      if (e.type === 'check-result' && !e.ok) said.set(e.step, [...(said.get(e.step) ?? []), e.actual, e.hint ?? '']);
+    }
+    return { exitCode: r.exitCode, stderr: String(r.stderr), events, status, said };
+  };
+  return { home, env, type, check };
+}
+
+const failures = (events: WorkshopEvent[], step: string) =>
+  events.flatMap((e) => (e.type === 'check-result' && e.step === step && !e.ok && !e.history ? [`${e.title}: ${e.actual}`] : []));
+
+describe('the articles\' commands typed by hand, with the usual mistakes, judged by `swarm-workshop check`', () => {
+  const me = learner();
+  beforeAll(async () => {
+    await requireTestEngine();
+    await emptyWorkshop();
+  });
+
+  it('names at least 15 kinds of mistake, each at a step of the lessons', () => {
+    expect(mistakes.length).toBeGreaterThanOrEqual(15);
+    for (const m of mistakes) expect(Object.keys(script[m.step.split('/')[0]!] ?? {})).toContain(m.step.split('/')[1]);
+  });
+
+  for (const chapter of ['ch3', 'ch4']) {
+    it(`${chapter}: each mistake does not pass and is named; the articles' commands then pass each step`, async () => {
+      const steps = Object.entries(script[chapter]!);
+      // Chapter 4's first check makes the learner's copy of the source (the workspace) for them.
+      if (chapter === 'ch4') await me.check('ch4', 0);
+      const report: string[] = [];
+      for (const [step, commands] of steps) {
+        for (const m of mistakes.filter((x) => x.step === `${chapter}/${step}`)) {
+          for (const line of m.type) await me.type(line, { mayFail: true });
+          const r = await me.check(chapter, 5);
+          const said = (r.said.get(step) ?? []).join('\n');
+          report.push(`${step}: ${m.mistake}: ${r.status.get(step)}, ${said.includes(m.says) ? 'named' : `NOT NAMED (check said: ${said.replace(/\n+/g, ' | ')})`}`);
+          expect.soft(r.status.get(step), `${step}, mistake "${m.mistake}"`).not.toBe('done');
+          expect.soft(said, `${step}, mistake "${m.mistake}"`).toContain(m.says);
+          for (const line of m.undo) await me.type(line);
+        }
+        for (const line of commands) await me.type(line);
+        const r = await me.check(chapter, 90);
+        report.push(`${step}: the articles' commands: ${r.status.get(step)}`);
+        expect({ step, status: r.status.get(step), failures: failures(r.events, step) }).toEqual({ step, status: 'done', failures: [] });
+      }
+      console.log(report.join('\n'));
+    });
+  }
+});
+
+describe('the same commands typed all at once, with one check per chapter at the very end', () => {
+  const me = learner();
+  beforeAll(async () => {
+    await requireTestEngine();
+    await emptyWorkshop();
+  });
+
+  it('ticks every step of both chapters; a service removed afterwards is seen: its step no longer holds', async () => {
+    // The learner opened chapter 4 once before starting (that makes their copy of the source); no command yet.
+    await me.check('ch4', 0);
+    for (const chapter of ['ch3', 'ch4']) for (const commands of Object.values(script[chapter]!)) for (const line of commands) await me.type(line);
+
+    for (const chapter of ['ch3', 'ch4']) {
+      const r = await me.check(chapter, 90);
+      const notDone = [...r.status].filter(([, s]) => s !== 'done');
+      expect({ chapter, notDone, exitCode: r.exitCode, failures: notDone.flatMap(([step]) => failures(r.events, step)) }).toEqual({ chapter, notDone: [], exitCode: 0, failures: [] });
+      expect([...r.status.keys()]).toEqual(Object.keys(script[chapter]!));
+    }
+
+    await docker(['service', 'rm', 'webui']);
+    const after = await me.check('ch3', 0);
+    expect(after.status.get('publish-webui')).toBe('failed');
+    expect(after.said.get('publish-webui')!.join('\n')).toMatch(/no longer holds: .*no service named webui.*since you finished this step/);
+    expect(after.status.get('registry-service')).toBe('done');
+    const list = await cli(['list'], me.env);
+    expect(String(list.stdout)).toMatch(/^ {4}publish-webui/m);
+    expect(String(list.stdout)).toMatch(/^ {2}✓ registry-service/m);
+  });
+});
