@@ -118,3 +118,32 @@ export const fileInService: CheckDefinition = {
     return size === num(p, 'size') ? pass(expected, actual) : fail(expected, actual);
   },
 };
+
+export const speedUp: CheckDefinition = {
+  id: 'speed-up',
+  params: { since: 'string', factor: 'number', min: 'number', 'window?': 'number' },
+  polls: true,
+  costly: true,
+  title: (p) => `DockerCoins mines at least ${num(p, 'factor')}x as fast as at ${str(p, 'since')} (and at least ${num(p, 'min')} hashes/s)`,
+  hint: () => 'docker service ps worker: do all workers run the new image? The speed settles a few seconds after the update ends',
+  async run(p, ctx) {
+    const since = str(p, 'since');
+    const factor = num(p, 'factor');
+    const min = num(p, 'min');
+    const before = ctx.recorded?.(since, 'mining-speed');
+    const expected = before === undefined
+      ? `at least ${min} hashes/s (no speed was kept at ${since} to compare with)`
+      : `at least ${(before * factor).toFixed(1)} hashes/s: ${factor}x the ${before.toFixed(1)} measured at ${since}`;
+    let rate: number;
+    try {
+      rate = await measureMiningSpeed(ctx, p.window === undefined ? 5 : num(p, 'window'));
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      return fail(expected, `cannot read ${webuiUrl}/json: ${reason(error)}`);
+    }
+    const ratio = before ? rate / before : undefined;
+    const actual = `${rate.toFixed(1)} hashes/s${ratio ? ` (x${ratio.toFixed(2)} the speed before)` : ''}`;
+    const ok = rate >= min && (before === undefined || rate >= before * factor);
+    return { ok, expected, actual, measurements: { hashesPerSecond: rate, ...(ratio ? { ratio } : {}) } };
+  },
+};

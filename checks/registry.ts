@@ -1,4 +1,4 @@
-import { isLoopback, parseImage } from './images.js';
+import { isLoopback, parseImage, sameImage } from './images.js';
 import { fail, failWith, pass, str, type CheckContext, type CheckDefinition } from './types.js';
 
 async function getJson(ctx: CheckContext, url: string): Promise<unknown> {
@@ -124,7 +124,12 @@ export const registryHasImage: CheckDefinition = {
     }
     if (images.length) return pass(expected, `the registry holds ${images.slice(0, 5).join(', ')}${images.length > 5 ? ', ...' : ''}`);
     // Nothing arrived: was something tagged for it here and not pushed?
-    const local = (await ctx.docker.images().catch(() => [])).flatMap((i) => i.tags).filter((t) => isLoopback(parseImage(t).registry));
+    let local: string[] = [];
+    try {
+      local = (await ctx.docker.images()).flatMap((i) => i.tags).filter((t) => isLoopback(parseImage(t).registry));
+    } catch {
+      // No image list: the plain answer below.
+    }
     if (local.length) {
       return failWith(expected, `the registry is empty; this engine has ${local.slice(0, 3).join(', ')} tagged for it`, `push it: docker push ${local[0]} (tagging names an image for the registry; only push sends it)`);
     }
@@ -161,3 +166,21 @@ export const network: CheckDefinition = {
 };
 
 export { getJson, reason };
+
+export const imageSameId: CheckDefinition = {
+  id: 'image-same-id',
+  params: { image: 'string', alias: 'string' },
+  title: (p) => `${str(p, 'alias')} is another name of ${str(p, 'image')} (one image ID)`,
+  hint: (p) => `docker images shows an IMAGE ID per name; docker tag ${str(p, 'image')} ${str(p, 'alias')} gives the image that second name`,
+  async run(p, ctx) {
+    const image = str(p, 'image');
+    const alias = str(p, 'alias');
+    const expected = `${image} and ${alias}: the same image ID`;
+    const images = await ctx.docker.images();
+    const idOf = (ref: string) => images.find((i) => i.tags.some((t) => sameImage(t, ref)))?.id;
+    const [a, b] = [idOf(image), idOf(alias)];
+    const short = (id: string | undefined) => (id ? id.replace(/^sha256:/, '').slice(0, 12) : 'no such image');
+    const actual = `${image}: ${short(a)}; ${alias}: ${short(b)}`;
+    return a && a === b ? pass(expected, actual) : fail(expected, actual);
+  },
+};

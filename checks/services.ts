@@ -7,6 +7,22 @@ async function findService(ctx: CheckContext, name: string): Promise<ServiceInfo
   return (await ctx.docker.services()).find((s) => s.name === name);
 }
 
+/**
+ * "No service named X", with what helps most often: the create command failed, and the error it printed
+ * says why; a misspelled --network is the usual one ("network dockerconins not found"), so the networks
+ * there are are named.
+ */
+export async function noService(ctx: CheckContext, expected: string, name: string) {
+  let networks: string[] = [];
+  try {
+    networks = (await ctx.docker.networks()).filter((n) => n.scope === 'swarm' && n.name !== 'ingress').map((n) => n.name);
+  } catch {
+    // Without the list, the hint still says where to look.
+  }
+  return failWith(expected, `no service named ${name}`,
+    `if \`docker service create ... --name ${name}\` printed an error, it says why: a misspelled --network gives "network ... not found" (the overlay networks here: ${networks.join(', ') || 'none'}). docker service ls lists the services.`);
+}
+
 /** Tasks swarm wants running, and a one-line summary of those that are not ("3 pending: no suitable node"). */
 export function summarizeTasks(tasks: TaskInfo[]): { wanted: TaskInfo[]; running: TaskInfo[]; problems: string } {
   const wanted = tasks.filter((t) => t.desiredState === 'running');
@@ -43,7 +59,7 @@ export const serviceConverged: CheckDefinition = {
     const service = await findService(ctx, name);
     const global = p.replicas === 'global';
     const expected = global ? `${name}: global, one running task per node` : `${name}: ${num(p, 'replicas')}/${num(p, 'replicas')} running`;
-    if (!service) return fail(expected, `no service named ${name}`);
+    if (!service) return noService(ctx, expected, name);
     const tasks = await ctx.docker.tasks(name);
     const actual = describeReplicas(service, tasks);
     const { running, wanted } = summarizeTasks(tasks);
@@ -71,7 +87,7 @@ export const serviceImage: CheckDefinition = {
     const replicas = count(p, 'replicas');
     const expected = `${name}: ${describeCount(replicas)} task(s) running ${image}${isLoopback(parseImage(image).registry) ? ' (localhost, 127.0.0.1 or [::1])' : ''}`;
     const service = await findService(ctx, name);
-    if (!service) return fail(expected, `no service named ${name}`);
+    if (!service) return noService(ctx, expected, name);
     if (!sameImage(service.image, image)) {
       const wanted = parseImage(image);
       const has = parseImage(service.image);
@@ -99,7 +115,7 @@ export const servicePublished: CheckDefinition = {
     const name = str(p, 'service');
     const expected = `${name}: port ${num(p, 'port')} published to ${num(p, 'target')}`;
     const service = await findService(ctx, name);
-    if (!service) return fail(expected, `no service named ${name}`);
+    if (!service) return noService(ctx, expected, name);
     const ports = service.ports.map((x) => `${x.published}->${x.target} (${x.mode})`).join(', ') || 'no published ports';
     const ok = service.ports.some((x) => x.published === num(p, 'port') && x.target === num(p, 'target'));
     return ok ? pass(expected, `${name}: ${ports}`) : fail(expected, `${name}: ${ports}`);
@@ -116,7 +132,7 @@ export const serviceOnNetwork: CheckDefinition = {
     const network = str(p, 'network');
     const expected = `${name} on network ${network}`;
     const service = await findService(ctx, name);
-    if (!service) return fail(expected, `no service named ${name}`);
+    if (!service) return noService(ctx, expected, name);
     const actual = `${name} on ${service.networks.join(', ') || 'no network'}`;
     return service.networks.includes(network) ? pass(expected, actual) : fail(expected, actual);
   },
@@ -139,14 +155,15 @@ export const updateCompleted: CheckDefinition = {
     if (!kind) throw new Error(`kind must be update, rollback or any, not ${String(p.kind)}`);
     const expected = `${name}: ${kind.words}, finished (UpdateStatus ${kind.states.join(' or ')})`;
     const service = await findService(ctx, name);
-    if (!service) return fail(expected, `no service named ${name}`);
+    if (!service) return noService(ctx, expected, name);
     const state = service.updateState;
     const actual = state ? `${name}: UpdateStatus ${state}${service.updateMessage ? ` (${service.updateMessage})` : ''}` : `${name}: never updated`;
     if (state && kind.states.includes(state)) return pass(expected, actual);
-    if (state === 'rollback_completed' && p.kind === 'update') {
+    const rollingBack = state?.startsWith('rollback_');
+    if (state && rollingBack && p.kind === 'update') {
       return failWith(expected, `${actual}: the last change was a rollback`, `this step changes the service with ${kind.how}, not with docker service rollback`);
     }
-    if (state === 'completed' && p.kind === 'rollback') {
+    if (state && !rollingBack && p.kind === 'rollback') {
       return failWith(expected, `${actual}: the last change was an update, not a rollback`, `this step teaches docker service rollback ${name}: it goes back to the previous spec (image and settings) without naming the image`);
     }
     return fail(expected, actual);
@@ -166,7 +183,7 @@ export const updateConfig: CheckDefinition = {
     const delay = p.delay === undefined ? undefined : num(p, 'delay');
     const expected = `${name}: update parallelism ${parallelism}${delay === undefined ? '' : `, delay ${secondsText(delay)}`}`;
     const service = await findService(ctx, name);
-    if (!service) return fail(expected, `no service named ${name}`);
+    if (!service) return noService(ctx, expected, name);
     const c = service.updateConfig;
     const actual = `${name}: update parallelism ${c.parallelism}, delay ${secondsText(c.delaySeconds)}`;
     const missing = [
@@ -188,9 +205,48 @@ export const serviceExists: CheckDefinition = {
     const repository = p.repository === undefined ? undefined : str(p, 'repository');
     const expected = `a service named ${name}${repository ? ` running some tag of ${repository}` : ''}`;
     const service = await findService(ctx, name);
-    if (!service) return fail(expected, `no service named ${name}`);
+    if (!service) return noService(ctx, expected, name);
     const actual = `${name} runs ${service.image}, ${service.mode.kind === 'global' ? 'global' : `${service.mode.replicas} replica(s)`}`;
     if (repository && repositoryName(service.image) !== repositoryName(repository)) return fail(expected, actual);
     return pass(expected, actual);
+  },
+};
+
+export const serviceEndpoint: CheckDefinition = {
+  id: 'service-endpoint',
+  params: { service: 'string' },
+  title: (p) => `${str(p, 'service')} has the endpoint mode this machine needs (a virtual IP, or DNS round robin without IPVS)`,
+  hint: (p) => `docker service inspect --format '{{json .Endpoint}}' ${str(p, 'service')}; the mode is set at create (--endpoint-mode) or changed with docker service update --endpoint-mode`,
+  async run(p, ctx) {
+    const name = str(p, 'service');
+    const wanted = ctx.profile.ipvs ? 'vip' : 'dnsrr';
+    const expected = wanted === 'vip' ? `${name}: endpoint mode vip, with a virtual IP` : `${name}: endpoint mode dnsrr (no IPVS here: a virtual IP would not route), no virtual IP`;
+    const service = await findService(ctx, name);
+    if (!service) return noService(ctx, expected, name);
+    const actual = `${name}: endpoint mode ${service.endpointMode}, ${service.virtualIps} virtual IP(s)`;
+    const ok = service.endpointMode === wanted && (wanted === 'vip' ? service.virtualIps > 0 : service.virtualIps === 0);
+    if (ok) return pass(expected, actual);
+    return failWith(expected, actual, wanted === 'dnsrr'
+      ? `this kernel has no IPVS, so a virtual IP answers "No route to host": docker service update --endpoint-mode dnsrr ${name}`
+      : `docker service update --endpoint-mode vip ${name}`);
+  },
+};
+
+export const serviceOnManager: CheckDefinition = {
+  id: 'service-on-manager',
+  params: { service: 'string' },
+  title: (p) => `${str(p, 'service')} runs on a manager node`,
+  hint: (p) => `docker service ps ${str(p, 'service')} shows the NODE; docker node ls shows which nodes are managers ("Leader" or "Reachable")`,
+  async run(p, ctx) {
+    const name = str(p, 'service');
+    const expected = `${name}: every running task on a manager node`;
+    const service = await findService(ctx, name);
+    if (!service) return noService(ctx, expected, name);
+    const [nodes, tasks] = await Promise.all([ctx.docker.nodes(), ctx.docker.tasks(name)]);
+    const running = tasks.filter((t) => t.desiredState === 'running' && t.state === 'running');
+    if (!running.length) return fail(expected, `${name}: no running task`);
+    const where = running.map((t) => nodes.find((n) => n.id === t.nodeId));
+    const actual = `${name} runs on ${where.map((n) => (n ? `${n.hostname} (${n.role})` : 'an unknown node')).join(', ')}`;
+    return where.every((n) => n?.role === 'manager') ? pass(expected, actual) : failWith(expected, actual, `pin it: docker service update --constraint-add node.role==manager ${name} (or node.hostname==<the manager>)`);
   },
 };

@@ -9,6 +9,8 @@ export interface CheckContext {
   /** The learner's copy of DockerCoins, and the copy shipped in the package. */
   paths: { workspace: string; package: string };
   signal: AbortSignal;
+  /** A figure kept earlier (a step's mining speed, by `chapter/step` and name), in this run or in progress. */
+  recorded?: (step: string, name: string) => number | undefined;
 }
 
 /** A verdict: pass or fail, and in both cases what was expected and what the cluster showed. */

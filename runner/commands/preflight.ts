@@ -45,16 +45,22 @@ export function describeTaken(taken: { foreign: Foreign[]; ports: PortTaken[] })
 }
 
 /**
- * Before a chapter runs or is checked: stop, naming them, when names or ports it uses are taken by
- * something that is not the lessons' (a check must never pass on a foreign object that only shares a
- * name), then test what the chapter starts from and say how to get there when it is missing.
+ * Before a chapter runs or is checked: name the names and ports it uses that something that is not the
+ * lessons' holds, with the choices: auto mode stops there; check mode (given `warn`) says so and goes on,
+ * its checks failing on them (a check never passes on a foreign object that only shares a name). Then test
+ * what the chapter starts from and say how to get there when it is missing.
  */
-export async function preflight(chapter: Chapter, chapters: Chapter[], session: Session, mode: 'auto' | 'check'): Promise<void> {
+export async function preflight(chapter: Chapter, chapters: Chapter[], session: Session, mode: 'auto' | 'check', warn?: (text: string) => void): Promise<void> {
   const objects = lessonObjects(chapters, session.variables);
   const taken = await takenNames(session.docker, session.store, objects, namesOf(chapter, objects), session.portIsFree);
   if (taken.foreign.length || taken.ports.length) {
     const { lines, choices } = describeTaken(taken);
-    throw new AbortError(`${chapter.id} uses names and ports that something else holds here:\n${lines.map((l) => `  ${l}`).join('\n')}`, choices);
+    const what = `${chapter.id} uses names and ports that something else holds here:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+    // Auto mode would fail on them ("already exists"); check mode judges the steps anyway, since they are
+    // often the learner's own mistake (a bridge network named dockercoins, a toolbox from alpine), and the
+    // steps that use them do not pass, each saying why.
+    if (mode === 'auto' || !warn) throw new AbortError(what, choices);
+    warn(`notice: ${what}\n${choices.map((c) => `  → ${c}`).join('\n')}\nThe steps that use them cannot pass until they are what the lessons make; each says why below.\n`);
   }
   const from = chapter.startsFrom;
   if (!from) return;

@@ -2,7 +2,7 @@ import { ChapterRunner } from '../engine/runner.js';
 import { AbortError } from '../errors.js';
 import { jsonPrinter, textPrinter } from '../printer.js';
 import { ensureWorkspace } from '../workspace.js';
-import { fanOut } from '../engine/events.js';
+import { fanOut, type WorkshopEvent } from '../engine/events.js';
 import { noticeProgress, progressRecorder, stepKey } from '../progress.js';
 import { chapterOrAbort, lessonsOrAbort } from './lessons.js';
 import { preflight } from './preflight.js';
@@ -31,18 +31,28 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
     ], 2);
   }
   const session = await openSession();
-  await preflight(chapter, chapters, session, mode);
-  const { progress, status } = session.store.load();
-  noticeProgress(status, (t) => process.stderr.write(t));
+  // The learner's copy of the source first: a learner who asks for chapter 4 early gets it, even when
+  // the chapter then says what it starts from.
   if (chapter.steps.some((s) => s.commands.some((c) => usesWorkspace(c.template)) || s.checks.some((c) => Object.values(c.params).some((v) => typeof v === 'string' && usesWorkspace(v))))) {
     const { dir, created } = ensureWorkspace(session.paths.workspace);
     if (created && !flags.json) out(`Your copy of the DockerCoins source is in ${dir} (edit it there; the package's copy stays as shipped).\n`);
   }
-  const emit = fanOut(flags.json ? jsonPrinter(out) : textPrinter(out), progressRecorder(session.store));
-  const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)], chapters });
+  await preflight(chapter, chapters, session, mode, (t) => void process.stderr.write(t));
+  const { progress, status } = session.store.load();
+  noticeProgress(status, (t) => process.stderr.write(t));
+  // Steps done earlier that check mode found changed, for the closing line.
+  const drifted: string[] = [];
+  const noteDrift = (e: WorkshopEvent) => {
+    if (e.type === 'step-finished' && e.status === 'failed' && e.reason?.startsWith('no longer holds')) drifted.push(`${chapter.steps.findIndex((st) => st.id === e.step) + 1} (${e.step})`);
+  };
+  const emit = fanOut(flags.json ? jsonPrinter(out) : textPrinter(out), progressRecorder(session.store), noteDrift);
+  const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)], chapters,
+    recorded: (step, name) => progress.measurements.filter((m) => stepKey(m.chapter, m.step) === step && m.name === name).at(-1)?.value,
+  });
   const result = await runner.runChapter(chapter, { mode, prove: flags.prove, checkWaitMs: (flags.wait ?? 10) * 1000 });
   if (!flags.json) {
     if (result.ok) out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done.\n`);
+    else if (mode === 'check' && drifted.length) out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done. Step ${drifted.join(', step ')} no longer ${drifted.length > 1 ? 'hold' : 'holds'} (see above): redo ${drifted.length > 1 ? 'them' : 'it'}, then run \`swarm-workshop check ${chapter.id}\` again.\n`);
     else if (mode === 'check') out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done. Do the next step, then run \`swarm-workshop check ${chapter.id}\` again.\n`);
     else out(`\n${chapter.id}: stopped at step ${result.done + 1} of ${chapter.steps.length}. Fix what the ${result.failure === 'command' ? 'command printed' : 'check says'}, then run \`swarm-workshop run ${chapter.id} --yes\` again to continue.\n`);
   }

@@ -37,6 +37,8 @@ export interface ServiceInfo {
   /** Image of the previous spec, when the service has been updated (what `rollback` goes back to). */
   previousImage?: string;
   endpointMode: 'vip' | 'dnsrr';
+  /** Virtual IPs of the service (one per network it is on) in VIP mode; none in DNS round robin. */
+  virtualIps: number;
   ports: PublishedPort[];
   /** Names of the networks the service is attached to. */
   networks: string[];
@@ -84,6 +86,14 @@ export interface NetworkInfo {
   createdAt: string;
 }
 
+export interface NodeInfo {
+  id: string;
+  hostname: string;
+  role: 'manager' | 'worker';
+  /** `ready`, `down`, ... */
+  state: string;
+}
+
 export interface ImageInfo {
   /** `sha256:...`: tags that share it are one image. */
   id: string;
@@ -123,6 +133,8 @@ export interface DockerClient {
   networks(): Promise<NetworkInfo[]>;
   /** Containers with these labels; running ones only unless `all` (stopped, exited, being removed too). */
   containers(filter: { label?: string[]; all?: boolean }): Promise<ContainerInfo[]>;
+  /** The swarm's nodes (a manager answers; a worker cannot). */
+  nodes(): Promise<NodeInfo[]>;
   /** The images of this engine, with their tags. */
   images(): Promise<ImageInfo[]>;
   /** Whether an image (name[:tag]) exists in this engine. */

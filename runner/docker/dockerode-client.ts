@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { AbortError } from '../errors.js';
-import type { ImageInfo, UpdateSettings, ContainerInfo, DockerClient, DockerEvent, EngineInfo, ExecResult, NetworkInfo, ServiceInfo, TaskInfo } from './client.js';
+import type { ImageInfo, NodeInfo, UpdateSettings, ContainerInfo, DockerClient, DockerEvent, EngineInfo, ExecResult, NetworkInfo, ServiceInfo, TaskInfo } from './client.js';
 
 /**
  * The engine address the `docker` CLI would use: `DOCKER_HOST`, else the current docker context, else the
@@ -74,6 +74,7 @@ export function mapService(s: any, networkNames: Map<string, string>): ServiceIn
     image: stripDigest(spec.TaskTemplate?.ContainerSpec?.Image ?? ''),
     previousImage: s.PreviousSpec ? stripDigest(s.PreviousSpec.TaskTemplate?.ContainerSpec?.Image ?? '') : undefined,
     endpointMode: spec.EndpointSpec?.Mode === 'dnsrr' ? 'dnsrr' : 'vip',
+    virtualIps: (s.Endpoint?.VirtualIPs ?? []).length,
     ports: (s.Endpoint?.Ports ?? spec.EndpointSpec?.Ports ?? []).map((p: any) => ({
       published: p.PublishedPort,
       target: p.TargetPort,
@@ -181,6 +182,11 @@ export class DockerodeClient implements DockerClient {
       labels: c.Labels ?? {},
       state: c.State,
     }));
+  }
+
+  async nodes(): Promise<NodeInfo[]> {
+    const list = await this.docker.listNodes();
+    return list.map((n: any) => ({ id: n.ID, hostname: n.Description?.Hostname ?? '', role: n.Spec?.Role === 'manager' ? 'manager' : 'worker', state: n.Status?.State ?? 'unknown' }));
   }
 
   async images(): Promise<ImageInfo[]> {

@@ -28,6 +28,8 @@ export interface RunnerDeps {
   emit: EventSink;
   signal: AbortSignal;
   fetch?: typeof globalThis.fetch;
+  /** Figures kept in progress (by `chapter/step` and name): the speed before a fix, for the speed-up check. */
+  recorded?: (step: string, name: string) => number | undefined;
   /** Seconds between the two samples of a mining-speed measure (10; tests use less). */
   measureWindowSeconds?: number;
 }
@@ -88,8 +90,12 @@ export class ChapterRunner {
       fetch: this.deps.fetch ?? globalThis.fetch,
       paths: this.deps.paths,
       signal: this.deps.signal,
+      recorded: (step, name) => this.measured.get(`${step}#${name}`) ?? this.deps.recorded?.(step, name),
     };
   }
+
+  /** Figures measured in this run, by `chapter/step#name`: the newest wins. */
+  private readonly measured = new Map<string, number>();
 
   /** Variables for one command: the fixed ones, plus `debug` looked up now if the command uses it. */
   private async variablesFor(template: string): Promise<Variables> {
@@ -181,11 +187,13 @@ export class ChapterRunner {
         }
         emit({ type: 'step-started', chapter: chapter.id, step: step.id, title: step.title });
         this.report(chapter.id, step.id, 'after', j.verdicts);
+        // Done for the first time: keep its figure, as auto mode does (the speed-up check compares with it).
+        const note = j.done && !wasDone && step.measure === 'mining-speed' && !j.verdicts.some((v) => v.history) ? await this.measure(chapter, step) : undefined;
         if (j.done) {
           const history = j.verdicts.filter((v) => v.history);
           const reason = history.length
             ? `${wasDone ? 'done earlier' : 'done'}; ${[...new Set(history.map((v) => v.history!))].join(', ')} changed it since, as the lessons do`
-            : wasDone ? 'done earlier, still holds' : undefined;
+            : wasDone ? 'done earlier, still holds' : note;
           this.finish(chapter.id, step.id, 'done', t, reason);
         } else if (wasDone) {
           const broken = j.verdicts.find((v) => !v.ok && !v.history);
@@ -228,6 +236,11 @@ export class ChapterRunner {
       }
       judged.push({ step, resolved, verdicts, done: false });
     }
+    // The learner's current step: the first one not done earlier (by progress). Its commands may already
+    // have changed what earlier steps read (scaling the workers down for the benchmark) before its own checks
+    // pass: those earlier facts are history too, not drift.
+    const currentStep = chapter.steps.find((st) => this.deps.previously?.(chapter.id, st.id)?.status !== 'done');
+    const currentKey = currentStep && this.deps.previously ? `${chapter.id}/${currentStep.id}` : undefined;
     const resolve = async () => {
       // From the last step back: a check's `changed-by` steps are judged before it.
       const isDone = new Map<string, boolean>();
@@ -239,6 +252,10 @@ export class ChapterRunner {
           for (const key of v.changedBy) {
             if (isDone.get(key) ?? (await this.doneElsewhere(key))) {
               v.history = `step ${this.stepLabel(key)}`;
+              break;
+            }
+            if (key === currentKey && judged.findIndex((x) => x.step.id === currentStep!.id) > i) {
+              v.history = `step ${this.stepLabel(key)}, the one you are on`;
               break;
             }
           }
@@ -421,6 +438,7 @@ export class ChapterRunner {
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
         const value = await measureMiningSpeed(this.context(), this.deps.measureWindowSeconds ?? MEASURE_WINDOW_SECONDS);
+        this.measured.set(`${chapter.id}/${step.id}#mining-speed`, value);
         this.deps.emit({ type: 'measurement', chapter: chapter.id, step: step.id, name: 'mining-speed', value, unit: 'hashes/s' });
         return undefined;
       } catch (error) {

@@ -23,7 +23,7 @@ export const defaultUpdateSettings = { parallelism: 1, delaySeconds: 0, failureA
 /** A ServiceInfo for tests: a one-replica service on `image`, with swarm's defaults for the rest. */
 export function serviceInfo(name: string, image: string, more: Partial<ServiceInfo> = {}): ServiceInfo {
   return {
-    id: `id-${name}`, name, createdAt: '', mode: { kind: 'replicated', replicas: 1 }, image, endpointMode: 'dnsrr', ports: [], networks: [], labels: {},
+    id: `id-${name}`, name, createdAt: '', mode: { kind: 'replicated', replicas: 1 }, image, endpointMode: 'dnsrr', virtualIps: 0, ports: [], networks: [], labels: {},
     updateConfig: defaultUpdateSettings, rollbackConfig: defaultUpdateSettings, ...more,
   };
 }

@@ -119,3 +119,13 @@ describe('waiting for the cluster in check mode', () => {
     expect(waits).toBe(1);
   });
 });
+
+describe('the step the learner is on', () => {
+  it('may already have changed what an earlier step reads: that is not drift, and its own checks say what is wrong', async () => {
+    // Steps 1 and 2 done; the learner is on "idle" (scale to 0) and scaled web to 1 instead.
+    const { finished, events } = await check({ web: 1 }, { create: 'done', scale: 'done' });
+    expect(finished.scale).toEqual(['done', 'done earlier; step 3 (idle), the one you are on changed it since, as the lessons do']);
+    expect(finished.idle).toEqual(['failed', 'checks not met yet']);
+    expect(events.find((e) => e.type === 'check-result' && e.step === 'idle')).toMatchObject({ ok: false, actual: 'web is set to 1 replica(s); web: 1/1 running' });
+  });
+});

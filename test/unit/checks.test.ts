@@ -231,3 +231,28 @@ describe('the registry, as a learner fills it', () => {
     expect(outcome.actual).toBe('http://127.0.0.1:5000/v2/_catalog: HTTP 502: proxy says no');
   });
 });
+
+describe('speed-up: the mining speed after the fix against the one kept before it', () => {
+  /** The web UI's /json: `hashes` grows by `rate` per second of its clock, one sample per call. */
+  const webui = (rate: number) => {
+    let now = 1000;
+    return (async () => Response.json({ coins: 0, hashes: Math.round(now * rate), now: (now += 5) - 5 })) as unknown as typeof fetch;
+  };
+  const params = { since: 'ch4/read-the-source', factor: 1.1, min: 15, window: 0.01 };
+
+  it('passes at 1.1x the speed kept at the step named, and says the ratio', async () => {
+    const ctx = context(fakeDocker({}), { fetch: webui(34), recorded: (step, name) => (step === 'ch4/read-the-source' && name === 'mining-speed' ? 27 : undefined) });
+    const outcome = await run('speed-up', params, ctx);
+    expect(outcome).toMatchObject({ ok: true, expected: 'at least 29.7 hashes/s: 1.1x the 27.0 measured at ch4/read-the-source', actual: '34.0 hashes/s (x1.26 the speed before)' });
+  });
+
+  it('fails when the speed did not go up enough, even above the absolute minimum', async () => {
+    const outcome = await run('speed-up', params, context(fakeDocker({}), { fetch: webui(28), recorded: () => 27 }));
+    expect(outcome).toMatchObject({ ok: false, actual: '28.0 hashes/s (x1.04 the speed before)' });
+  });
+
+  it('without a speed kept before, judges the absolute minimum and says there was nothing to compare with', async () => {
+    const outcome = await run('speed-up', params, context(fakeDocker({}), { fetch: webui(20) }));
+    expect(outcome).toMatchObject({ ok: true, expected: 'at least 15 hashes/s (no speed was kept at ch4/read-the-source to compare with)' });
+  });
+});
