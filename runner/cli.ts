@@ -42,9 +42,10 @@ Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM
     .option('-y, --yes', 'confirm: run the commands against your Docker engine')
     .option('--json', 'print one JSON event per line')
     .option('--prove', "also require each step's checks to fail before it runs")
-    .action(async (chapter: string, o: { yes?: boolean; json?: boolean; prove?: boolean }, cmd: CommandType) => {
+    .option('--to <step>', 'catch up: bring the cluster to where this step (id or number) starts, doing only what is missing, and stop there')
+    .action(async (chapter: string, o: { yes?: boolean; json?: boolean; prove?: boolean; to?: string }, cmd: CommandType) => {
       const { runOrCheck } = await import('./commands/run.js');
-      set(await runOrCheck('auto', { chapter, yes: !!o.yes, json: !!o.json, prove: !!o.prove, lessons: lessons(cmd) }, signal, out));
+      set(await runOrCheck('auto', { chapter, yes: !!o.yes, json: !!o.json, prove: !!o.prove, lessons: lessons(cmd), to: o.to }, signal, out));
     });
 
   p.command('check')

@@ -16,6 +16,8 @@ export interface RunFlags {
   lessons?: string;
   /** check mode: seconds to wait for the cluster to converge. */
   wait?: number;
+  /** auto mode: catch up to where this step (id or number) starts, and stop there. */
+  to?: string;
 }
 
 const usesWorkspace = (text: string) => text.includes('${workspace}') || text.includes('workspace/');
@@ -29,6 +31,16 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
       `confirm with \`swarm-workshop run ${chapter.id} --yes\``,
       `or type the commands yourself and check them with \`swarm-workshop check ${chapter.id}\``,
     ], 2);
+  }
+  let to: string | undefined;
+  if (flags.to !== undefined) {
+    const n = Number(flags.to);
+    const step = Number.isInteger(n) && n >= 1 ? chapter.steps[n - 1] : chapter.steps.find((st) => st.id === flags.to);
+    if (!step) {
+      throw new AbortError(`${chapter.id} has no step "${flags.to}"`, [`the steps are 1 to ${chapter.steps.length}: ${chapter.steps.map((st) => st.id).join(', ')} (\`swarm-workshop list\` shows them)`], 2);
+    }
+    if (mode !== 'auto') throw new AbortError('--to belongs to `run`: it runs the commands of the steps before it', [`swarm-workshop run ${chapter.id} --yes --to ${flags.to}`], 2);
+    to = step.id;
   }
   const session = await openSession();
   // The learner's copy of the source first: a learner who asks for chapter 4 early gets it, even when
@@ -49,7 +61,16 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
   const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)], chapters,
     recorded: (step, name) => progress.measurements.filter((m) => stepKey(m.chapter, m.step) === step && m.name === name).at(-1)?.value,
   });
-  const result = await runner.runChapter(chapter, { mode, prove: flags.prove, checkWaitMs: (flags.wait ?? 10) * 1000 });
+  const result = await runner.runChapter(chapter, { mode, prove: flags.prove, checkWaitMs: (flags.wait ?? 10) * 1000, to });
+  if (to !== undefined) {
+    const n = chapter.steps.findIndex((st) => st.id === to) + 1;
+    if (!flags.json) {
+      out(result.ok
+        ? `\n${chapter.id}: caught up; your cluster is where step ${n} (${to}) starts. Type its commands, or \`swarm-workshop run ${chapter.id} --yes\` to go on in auto mode.\n`
+        : `\n${chapter.id}: could not catch up to step ${n}: stopped at step ${result.done + 1}. Fix what the ${result.failure === 'command' ? 'command printed' : 'check says'}, then run the same command again.\n`);
+    }
+    return result.ok ? 0 : 1;
+  }
   if (!flags.json) {
     if (result.ok) out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done.\n`);
     else if (mode === 'check' && drifted.length) out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done. Step ${drifted.join(', step ')} no longer ${drifted.length > 1 ? 'hold' : 'holds'} (see above): redo ${drifted.length > 1 ? 'them' : 'it'}, then run \`swarm-workshop check ${chapter.id}\` again.\n`);

@@ -9,7 +9,7 @@ import { displayCommand, fillText, renderCommand, type Variables } from '../less
 import { parseAb } from './ab.js';
 import type { EventSink, StepStatus, WorkshopEvent } from './events.js';
 import { runCommand, type CommandResult } from './executor.js';
-import { createsObject, imagesMade, removes } from './resources.js';
+import { createsObject, imagesMade, optionValues, removes } from './resources.js';
 import { evaluate, sleep, waitForChecks, type CheckVerdict, type ResolvedCheck } from './wait.js';
 
 export interface RunnerDeps {
@@ -41,6 +41,12 @@ export interface RunOptions {
   prove?: boolean;
   /** Check mode: how long to wait for the cluster to converge on the first unfinished step. */
   checkWaitMs?: number;
+  /**
+   * Auto mode, catching up: bring the cluster to where this step (an id) starts, from whatever state it is
+   * in, and stop there. Steps whose checks already hold are left alone; the others run, re-creating what
+   * is there in the wrong shape; benchmarks and measurements are not run, and the output says so.
+   */
+  to?: string;
 }
 
 /** A step's checks could not be met. */
@@ -133,9 +139,12 @@ export class ChapterRunner {
     let done = 0;
     let ok = true;
     let failure: 'command' | 'checks' | undefined;
+    const stopAt = options.to === undefined ? chapter.steps.length : chapter.steps.findIndex((st) => st.id === options.to);
+    if (stopAt < 0) throw new BugError(`--to ${options.to}: no such step in ${chapter.id} (run.ts checks this)`);
     try {
-      for (const step of chapter.steps) {
-        const outcome = await this.runStep(chapter, step, options);
+      for (const [i, step] of chapter.steps.entries()) {
+        if (i >= stopAt) break;
+        const outcome = options.to === undefined ? await this.runStep(chapter, step, options) : await this.catchUpStep(chapter, step, chapter.steps.slice(i + 1, stopAt));
         if (outcome !== 'done') {
           ok = false;
           failure = outcome;
@@ -147,9 +156,111 @@ export class ChapterRunner {
       if (this.deps.signal.aborted && !(error instanceof CancelledError)) throw new CancelledError(`chapter ${chapter.id}`);
       throw error;
     } finally {
-      emit({ type: 'chapter-finished', chapter: chapter.id, ok: ok && done === chapter.steps.length, durationMs: Date.now() - started });
+      emit({ type: 'chapter-finished', chapter: chapter.id, ok: ok && done === stopAt, durationMs: Date.now() - started });
     }
     return { ok, done, failure };
+  }
+
+  /**
+   * Catching up (`run --to`): one step before the target. Its checks are looked at first, leaving out those
+   * a step still to come before the target changes anyway (scaling the workers to 10, when the benchmark
+   * then scales them to 0); if the rest hold, the step is left as it is. Otherwise its commands run, with
+   * what is in the way cleared first and said: a service the step creates that exists in the wrong shape
+   * is removed and created again, a network that exists is kept, a removal of what is not there is skipped;
+   * a benchmark (a command that records its output) and the mining-speed measure are not run.
+   */
+  private async catchUpStep(chapter: Chapter, step: Step, later: Step[]): Promise<StepOutcome> {
+    const { emit, docker } = this.deps;
+    const started = Date.now();
+    const laterKeys = new Set(later.map((l) => `${chapter.id}/${l.id}`));
+    const relevant = step.checks.flatMap((ref, k) => (ref.changedBy?.some((key) => laterKeys.has(key)) ? [] : [k]));
+    const resolved = resolveChecks(step, this.deps.variables);
+    emit({ type: 'step-started', chapter: chapter.id, step: step.id, title: step.title });
+    const now = await evaluate(relevant.map((k) => resolved[k]!), this.context());
+    if (now.every((v) => v.ok)) {
+      this.report(chapter.id, step.id, 'after', now);
+      this.finish(chapter.id, step.id, 'done', started, 'already there: its checks hold');
+      return 'done';
+    }
+    const say = (index: number, text: string) => emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `(${text})\n` });
+    const skipped: string[] = [];
+    for (const [index, spec] of step.commands.entries()) {
+      const args = renderCommand(spec.template, await this.variablesFor(spec.template).catch(() => ({ ...this.deps.variables, debug: '<debug>' })));
+      const command = displayCommand(args);
+      if (spec.record) {
+        skipped.push(command);
+        continue;
+      }
+      const kind = createsObject(args);
+      if (kind === 'service') {
+        const name = optionValues(args, undefined, 'name')[0];
+        const there = name && (await docker.services()).find((x) => x.name === name);
+        // What this step checks of that service: if it holds, the service is kept as it is.
+        const about = resolved.filter((c, k) => relevant.includes(k) && c.params.service === name);
+        if (there && about.length && (await evaluate(about, this.context())).every((v) => v.ok)) {
+          emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command });
+          say(index, `catching up: ${name} is there as this step makes it, kept`);
+          emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: 0 });
+          continue;
+        }
+        if (there) {
+          const t = Date.now();
+          emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command: `docker service rm ${name}` });
+          say(index, `catching up: ${name} exists but this step does not hold, so it is removed and created again as the lesson does`);
+          await docker.removeService(there.id);
+          await this.waitGone(name);
+          emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: Date.now() - t });
+          emit({ type: 'resource-removed', chapter: chapter.id, step: step.id, kind: 'service', names: [name] });
+        }
+      } else if (kind === 'network') {
+        const name = args[args.length - 1]!;
+        if ((await docker.networks()).some((n) => n.name === name)) {
+          emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command });
+          say(index, `catching up: the network ${name} is there already, kept`);
+          emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: 0 });
+          continue;
+        }
+      } else {
+        const removal = removes(args);
+        if (removal?.kind === 'service') {
+          const services = new Set((await docker.services()).map((x) => x.name));
+          if (!removal.names.some((n) => services.has(n))) {
+            emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command });
+            say(index, `catching up: no service ${removal.names.join(', ')} to remove`);
+            emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: 0 });
+            continue;
+          }
+        }
+      }
+      const existing = kind ? new Set((kind === 'service' ? await docker.services() : await docker.networks()).map((o) => o.id)) : undefined;
+      const result = await this.runOne(chapter, step, index, args, command);
+      emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: result.exitCode, durationMs: result.durationMs });
+      if (result.cancelled || this.deps.signal.aborted) throw new CancelledError(`step ${step.id} (${command})`);
+      if (result.exitCode !== 0) {
+        this.finish(chapter.id, step.id, 'failed', started, `\`${command}\` exited with code ${result.exitCode}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`, { failure: 'command' });
+        return 'command';
+      }
+      await this.recordResources(chapter, step, args, existing);
+    }
+    const after = await waitForChecks(relevant.map((k) => resolved[k]!).filter((c) => !c.definition.costly || !skipped.length), this.context(), { deadline: Date.now() + step.timeout * 1000 });
+    this.report(chapter.id, step.id, 'after', after.verdicts);
+    if (!after.ok) {
+      this.finish(chapter.id, step.id, 'failed', started, `checks still failing after ${step.timeout} s`, { failure: 'checks' });
+      return 'checks';
+    }
+    const notes = [
+      ...(skipped.length ? [`its benchmark was not run (yours to run, and to read): ${skipped.join('; ')}`] : []),
+      ...(step.measure ? ['its mining speed was not measured'] : []),
+    ];
+    // A step caught up without its benchmark is where the learner can go on from, not a step they did.
+    this.finish(chapter.id, step.id, skipped.length ? 'skipped' : 'done', started, ['caught up', ...notes].join('; '));
+    return 'done';
+  }
+
+  /** After `service rm`: until the service is gone from the list (its name free for the create). */
+  private async waitGone(name: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && (await this.deps.docker.services()).some((x) => x.name === name)) await sleep(250, this.deps.signal);
   }
 
   /**

@@ -300,6 +300,10 @@ describe('clear messages, non-zero exits', () => {
     const wait = await cli(['check', 'ch3', '--wait', '-5'], e2);
     expect(wait.exitCode).toBe(2);
     expect(wait.stderr).toContain("option '--wait <seconds>' argument '-5' is invalid. it takes a number of seconds, 0 or more.");
+    const to = await cli(['run', 'ch3', '--yes', '--to', 'scale-wokers'], e2);
+    expect(to.exitCode).toBe(2);
+    expect(to.stderr).toContain('ch3 has no step "scale-wokers"');
+    expect(to.stderr).toContain('the steps are 1 to 13: registry-service, push-test-image');
     for (const command of ['run', 'check', 'list', 'doctor', 'prepare', 'reset', 'lint']) {
       const help = await cli([command, '--help'], e2);
       expect(help.exitCode, command).toBe(0);
