@@ -97,7 +97,7 @@ describe('clear messages, non-zero exits', () => {
   it('malformed lesson file: run stops before doing anything and lists every problem with file and line', async () => {
     const r = await cli(['run', 'bad', '--yes', '--lessons', lessons('bad')], env('unix:///nonexistent/docker.sock'));
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('the lesson files have 5 problem(s)');
+    expect(r.stderr).toContain('the lesson files have 8 problem(s)');
     expect(r.stderr).toMatch(/01-bad-yaml\.md:7: bad YAML/);
     expect(r.stderr).toContain('swarm-workshop lint --lessons');
     const lint = await cli(['lint', '--lessons', lessons('bad')], env('unix:///nonexistent/docker.sock'));
@@ -113,7 +113,7 @@ describe('clear messages, non-zero exits', () => {
     expect(r.stdout).toContain('✗ never-there runs 1 task(s)');
     expect(r.stdout).toContain('expected: never-there: 1/1 running');
     expect(r.stdout).toContain('actual:   no service named never-there');
-    expect(r.stdout).toContain('hint:     docker service ps never-there --no-trunc');
+    expect(r.stdout).toContain('hint:     if `docker service create ... --name never-there` printed an error, it says why');
     expect(r.stdout).toContain('→ failed (checks still failing after 2 s)');
     // Nothing was done, so nothing was written (or, when a file is there, no step in it).
     const file = join(e2.SWARM_WORKSHOP_HOME!, 'progress.json');
