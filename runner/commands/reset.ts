@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { DockerClient, ServiceInfo } from '../docker/client.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
+import { sameImage } from '../../checks/images.js';
 import { APP_IMAGES, preparedRef } from '../docker/images.js';
 import { portIsFree, profileVariables, WORKSHOP_PORTS } from '../docker/probe.js';
 import { defaultProfile } from '../docker/profile.js';
@@ -55,8 +56,12 @@ async function madeByHand(docker: DockerClient, objects: LessonObjects, recorded
     if (!expected || known.has(n.id) || foreignNetwork(n, expected)) continue;
     found.push({ kind: 'network', id: n.id, name: n.name, at });
   }
-  for (const ref of objects.images) {
-    if (!known.has(ref) && (await docker.imageExists(ref))) found.push({ kind: 'image', ref, at });
+  // Any spelling of the lessons' tags: the articles' `localhost:5000/...` is the same registry as ours.
+  const lessonImages = [...objects.images];
+  for (const image of await docker.images()) {
+    for (const tag of image.tags) {
+      if (!known.has(tag) && lessonImages.some((ref) => sameImage(ref, tag))) found.push({ kind: 'image', ref: tag, at });
+    }
   }
   return found;
 }

@@ -141,6 +141,15 @@ describe('the same commands typed all at once, with one check per chapter at the
     const list = await cli(['list'], me.env);
     expect(String(list.stdout)).toMatch(/^ {4}publish-webui/m);
     expect(String(list.stdout)).toMatch(/^ {2}✓ registry-service/m);
+
+    // reset offers what the learner typed in the articles' spelling too (localhost:5000 tags), and leaves
+    // nothing of it behind.
+    const reset = await cli(['reset', '--yes'], me.env);
+    expect(reset.exitCode, String(reset.stderr)).toBe(0);
+    expect(reset.stdout).toContain('removed image localhost:5000/dockercoins_worker:v0.01');
+    expect(reset.stdout).toContain('removed network dockercoins (');
+    const left = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter((t) => /^localhost:5000\/dockercoins_/.test(t));
+    expect({ services: (await docker(['service', 'ls', '-q'])).stdout.trim(), left }).toEqual({ services: '', left: [] });
   }, 25 * 60_000);
 });
 
