@@ -256,3 +256,18 @@ describe('speed-up: the mining speed after the fix against the one kept before i
     expect(outcome).toMatchObject({ ok: true, expected: 'at least 15 hashes/s (no speed was kept at ch4/read-the-source to compare with)' });
   });
 });
+
+describe('service-converged while an update replaces tasks', () => {
+  it('holds when the count is set right and an update or a rollback is under way; not otherwise', async () => {
+    const nine = Array.from({ length: 9 }, (_, i) => ({ id: `t${i}`, serviceName: 'worker', nodeId: 'n', state: 'running', desiredState: 'running', image: 'x', message: '' }));
+    const starting = { id: 't9', serviceName: 'worker', nodeId: 'n', state: 'starting', desiredState: 'running', image: 'x', message: '' };
+    const cluster = (updateState?: string) => fakeDocker({
+      services: async () => [serviceInfo('worker', 'x', { mode: { kind: 'replicated', replicas: 10 }, updateState })],
+      tasks: async () => [...nine, starting],
+    });
+    const updating = await run('service-converged', { service: 'worker', replicas: 10 }, context(cluster('updating')));
+    expect(updating).toMatchObject({ ok: true, actual: 'worker: 9/10 running, 1 starting (an update is replacing tasks; the count is set to 10)' });
+    expect((await run('service-converged', { service: 'worker', replicas: 10 }, context(cluster('completed')))).ok).toBe(false);
+    expect((await run('service-converged', { service: 'worker', replicas: 5 }, context(cluster('updating')))).ok).toBe(false);
+  });
+});
