@@ -3,6 +3,10 @@
  * its checks must fail, after it they must pass. Then the figures the chapters are about: rng is the
  * bottleneck, scaling it speeds mining up, the worker fix speeds it up again, and the rollback leaves
  * every worker task on v0.1.
+ *
+ * After each chapter, `check` with a progress file of its own (a learner's second machine) must tick every
+ * step from the cluster alone: check accepts what the lessons' commands make (our spelling; the articles'
+ * spelling, typed by hand, is articles.test.ts), and after chapter 4 it recognises what later steps changed.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
