@@ -8,7 +8,7 @@
  * step from the cluster alone: check accepts what the lessons' commands make (our spelling; the articles'
  * spelling, typed by hand, is articles.test.ts), and after chapter 4 it recognises what later steps changed.
  */
-import { mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,9 @@ async function proveChapter(id: 'ch3' | 'ch4'): Promise<WorkshopEvent[]> {
 
 /** `check` with a progress file of its own (a learner's second machine): which steps it does not tick. */
 async function checkFromCluster(chapter: string): Promise<{ exit: number | undefined; notDone: string[] }> {
+  // The progress file is lost; the learner's files (their edited copy of the source) are still there.
   const fresh = { ...env, SWARM_WORKSHOP_HOME: mkdtempSync(join(tmpdir(), 'sw-chapters-check-')) };
+  if (existsSync(join(home, 'workspace'))) cpSync(join(home, 'workspace'), join(fresh.SWARM_WORKSHOP_HOME, 'workspace'), { recursive: true });
   const r = await cli(['check', chapter, '--json', '--wait', '30'], fresh);
   const notDone = ofType(parseEvents(String(r.stdout)), 'step-finished').flatMap((e) => (e.status === 'done' ? [] : [`${e.step}: ${e.status} (${e.reason})`]));
   return { exit: r.exitCode, notDone };
