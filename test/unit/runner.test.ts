@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ServiceInfo } from '../../runner/docker/client.js';
 import { defaultProfile } from '../../runner/docker/profile.js';
@@ -59,5 +60,33 @@ describe('a failure while measuring the mining speed', () => {
       expect(finished?.type === 'step-finished' && finished.reason).toMatch(/^the mining speed could not be measured \(.*\); the step's checks passed$/);
       expect(events.some((e) => e.type === 'measurement')).toBe(false);
     }
+  });
+});
+
+const abReport = fileURLToPath(new URL('../fixtures/ab-rng-c1.txt', import.meta.url));
+
+describe('auto mode on a step that records a benchmark', () => {
+  it('runs its commands even when its checks pass already: the figures are what it is for', async () => {
+    const events: WorkshopEvent[] = [];
+    const docker = fakeDocker({
+      services: async () => [{ id: 's', name: 'web', image: 'x', mode: { kind: 'replicated', replicas: 1 } } as unknown as ServiceInfo],
+      networks: async () => [],
+    });
+    const bench: Step = {
+      chapter: 'cht', id: 'bench', title: 'a benchmark', file: 'b.md', timeout: 5, body: '', hints: [],
+      commands: [{ template: `cat ${abReport}`, record: 'ab:x' }], checks: [{ check: 'service-exists', params: { service: 'web' } }],
+    };
+    const plain: Step = { ...bench, id: 'plain', commands: [{ template: 'echo hello' }] };
+    const runner = new ChapterRunner({
+      docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
+      emit: (e) => events.push(e), signal: new AbortController().signal,
+    });
+    const result = await runner.runChapter({ id: 'cht', slug: 'cht', title: 't', steps: [plain, bench] }, { mode: 'auto' });
+    expect(result.ok).toBe(true);
+    const ran = events.flatMap((e) => (e.type === 'command-started' ? [`${e.step}: ${e.command}`] : []));
+    // The plain step is already done and left alone; the benchmark's command runs.
+    expect(ran).toEqual([`bench: cat ${abReport}`]);
+    expect(events.find((e) => e.type === 'ab-result')).toMatchObject({ name: 'x', result: { requestsPerSecond: 9.82 } });
+    expect(events.find((e) => e.type === 'step-finished' && e.step === 'plain')).toMatchObject({ reason: 'already done: its checks pass' });
   });
 });
