@@ -423,11 +423,30 @@ export class ChapterRunner {
   /** Check one step (the learner did it), waiting up to `waitMs` for the cluster to converge. */
   async checkStep(chapter: Chapter, step: Step, waitMs: number): Promise<boolean> {
     const started = Date.now();
+    this.current = chapter.id;
     this.deps.emit({ type: 'step-started', chapter: chapter.id, step: step.id, title: step.title });
     const resolved = resolveChecks(step, this.deps.variables);
-    const result = await waitForChecks(resolved, this.context(), { deadline: Date.now() + waitMs });
-    this.report(chapter.id, step.id, 'after', result.verdicts);
-    this.finish(chapter.id, step.id, result.ok ? 'done' : 'failed', started, result.ok ? undefined : 'checks not met yet');
+    // As in checkChapter: a fact that a later step, done (by progress or by its checks now), changed is
+    // history, not a failure of this step.
+    const history = new Map<number, string>();
+    for (const [k, ref] of step.checks.entries()) {
+      for (const key of ref.changedBy ?? []) {
+        if (await this.doneElsewhere(key)) {
+          history.set(k, `step ${this.stepLabel(key)}`);
+          break;
+        }
+      }
+    }
+    const live = resolved.filter((_c, k) => !history.has(k));
+    const result = await waitForChecks(live, this.context(), { deadline: Date.now() + waitMs });
+    const historyVerdicts = [...history].map(([k, by]) => {
+      const c = resolved[k]!;
+      const title = c.definition.title(c.params);
+      return { ok: false, expected: title, actual: 'not looked at again', check: c.definition.id, title, hint: '', history: by };
+    });
+    this.report(chapter.id, step.id, 'after', [...result.verdicts, ...historyVerdicts]);
+    const reason = result.ok && history.size ? `done; ${[...new Set(history.values())].join(', ')} changed it since, as the lessons do` : result.ok ? undefined : 'checks not met yet';
+    this.finish(chapter.id, step.id, result.ok ? 'done' : 'failed', started, reason);
     return result.ok;
   }
 

@@ -88,7 +88,11 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
         const { ChapterRunner } = await import('../engine/runner.js');
         const emit = sinkFor(s);
         const docker = action === 'watch' ? withoutEvents(s.docker) : s.docker;
-        const runner = new ChapterRunner({ ...s, docker, emit, signal: controller.signal });
+        const known = s.store.load().progress;
+        const runner = new ChapterRunner({
+          ...s, docker, emit, signal: controller.signal, chapters: chapters.length ? chapters : [chapter],
+          previously: (c, st) => known.steps[`${c}/${st}`],
+        });
         if (action === 'run') await runner.runStep(chapter, step, {});
         else await runner.checkStep(chapter, step, action === 'check' ? checkWaitMs : 0);
       } catch (error) {

@@ -129,3 +129,29 @@ describe('the step the learner is on', () => {
     expect(events.find((e) => e.type === 'check-result' && e.step === 'idle')).toMatchObject({ ok: false, actual: 'web is set to 1 replica(s); web: 1/1 running' });
   });
 });
+
+describe('checking one step (the UI\'s c and watch mode)', () => {
+  it('takes a fact a later, done step changed as history, and judges the rest', async () => {
+    const events: WorkshopEvent[] = [];
+    const docker = fakeDocker({
+      services: async () => [serviceInfo('web', 'img:1', { mode: { kind: 'replicated', replicas: 0 } })],
+      tasks: async () => [],
+      async *events(signal: AbortSignal) {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      },
+    });
+    const runner = new ChapterRunner({
+      docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
+      emit: (e) => events.push(e), signal: new AbortController().signal, chapters: [chapter],
+      previously: (_c, s) => (s === 'idle' ? { status: 'done' } : undefined),
+    });
+    expect(await runner.checkStep(chapter, chapter.steps[1]!, 0)).toBe(true);
+    expect(events.find((e) => e.type === 'step-finished')).toMatchObject({ status: 'done', reason: 'done; step 3 (idle) changed it since, as the lessons do' });
+    // The same cluster fails a check that no later step changes.
+    const strict = new ChapterRunner({
+      docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
+      emit: () => undefined, signal: new AbortController().signal, chapters: [{ ...chapter, steps: chapter.steps.slice(0, 2) }],
+    });
+    expect(await strict.checkStep(chapter, { ...chapter.steps[1]!, checks: [replicas('web', 3)] }, 0)).toBe(false);
+  });
+});
