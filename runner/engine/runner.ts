@@ -303,7 +303,7 @@ export class ChapterRunner {
         if (j.done) {
           const history = j.verdicts.filter((v) => v.history);
           const reason = history.length
-            ? `${wasDone ? 'done earlier' : 'done'}; ${[...new Set(history.map((v) => v.history!))].join(', ')} changed it since, as the lessons do`
+            ? `${wasDone ? 'done earlier' : 'done'}; changed since by ${[...new Set(history.map((v) => v.history!))].join(' and ')}, as the lessons do`
             : wasDone ? 'done earlier, still holds' : note;
           this.finish(chapter.id, step.id, 'done', t, reason);
         } else if (wasDone) {
@@ -445,7 +445,7 @@ export class ChapterRunner {
       return { ok: false, expected: title, actual: 'not looked at again', check: c.definition.id, title, hint: '', history: by };
     });
     this.report(chapter.id, step.id, 'after', [...result.verdicts, ...historyVerdicts]);
-    const reason = result.ok && history.size ? `done; ${[...new Set(history.values())].join(', ')} changed it since, as the lessons do` : result.ok ? undefined : 'checks not met yet';
+    const reason = result.ok && history.size ? `done; changed since by ${[...new Set(history.values())].join(' and ')}, as the lessons do` : result.ok ? undefined : 'checks not met yet';
     this.finish(chapter.id, step.id, result.ok ? 'done' : 'failed', started, reason);
     return result.ok;
   }

@@ -47,7 +47,7 @@ describe('check mode judges every step against the cluster now', () => {
   it('a learner who typed everything before checking gets every step ticked; a fact a later step changed is history', async () => {
     const { result, finished, events } = await check({ web: 0, db: 1 });
     expect(result).toEqual({ ok: true, done: 4 });
-    expect(finished.scale).toEqual(['done', 'done; step 3 (idle) changed it since, as the lessons do']);
+    expect(finished.scale).toEqual(['done', 'done; changed since by step 3 (idle), as the lessons do']);
     const history = events.find((e) => e.type === 'check-result' && e.step === 'scale');
     expect(history).toMatchObject({ ok: false, history: 'step 3 (idle)', hint: undefined });
   });
@@ -124,7 +124,7 @@ describe('the step the learner is on', () => {
   it('may already have changed what an earlier step reads: that is not drift, and its own checks say what is wrong', async () => {
     // Steps 1 and 2 done; the learner is on "idle" (scale to 0) and scaled web to 1 instead.
     const { finished, events } = await check({ web: 1 }, { create: 'done', scale: 'done' });
-    expect(finished.scale).toEqual(['done', 'done earlier; step 3 (idle), the one you are on changed it since, as the lessons do']);
+    expect(finished.scale).toEqual(['done', 'done earlier; changed since by step 3 (idle), the one you are on, as the lessons do']);
     expect(finished.idle).toEqual(['failed', 'checks not met yet']);
     expect(events.find((e) => e.type === 'check-result' && e.step === 'idle')).toMatchObject({ ok: false, actual: 'web is set to 1 replica(s); web: 1/1 running' });
   });
@@ -146,7 +146,7 @@ describe('checking one step (the UI\'s c and watch mode)', () => {
       previously: (_c, s) => (s === 'idle' ? { status: 'done' } : undefined),
     });
     expect(await runner.checkStep(chapter, chapter.steps[1]!, 0)).toBe(true);
-    expect(events.find((e) => e.type === 'step-finished')).toMatchObject({ status: 'done', reason: 'done; step 3 (idle) changed it since, as the lessons do' });
+    expect(events.find((e) => e.type === 'step-finished')).toMatchObject({ status: 'done', reason: 'done; changed since by step 3 (idle), as the lessons do' });
     // The same cluster fails a check that no later step changes.
     const strict = new ChapterRunner({
       docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
