@@ -99,12 +99,17 @@ export async function emptySwarm(): Promise<void> {
 export async function emptyWorkshop(): Promise<void> {
   await emptySwarm();
   // By name where there is a tag, by id where the tag was taken away (<none>).
-  const images = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])).stdout
+  const lines = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])).stdout
     .split('\n')
     .filter((line) => /^(dockercoins_|127\.0\.0\.1:5000\/|localhost:5000\/)/.test(line))
-    .map((line) => {
-      const [ref = '', id = ''] = line.split(' ');
-      return ref.endsWith(':<none>') ? id : ref;
-    });
-  if (images.length) await docker(['image', 'rm', '-f', ...new Set(images)]);
+    .map((line) => line.split(' ') as [string, string]);
+  const tags = lines.filter(([ref]) => !ref.endsWith(':<none>')).map(([ref]) => ref);
+  if (tags.length) await docker(['image', 'rm', '-f', ...new Set(tags)]);
+  // An untagged image that a later build is built on ("has dependent child images") stays: it has no
+  // name left for a step to find, which is all this is for.
+  for (const [, id] of lines.filter(([ref]) => ref.endsWith(':<none>'))) await docker(['image', 'rm', '-f', id]).catch(() => undefined);
+  const left = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).stdout
+    .split('\n')
+    .filter((ref) => /^(dockercoins_|127\.0\.0\.1:5000\/|localhost:5000\/)/.test(ref) && !ref.endsWith(':<none>'));
+  if (left.length) throw new Error(`emptyWorkshop: these tags are still there: ${left.join(', ')}`);
 }
