@@ -162,6 +162,25 @@ export class ChapterRunner {
   }
 
   /**
+   * Run one command of a step and record what it made or removed. `failed` says why when it did not
+   * succeed; Ctrl-C throws.
+   */
+  private async execute(chapter: Chapter, step: Step, index: number, args: string[], command: string): Promise<{ result: CommandResult; failed?: string }> {
+    const { docker } = this.deps;
+    const kind = createsObject(args);
+    const existing = kind ? new Set((kind === 'service' ? await docker.services() : await docker.networks()).map((o) => o.id)) : undefined;
+    const result = await this.runOne(chapter, step, index, args, command);
+    this.deps.emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: result.exitCode, durationMs: result.durationMs });
+    if (result.cancelled || this.deps.signal.aborted) throw new CancelledError(`step ${step.id} (${command})`);
+    if (result.exitCode !== 0) {
+      const why = result.timedOut ? 'timed out' : `exited with code ${result.exitCode}`;
+      return { result, failed: `\`${command}\` ${why}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}` };
+    }
+    await this.recordResources(chapter, step, args, existing);
+    return { result };
+  }
+
+  /**
    * Catching up (`run --to`): one step before the target. Its checks are looked at first, leaving out those
    * a step still to come before the target changes anyway (scaling the workers to 10, when the benchmark
    * then scales them to 0); if the rest hold, the step is left as it is. Otherwise its commands run, with
@@ -182,7 +201,13 @@ export class ChapterRunner {
       this.finish(chapter.id, step.id, 'done', started, 'already there: its checks hold');
       return 'done';
     }
-    const say = (index: number, text: string) => emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `(${text})\n` });
+    const say = (index: number, text: string) => emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `(catching up: ${text})\n` });
+    /** A command not run, shown as run with what was done instead. */
+    const notice = (index: number, command: string, text: string) => {
+      emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command });
+      say(index, text);
+      emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: 0 });
+    };
     const skipped: string[] = [];
     for (const [index, spec] of step.commands.entries()) {
       const args = renderCommand(spec.template, await this.variablesFor(spec.template).catch(() => ({ ...this.deps.variables, debug: '<debug>' })));
@@ -198,15 +223,13 @@ export class ChapterRunner {
         // What this step checks of that service: if it holds, the service is kept as it is.
         const about = resolved.filter((c, k) => relevant.includes(k) && c.params.service === name);
         if (there && about.length && (await evaluate(about, this.context())).every((v) => v.ok)) {
-          emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command });
-          say(index, `catching up: ${name} is there as this step makes it, kept`);
-          emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: 0 });
+          notice(index, command, `${name} is there as this step makes it, kept`);
           continue;
         }
         if (there) {
           const t = Date.now();
           emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command: `docker service rm ${name}` });
-          say(index, `catching up: ${name} exists but this step does not hold, so it is removed and created again as the lesson does`);
+          say(index, `${name} exists but this step does not hold, so it is removed and created again as the lesson does`);
           await docker.removeService(there.id);
           await this.waitGone(name);
           emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: Date.now() - t });
@@ -215,9 +238,7 @@ export class ChapterRunner {
       } else if (kind === 'network') {
         const name = args[args.length - 1]!;
         if ((await docker.networks()).some((n) => n.name === name)) {
-          emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command });
-          say(index, `catching up: the network ${name} is there already, kept`);
-          emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: 0 });
+          notice(index, command, `the network ${name} is there already, kept`);
           continue;
         }
       } else {
@@ -225,22 +246,16 @@ export class ChapterRunner {
         if (removal?.kind === 'service') {
           const services = new Set((await docker.services()).map((x) => x.name));
           if (!removal.names.some((n) => services.has(n))) {
-            emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command });
-            say(index, `catching up: no service ${removal.names.join(', ')} to remove`);
-            emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: 0 });
+            notice(index, command, `no service ${removal.names.join(', ')} to remove`);
             continue;
           }
         }
       }
-      const existing = kind ? new Set((kind === 'service' ? await docker.services() : await docker.networks()).map((o) => o.id)) : undefined;
-      const result = await this.runOne(chapter, step, index, args, command);
-      emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: result.exitCode, durationMs: result.durationMs });
-      if (result.cancelled || this.deps.signal.aborted) throw new CancelledError(`step ${step.id} (${command})`);
-      if (result.exitCode !== 0) {
-        this.finish(chapter.id, step.id, 'failed', started, `\`${command}\` exited with code ${result.exitCode}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`, { failure: 'command' });
+      const { failed } = await this.execute(chapter, step, index, args, command);
+      if (failed) {
+        this.finish(chapter.id, step.id, 'failed', started, failed, { failure: 'command' });
         return 'command';
       }
-      await this.recordResources(chapter, step, args, existing);
     }
     const after = await waitForChecks(relevant.map((k) => resolved[k]!).filter((c) => !c.definition.costly || !skipped.length), this.context(), { deadline: Date.now() + step.timeout * 1000 });
     this.report(chapter.id, step.id, 'after', after.verdicts);
@@ -350,8 +365,9 @@ export class ChapterRunner {
     // The learner's current step: the first one not done earlier (by progress). Its commands may already
     // have changed what earlier steps read (scaling the workers down for the benchmark) before its own checks
     // pass: those earlier facts are history too, not drift.
-    const currentStep = chapter.steps.find((st) => this.deps.previously?.(chapter.id, st.id)?.status !== 'done');
-    const currentKey = currentStep && this.deps.previously ? `${chapter.id}/${currentStep.id}` : undefined;
+    const currentIndex = judged.findIndex((j) => this.deps.previously?.(chapter.id, j.step.id)?.status !== 'done');
+    const current = judged[currentIndex];
+    const currentKey = current && this.deps.previously ? `${chapter.id}/${current.step.id}` : undefined;
     const resolve = async () => {
       // From the last step back: a check's `changed-by` steps are judged before it.
       const isDone = new Map<string, boolean>();
@@ -360,26 +376,16 @@ export class ChapterRunner {
         for (const v of j.verdicts) {
           v.history = undefined;
           if (v.ok || !v.changedBy.length) continue;
-          for (const key of v.changedBy) {
-            if (isDone.get(key) ?? (await this.doneElsewhere(key))) {
-              v.history = `step ${this.stepLabel(key)}`;
-              break;
-            }
-            if (key === currentKey && judged.findIndex((x) => x.step.id === currentStep!.id) > i) {
-              v.history = `step ${this.stepLabel(key)}, the one you are on`;
-              break;
-            }
-          }
+          v.history = await this.changedSince(v.changedBy, isDone, currentIndex > i ? currentKey : undefined);
         }
         j.done = j.verdicts.every((v) => v.ok || v.history);
         isDone.set(`${chapter.id}/${j.step.id}`, j.done);
       }
     };
     await resolve();
-    // The learner's current step is the first one not done earlier (by progress). Only it may wait for
-    // the cluster to converge, and only if it does not pass already: the step after a passing one is
-    // most likely not typed yet, and waiting on it would only make every `check` slow.
-    const current = judged.find((j) => this.deps.previously?.(chapter.id, j.step.id)?.status !== 'done');
+    // Only the learner's current step may wait for the cluster to converge, and only if it does not pass
+    // already: the step after a passing one is most likely not typed yet, and waiting on it would only make
+    // every `check` slow.
     const open = current && !current.done ? current : undefined;
     if (open && waitMs > 0) {
       // The learner's current step: wait for the cluster to converge on its checks that are not history.
@@ -389,6 +395,19 @@ export class ChapterRunner {
       await resolve();
     }
     return judged;
+  }
+
+  /**
+   * Which of a check's `changed-by` steps changed what it reads, as the learner reads it ("step 12
+   * (bench-rng)"): the first one done (in `isDone`, judged in this pass, else by progress or its checks
+   * now), or the step the learner is on (`current`, a key). Undefined when none did.
+   */
+  private async changedSince(keys: string[], isDone: Map<string, boolean> = new Map(), current?: string): Promise<string | undefined> {
+    for (const key of keys) {
+      if (isDone.get(key) ?? (await this.doneElsewhere(key))) return `step ${this.stepLabel(key)}`;
+      if (key === current) return `step ${this.stepLabel(key)}, the one you are on`;
+    }
+    return undefined;
   }
 
   private readonly elsewhere = new Map<string, Promise<boolean>>();
@@ -410,7 +429,7 @@ export class ChapterRunner {
     return known;
   }
 
-  /** `ch4/rollback` as the learner sees it: "5 (rollback)", or "ch4 step 5 (rollback)" from another chapter. */
+  /** `ch4/rollback` as the learner sees it: "5 (rollback)", or "5 (rollback) of ch4" from another chapter. */
   private stepLabel(key: string): string {
     const [chapterId, stepId] = key.split('/') as [string, string];
     const chapter = this.deps.chapters?.find((c) => c.id === chapterId);
@@ -430,12 +449,8 @@ export class ChapterRunner {
     // history, not a failure of this step.
     const history = new Map<number, string>();
     for (const [k, ref] of step.checks.entries()) {
-      for (const key of ref.changedBy ?? []) {
-        if (await this.doneElsewhere(key)) {
-          history.set(k, `step ${this.stepLabel(key)}`);
-          break;
-        }
-      }
+      const by = await this.changedSince(ref.changedBy ?? []);
+      if (by) history.set(k, by);
     }
     const live = resolved.filter((_c, k) => !history.has(k));
     const result = await waitForChecks(live, this.context(), { deadline: Date.now() + waitMs });
@@ -496,7 +511,7 @@ export class ChapterRunner {
 
   /** Run one step's commands, then wait for its checks. */
   async runStep(chapter: Chapter, step: Step, options: Pick<RunOptions, 'prove'>): Promise<StepOutcome> {
-    const { emit, docker } = this.deps;
+    const { emit } = this.deps;
     const started = Date.now();
     emit({ type: 'step-started', chapter: chapter.id, step: step.id, title: step.title });
     const resolved = resolveChecks(step, this.deps.variables);
@@ -522,18 +537,12 @@ export class ChapterRunner {
     for (const [index, spec] of step.commands.entries()) {
       const args = renderCommand(spec.template, await this.variablesFor(spec.template));
       const command = displayCommand(args);
-      const kind = createsObject(args);
-      const existing = kind ? new Set((kind === 'service' ? await docker.services() : await docker.networks()).map((o) => o.id)) : undefined;
-      const result = await this.runOne(chapter, step, index, args, command);
+      const { result, failed } = await this.execute(chapter, step, index, args, command);
       timing.commandsMs += result.durationMs;
-      emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: result.exitCode, durationMs: result.durationMs });
-      if (result.cancelled || this.deps.signal.aborted) throw new CancelledError(`step ${step.id} (${command})`);
-      if (result.exitCode !== 0) {
-        const why = result.timedOut ? 'timed out' : `exited with code ${result.exitCode}`;
-        this.finish(chapter.id, step.id, 'failed', started, `\`${command}\` ${why}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}`, { failure: 'command', timing });
+      if (failed) {
+        this.finish(chapter.id, step.id, 'failed', started, failed, { failure: 'command', timing });
         return 'command';
       }
-      await this.recordResources(chapter, step, args, existing);
       if (spec.record) {
         const name = spec.record.replace(/^ab:/, '');
         emit({ type: 'ab-result', chapter: chapter.id, step: step.id, name, command, result: parseAb(result.stdout) });
