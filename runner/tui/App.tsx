@@ -53,7 +53,7 @@ export function App({ chapters, open, progress: initialProgress, color = true, c
   }, [stdout]);
 
   const workshop = useWorkshop(open, checkWaitMs, initialProgress, chapters);
-  const { session, state, progress, busy } = workshop;
+  const { session, state, progress, busy, notice } = workshop;
   const docker = session.kind === 'ready' ? session.session.docker : undefined;
   const cluster = useCluster(docker);
   const webuiUp = cluster.rows.some((r) => r.name === 'webui' && r.running > 0);
@@ -66,6 +66,15 @@ export function App({ chapters, open, progress: initialProgress, color = true, c
   const [hints, setHints] = useState(0);
   const [help, setHelp] = useState(false);
   const [watch, setWatch] = useState(false);
+  // Catching up runs commands that may re-create services: the first u asks, the second goes.
+  // At step 1 there is nothing to catch up on: u says so until the next key.
+  // A ref as well as state: keys that arrive together are handled by one render's closure.
+  const [confirmCatchUp, setConfirmState] = useState<'ask' | 'first' | undefined>(undefined);
+  const asking = useRef<'ask' | 'first' | undefined>(undefined);
+  const setConfirmCatchUp = (v: 'ask' | 'first' | undefined) => {
+    asking.current = v;
+    setConfirmState(v);
+  };
   // In 80 columns the panel would crowd out the lesson: there it starts hidden (l shows it).
   const [showCluster, setShowCluster] = useState(() => (stdout.columns || 80) >= 110);
   // Lesson prose needs marked-terminal: loaded on opening the first step, not before (useMarkdown.ts).
@@ -108,6 +117,13 @@ export function App({ chapters, open, progress: initialProgress, color = true, c
   });
   onKey.current = (input, key) => {
     const command = commandFor(input, key, screen, busy);
+    const question = asking.current;
+    if (question) {
+      // The question takes the next key, whatever it is: u goes, anything else stays (q and Ctrl-C still leave).
+      setConfirmCatchUp(undefined);
+      if (command === 'catchup' && question === 'ask') return void workshop.perform(chapter, step, 'catchup');
+      if (command !== 'cancel' && command !== 'quit') return;
+    }
     if (!command) return;
     if (help && command !== 'cancel' && command !== 'quit') return setHelp(false);
     switch (command) {
@@ -146,11 +162,29 @@ export function App({ chapters, open, progress: initialProgress, color = true, c
       case 'skip':
         workshop.skip(chapter, step);
         return goTo((i) => i + 1);
+      case 'catchup':
+        return setConfirmCatchUp(chapter.steps.indexOf(step) === 0 ? 'first' : 'ask');
       case 'run':
       case 'check':
         return void workshop.perform(chapter, step, command);
     }
   };
+
+  /**
+   * The line above the keys: asking before a catch-up, which step a catch-up is at, or what it came to.
+   * Step 1 has nothing before it: u there says so.
+   */
+  function bottomLine(): string | undefined {
+    const n = chapter.steps.indexOf(step);
+    if (confirmCatchUp === 'first') return `step 1 starts from ${chapter.id === chapters[0]?.id ? 'an empty swarm' : 'where the chapter before ends'}: nothing before it to catch up on`;
+    if (confirmCatchUp) {
+      return `u again: catch up to step ${n + 1} (runs what is missing of steps 1-${n}) · any other key: stay`;
+    }
+    const at = state.current?.chapter === chapter.id && state.current.step !== step.id ? chapter.steps.findIndex((x) => x.id === state.current!.step) : -1;
+    if (busy && at >= 0) return `catching up: step ${at + 1}/${chapter.steps.length} (${chapter.steps[at]!.title})`;
+    if (notice && notice.chapter === chapter.id && notice.step === step.id) return notice.text;
+    return undefined;
+  }
 
   if (help) {
     return (
@@ -207,6 +241,7 @@ export function App({ chapters, open, progress: initialProgress, color = true, c
       color={color}
       markdown={markdown}
       footer={footerFor('step', width)}
+      message={bottomLine()}
     />
   );
 }

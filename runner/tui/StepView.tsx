@@ -35,11 +35,13 @@ export interface StepViewProps {
   /** The Markdown renderer, once loaded: until then the prose shows as its source. */
   markdown: ReturnType<typeof useMarkdown>;
   footer: string;
+  /** One line above the key line: a question, a catch-up's progress or its outcome. */
+  message?: string;
 }
 
 /** One step: its prose (scrolled), its commands, their output, the checks' verdicts, the hints shown. */
 export function StepView(props: StepViewProps) {
-  const { chapter, step, stepIndex, status, live, watch, busy, header, variables, ipvs, size, showCluster, panel, scroll, hints, color, markdown, footer } = props;
+  const { chapter, step, stepIndex, status, live, watch, busy, header, variables, ipvs, size, showCluster, panel, scroll, hints, color, markdown, footer, message } = props;
   const width = size.columns;
   const wide = width >= 110;
   const mainWidth = wide && showCluster ? width - 42 : width;
@@ -59,7 +61,7 @@ export function StepView(props: StepViewProps) {
   const checkRows = checks.reduce((sum, c) => sum + (c.ok ? 1 : 3), 0) + (live?.reason && status === 'failed' ? 1 : 0);
   const rowsOfHints = (from: number) => step.hints.slice(0, hints).reduce((sum, h, i) => sum + (i < from ? 0 : wrappedRows(`hint ${i + 1}: ${h}`, mainWidth)), 0);
   // Title, engine line, the "(lines x-y)" line, the key line: 4 rows besides the parts counted here.
-  const rowsLeft = (shownCommands: number, firstHint: number) => usableRows - 4 - rowsOfCommands(shownCommands) - outputLines.length - checkRows - rowsOfHints(firstHint);
+  const rowsLeft = (shownCommands: number, firstHint: number) => usableRows - 4 - (message ? 1 : 0) - rowsOfCommands(shownCommands) - outputLines.length - checkRows - rowsOfHints(firstHint);
   // A short terminal with a long step and its hints open: keep at least one row of prose by showing the
   // latest hints only, then fewer commands (a line says how many more there are), rather than let the
   // screen grow taller than the terminal (ink would redraw it whole and scroll the title away).
@@ -114,6 +116,7 @@ export function StepView(props: StepViewProps) {
         {wide && showCluster ? <SidePanel parts={panel} rows={size.rows} wide /> : null}
       </Box>
       {!wide && showCluster ? <SidePanel parts={panel} rows={belowRows} wide={false} /> : null}
+      {message ? <Text wrap="truncate" color="yellow">{message}</Text> : null}
       <Text dimColor wrap="truncate">
         {busy ? 'running... Ctrl-C stops it' : footer}
       </Text>

@@ -1,5 +1,5 @@
 /** Every key the terminal UI understands, in one table: the help overlay and the footer are made from it. */
-export type UiCommand = 'run' | 'check' | 'hint' | 'next' | 'previous' | 'skip' | 'watch' | 'cluster' | 'help' | 'back' | 'open' | 'up' | 'down' | 'quit' | 'cancel';
+export type UiCommand = 'run' | 'check' | 'catchup' | 'hint' | 'next' | 'previous' | 'skip' | 'watch' | 'cluster' | 'help' | 'back' | 'open' | 'up' | 'down' | 'quit' | 'cancel';
 
 export interface KeyBinding {
   keys: string[];
@@ -14,6 +14,7 @@ export interface KeyBinding {
 export const KEY_TABLE: KeyBinding[] = [
   { keys: ['r'], command: 'run', label: 'run the commands', where: 'step', footer: { step: 'r run' } },
   { keys: ['c'], command: 'check', label: 'check (I typed them myself)', where: 'step', footer: { step: 'c check' } },
+  { keys: ['u'], command: 'catchup', label: 'catch up: make what the steps before this one make (asks first)', where: 'step', footer: { step: 'u catch up' } },
   { keys: ['h'], command: 'hint', label: 'next hint', where: 'step', footer: { step: 'h hint' } },
   { keys: ['n', 'right'], command: 'next', label: 'next step', where: 'step', footer: { step: 'n/p next/prev' } },
   { keys: ['p', 'left'], command: 'previous', label: 'previous step', where: 'step' },
@@ -34,7 +35,7 @@ export const KEY_TABLE: KeyBinding[] = [
  * entries before help and quit go first, from the right: `?` lists them all.
  */
 export function footerFor(screen: 'home' | 'step', width: number): string {
-  const order: UiCommand[] = ['up', 'open', 'run', 'check', 'hint', 'next', 'skip', 'watch', 'cluster', 'back', 'help', 'quit'];
+  const order: UiCommand[] = ['up', 'open', 'run', 'check', 'hint', 'next', 'skip', 'watch', 'cluster', 'back', 'catchup', 'help', 'quit'];
   const entries = order.flatMap((command) => KEY_TABLE.find((b) => b.command === command)?.footer?.[screen] ?? []);
   const fixed = entries.slice(-2);
   const optional = entries.slice(0, -2);

@@ -41,6 +41,8 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
   const [state, dispatch] = useReducer(reduce, initialState);
   const [progress, setProgress] = useState<Progress | undefined>(initialProgress);
   const [busy, setBusy] = useState(false);
+  // What the last catch-up came to, for the step it was asked on: the step's own state says nothing of it.
+  const [notice, setNotice] = useState<{ chapter: string; step: string; text: string } | undefined>(undefined);
   const abort = useRef<AbortController | undefined>(undefined);
   // One action at a time: watch mode re-checks on cluster changes, and a check can take seconds.
   const inFlight = useRef(false);
@@ -66,7 +68,7 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
   const sinkFor = (s: Session): EventSink => fanOut(dispatch, progressRecorder(s.store, setProgress));
 
   const perform = useCallback(
-    async (chapter: Chapter, step: Step, action: 'run' | 'check' | 'watch') => {
+    async (chapter: Chapter, step: Step, action: 'run' | 'check' | 'watch' | 'catchup') => {
       if (session.kind !== 'ready' || busy || inFlight.current) return;
       inFlight.current = true;
       const { session: s } = session;
@@ -76,13 +78,14 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
       const controller = new AbortController();
       abort.current = controller;
       if (action !== 'watch') setBusy(true);
+      if (action !== 'watch') setNotice(undefined);
       try {
         if (chapter.steps.some((x) => x.commands.some((c) => c.template.includes('${workspace}')))) ensureWorkspace(s.paths.workspace);
         // As `run` and `check` do: no names held by something else (no check may pass on a foreign
         // object), and the chapter's starting point there; the message says what to do otherwise.
         if (action !== 'watch' || !cleared.current.has(chapter.id)) {
           const { preflight } = await import('../commands/preflight.js');
-          await preflight(chapter, chapters.length ? chapters : [chapter], s, action === 'run' ? 'auto' : 'check');
+          await preflight(chapter, chapters.length ? chapters : [chapter], s, action === 'run' || action === 'catchup' ? 'auto' : 'check');
           cleared.current.add(chapter.id);
         }
         const { ChapterRunner } = await import('../engine/runner.js');
@@ -93,11 +96,24 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
           ...s, docker, emit, signal: controller.signal, chapters: chapters.length ? chapters : [chapter],
           previously: (c, st) => known.steps[`${c}/${st}`],
         });
-        if (action === 'run') await runner.runStep(chapter, step, {});
+        if (action === 'catchup') {
+          // As `run CH --yes --to STEP`: only what is missing of the steps before this one.
+          const n = chapter.steps.indexOf(step) + 1;
+          const result = await runner.runChapter(chapter, { mode: 'auto', to: step.id });
+          const stopped = chapter.steps[result.done];
+          setNotice({
+            chapter: chapter.id, step: step.id,
+            text: result.ok
+              ? `caught up: your cluster is where step ${n} starts; type its commands, or r to run them`
+              : `could not catch up: stopped at step ${result.done + 1} (${stopped?.title ?? '?'}); open it (p) to see why`,
+          });
+        } else if (action === 'run') await runner.runStep(chapter, step, {});
         else await runner.checkStep(chapter, step, action === 'check' ? checkWaitMs : 0);
       } catch (error) {
         cleared.current.delete(chapter.id);
-        dispatch({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'failed', durationMs: 0, reason: formatError(error).split('\n').slice(0, 3).map((l) => l.trim()).join(' ') });
+        // A catch-up that did not get there says so on the step it was asked on, without marking it failed.
+        if (action === 'catchup') setNotice({ chapter: chapter.id, step: step.id, text: `could not catch up: ${formatError(error).split('\n')[0]}` });
+        else dispatch({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'failed', durationMs: 0, reason: formatError(error).split('\n').slice(0, 3).map((l) => l.trim()).join(' ') });
       } finally {
         inFlight.current = false;
         if (action !== 'watch') setBusy(false);
@@ -116,5 +132,5 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
 
   const cancel = useCallback(() => abort.current?.abort(new Error('cancelled')), []);
 
-  return { session, state, progress, busy, perform, skip, cancel };
+  return { session, state, progress, busy, notice, perform, skip, cancel };
 }

@@ -68,4 +68,24 @@ describe('swarm-workshop in tmux', () => {
     const done = await waitForScreen('watch mode to tick step 2 off', (s) => /step 2\/13 .*✓ done/.test(s), 120_000);
     expect(done).toContain('✓ the registry holds at least one image you pushed');
   });
+
+  it('catching up from step 4: u asks, u again runs only the missing step 3 (the builds), and says the cluster is ready', async () => {
+    await tmux('kill-window', '-t', `${SESSION}:1`).catch(() => undefined);
+    await docker(['image', 'rm', 'dockercoins_rng', 'dockercoins_hasher', 'dockercoins_worker', 'dockercoins_webui']).catch(() => undefined);
+    await keys('w'); // watch mode off
+    await keys('n', 'n');
+    await waitForScreen('step 4', (s) => s.includes('ch3 · step 4/13'));
+    await keys('u');
+    await waitForScreen('the question', (s) => s.includes('u again: catch up to step 4'));
+    await keys('u');
+    const caught = await waitForScreen('the catch-up to end', (s) => s.includes('caught up: your cluster is where step 4 starts') || s.includes('could not catch up'), 300_000);
+    expect(caught).toContain('caught up: your cluster is where step 4 starts');
+    const images = (await docker(['image', 'ls', '--format', '{{.Repository}}'])).stdout.split('\n');
+    expect(images).toEqual(expect.arrayContaining(['dockercoins_rng', 'dockercoins_hasher', 'dockercoins_worker', 'dockercoins_webui']));
+    // Steps 1 and 2 held: the registry was left as it was (one service, not re-created).
+    const registry = (await docker(['service', 'ps', 'registry', '--format', '{{.ID}}'])).stdout.trim().split('\n');
+    expect(registry).toHaveLength(1);
+    await keys('p');
+    await waitForScreen('step 3 done', (s) => /step 3\/13 .*✓ done/.test(s));
+  });
 });

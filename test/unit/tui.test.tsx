@@ -121,6 +121,27 @@ describe('the terminal UI', () => {
     app.stdin.write('p');
     await waitFor(app.lastFrame, 'step 1/13');
   });
+  it('catching up asks first; any other key than u leaves the cluster alone, and step 1 has nothing to catch up on', async () => {
+    const app = await openChapter3();
+    app.stdin.write('u');
+    expect(await waitFor(app.lastFrame, 'nothing before it')).toContain('step 1 starts from an empty swarm');
+    // n answers the notice (it goes) and is not taken as a move; the next two are.
+    app.stdin.write('n');
+    app.stdin.write('nn');
+    await waitFor(app.lastFrame, 'step 3/13');
+    app.stdin.write('u');
+    const asked = await waitFor(app.lastFrame, 'u again: catch up to step 3');
+    expect(asked).toContain('(runs what is missing of steps 1-2) · any other key: stay');
+    app.stdin.write('x');
+    // The question goes with the next key; wait for a frame without it (a frame that kept it fails here).
+    const deadline = Date.now() + 3000;
+    while (app.lastFrame()!.includes('u again') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const stayed = app.lastFrame()!;
+    expect(stayed).not.toContain('u again');
+    expect(stayed).toContain('step 3/13');
+    // Nothing ran: no step of the chapter was started.
+    expect(stayed).not.toContain('catching up');
+  });
 });
 
 describe('keys', () => {
@@ -138,7 +159,7 @@ describe('keys', () => {
   it('make the key line from the same table, dropping entries from the right but never help and quit', () => {
     expect(footerFor('home', 120)).toBe('↑↓ choose · enter open · l cluster · ? help · q quit');
     const wide = footerFor('step', 200);
-    expect(wide).toBe('r run · c check · h hint · n/p next/prev · s skip · w watch · l cluster · esc back · ? help · q quit');
+    expect(wide).toBe('r run · c check · h hint · n/p next/prev · s skip · w watch · l cluster · esc back · u catch up · ? help · q quit');
     const narrow = footerFor('step', 80);
     expect(narrow.length).toBeLessThanOrEqual(80);
     expect(narrow).toMatch(/^r run · c check .* · \? help · q quit$/);
