@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { localTaskContainers } from './app.js';
-import { fail, num, pass, str, type CheckContext, type CheckDefinition } from './types.js';
+import { sameImage } from './images.js';
+import { fail, failWith, num, pass, str, type CheckContext, type CheckDefinition } from './types.js';
 
 /** The pause in the worker's loop: the first `time.sleep(N)` of the file (the 10 s retry pause comes later). */
 export function loopSleep(source: string): number | undefined {
@@ -26,9 +27,15 @@ function resolveSource(ctx: CheckContext, reference: string): { file: string; la
   };
 }
 
+/** The pause after an error: the last `time.sleep(N)` of the file, when there are two or more. */
+export function retrySleep(source: string): number | undefined {
+  const all = [...source.matchAll(/time\.sleep\(\s*([0-9.]+)\s*\)/g)];
+  return all.length >= 2 ? Number(all[all.length - 1]![1]) : undefined;
+}
+
 export const workspaceSleep: CheckDefinition = {
   id: 'workspace-sleep',
-  params: { file: 'string', seconds: 'number' },
+  params: { file: 'string', seconds: 'number', 'retry?': 'number' },
   title: (p) => `${str(p, 'file')} in your workspace pauses ${num(p, 'seconds')} s per loop`,
   hint: (p) => `grep -n time.sleep <workspace>/${str(p, 'file')}; change only the first sleep, the 10 s one is the retry pause`,
   async run(p, ctx) {
@@ -41,7 +48,14 @@ export const workspaceSleep: CheckDefinition = {
       return fail(expected, `cannot read ${file}`);
     }
     const actual = `${describeSleep(source)} in ${file}`;
-    return loopSleep(source) === num(p, 'seconds') ? pass(expected, actual) : fail(expected, actual);
+    if (loopSleep(source) !== num(p, 'seconds')) return fail(expected, actual);
+    // The retry pause (after an error) stays as it was: a substitution that caught every sleep changed it too.
+    if (p.retry !== undefined && retrySleep(source) !== num(p, 'retry')) {
+      const retry = retrySleep(source);
+      return failWith(`${expected}, and the retry pause still time.sleep(${num(p, 'retry')})`, `${actual}, but the retry pause is ${retry === undefined ? 'gone' : `time.sleep(${retry})`}`,
+        `put the retry pause back to time.sleep(${num(p, 'retry')}): it keeps a failing worker from flooding rng and hasher; change only the first sleep`);
+    }
+    return pass(expected, actual);
   },
 };
 
@@ -74,5 +88,34 @@ export const runningCode: CheckDefinition = {
     }
     const actual = `${matching}/${containers.length} running ${service} tasks match; ` + [...seen].map(([label, n]) => `${n} with ${label}`).join(', ');
     return matching === containers.length ? pass(expected, actual) : fail(expected, actual);
+  },
+};
+
+/**
+ * The code an image holds, before any task runs it: the file at `path` in the image (read from a container
+ * created from it, never started), compared with the learner's copy. Catches a build made before the edit,
+ * or from the package's sources, at the build step rather than after the rolling update.
+ */
+export const imageCode: CheckDefinition = {
+  id: 'image-code',
+  params: { image: 'string', path: 'string', matches: 'string' },
+  title: (p) => `the image ${str(p, 'image')} holds ${str(p, 'matches').startsWith('workspace/') ? 'your edited' : 'the original'} ${str(p, 'path')}`,
+  hint: (p) => `build again from the folder you edited (the path in the command box), after the edit, then push: docker build -t ${str(p, 'image')} <workspace>/worker`,
+  async run(p, ctx) {
+    const image = str(p, 'image');
+    const path = str(p, 'path');
+    const source = resolveSource(ctx, str(p, 'matches'));
+    const wanted = await readFile(source.file, 'utf8');
+    const expected = `${image} holds ${source.label} (${describeSleep(wanted)})`;
+    const local = (await ctx.docker.images()).find((i) => i.tags.some((t) => sameImage(t, image)));
+    if (!local) return fail(expected, `no image ${image} on this engine`);
+    let code: string;
+    try {
+      code = await ctx.docker.readImageFile(local.id, path);
+    } catch (error) {
+      return fail(expected, `cannot read ${path} in ${image}: ${(error as Error).message}`);
+    }
+    const actual = `${image} has ${path} with ${describeSleep(code)}${code === wanted ? ', as your copy' : ', not as your copy'}`;
+    return code === wanted ? pass(expected, actual) : fail(expected, actual);
   },
 };

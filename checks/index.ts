@@ -1,6 +1,6 @@
 import { dnsResolves, fileInService, miningSpeed, speedUp, webuiJson } from './app.js';
 import { benchStory } from './bench.js';
-import { runningCode, workspaceSleep } from './code.js';
+import { imageCode, runningCode, workspaceSleep } from './code.js';
 import { imageExists, imageSameId, network, registryCatalog, registryHasImage, registryHasTag } from './registry.js';
 import { serviceConverged, serviceEndpoint, serviceExists, serviceImage, serviceOnManager, serviceOnNetwork, servicePublished, updateCompleted, updateConfig } from './services.js';
 import type { CheckDefinition } from './types.js';
@@ -11,7 +11,7 @@ export const checks: ReadonlyMap<string, CheckDefinition> = new Map(
     serviceConverged, serviceExists, serviceImage, servicePublished, serviceOnNetwork, serviceEndpoint, serviceOnManager, updateCompleted, updateConfig,
     registryCatalog, registryHasTag, registryHasImage, imageExists, imageSameId, network,
     webuiJson, miningSpeed, speedUp, dnsResolves, fileInService,
-    workspaceSleep, runningCode, benchStory,
+    workspaceSleep, runningCode, imageCode, benchStory,
   ].map((check) => [check.id, check]),
 );
 

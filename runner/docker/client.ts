@@ -143,6 +143,8 @@ export interface DockerClient {
   exec(containerId: string, args: string[], signal?: AbortSignal): Promise<ExecResult>;
   /** Read one file from a container's file system. */
   readFile(containerId: string, path: string): Promise<string>;
+  /** A file as an image holds it: read from a container created from the image and never started. */
+  readImageFile(image: string, path: string): Promise<string>;
   /**
    * Docker events from now on (or from `sinceMs`, ms since the epoch, when given: the engine replays what
    * happened since), until `signal` aborts.

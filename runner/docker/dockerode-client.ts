@@ -59,6 +59,23 @@ export function modemOptions(host: string): Docker.DockerOptions {
   return { host: url.hostname, port: Number(url.port || 2375), protocol: scheme === 'https' ? 'https' : 'http' };
 }
 
+/**
+ * The content of the first regular file of a tar archive (what the engine's archive API returns for one
+ * file): a 512-byte header whose size field is octal at offset 124, then the content.
+ */
+export function firstFileOfTar(tar: Buffer): Buffer {
+  for (let offset = 0; offset + 512 <= tar.length; ) {
+    const header = tar.subarray(offset, offset + 512);
+    if (header.every((b) => b === 0)) break;
+    const size = parseInt(header.subarray(124, 136).toString('latin1').replace(/\0.*$/, '').trim() || '0', 8);
+    const type = String.fromCharCode(header[156]!);
+    const start = offset + 512;
+    if (type === '0' || type === '\0') return tar.subarray(start, start + size);
+    offset = start + Math.ceil(size / 512) * 512;
+  }
+  throw new Error('the archive holds no regular file');
+}
+
 const stripDigest = (image: string) => image.replace(/@sha256:[0-9a-f]+$/, '');
 
 /** A service as the Engine API returns it (GET /services), reduced to ServiceInfo. */
@@ -252,6 +269,18 @@ export class DockerodeClient implements DockerClient {
     const result = await this.exec(containerId, ['cat', path]);
     if (result.exitCode !== 0) throw new Error(`cannot read ${path} in container ${containerId.slice(0, 12)}: ${result.stderr.trim()}`);
     return result.stdout;
+  }
+
+  async readImageFile(image: string, path: string): Promise<string> {
+    const container = await this.docker.createContainer({ Image: image, Cmd: ['true'], Labels: { 'io.swarm-workshop.probe': '1' } });
+    try {
+      const archive = (await container.getArchive({ path })) as NodeJS.ReadableStream;
+      const chunks: Buffer[] = [];
+      for await (const chunk of archive) chunks.push(Buffer.from(chunk as Buffer));
+      return firstFileOfTar(Buffer.concat(chunks)).toString('utf8');
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
   }
 
   async *events(signal: AbortSignal, sinceMs?: number): AsyncIterable<DockerEvent> {

@@ -8,17 +8,14 @@
  * the very end, as a learner who forgot to check: every step of both chapters must be ticked. And after
  * the end of chapter 4, a service removed by hand must be seen: check says the step no longer holds.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultProfile, endpointArgs, probeIpvs, publishArgs, type Profile } from '../../runner/docker/profile.js';
-import type { WorkshopEvent } from '../../runner/engine/events.js';
-import { dockercoinsDir, packageRoot } from '../../runner/paths.js';
+import { packageRoot } from '../../runner/paths.js';
 import { cli, parseEvents } from '../support/cli.js';
-import { docker, emptyWorkshop, requireTestEngine, testDockerHost } from '../support/engine.js';
+import { docker, emptyWorkshop, requireTestEngine } from '../support/engine.js';
+import { failures, learner } from '../support/learner.js';
 
 type Script = Record<string, Record<string, string[]>>;
 interface Mistake { step: string; mistake: string; type: string[]; says: string; undo: string[] }
@@ -26,51 +23,6 @@ interface Mistake { step: string; mistake: string; type: string[]; says: string;
 const byHand = join(packageRoot, 'test', 'by-hand');
 const script = parse(readFileSync(join(byHand, 'articles.yaml'), 'utf8')) as Script;
 const mistakes = parse(readFileSync(join(byHand, 'mistakes.yaml'), 'utf8')) as Mistake[];
-const profile: Profile = { ...defaultProfile, ipvs: probeIpvs() };
-
-/** A learner's home (progress, workspace) and the shell variables of articles.yaml. */
-function learner() {
-  const home = mkdtempSync(join(tmpdir(), 'sw-articles-'));
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: testDockerHost(), SWARM_WORKSHOP_HOME: home };
-  const shellEnv = {
-    ...env,
-    PUBLISH_REGISTRY: publishArgs(profile, 5000, 5000).join(' '),
-    PUBLISH_WEBUI: publishArgs(profile, 8000, 80).join(' '),
-    ENDPOINT_MODE: endpointArgs(profile).join(' '),
-    DOCKERCOINS: dockercoinsDir,
-    WORKSPACE: join(home, 'workspace', 'dockercoins'),
-  };
-  const prelude = 'DEBUG() { docker ps -q --filter label=com.docker.swarm.service.name=debug | head -1; }\n';
-  /** Type one command line (or a multi-line snippet) in bash; returns its exit code and output. */
-  const type = async (line: string, options: { mayFail?: boolean } = {}) => {
-    const manager = (await docker(['info', '--format', '{{.Name}}'])).stdout.trim();
-    const r = await execa('bash', ['-c', `${prelude}set -e\n${line}`], { env: { ...shellEnv, MANAGER: manager }, extendEnv: false, reject: false, timeout: 10 * 60_000, all: true });
-    if (!options.mayFail && r.exitCode !== 0) throw new Error(`\`${line}\` failed (exit ${r.exitCode}):\n${r.all}`);
-    return r;
-  };
-  /** `check CH --json`: the step-finished events by step, and everything check said about each step. */
-  const check = async (chapter: string, waitSeconds: number) => {
-    const r = await cli(['check', chapter, '--json', '--wait', String(waitSeconds)], env);
-    const events = parseEvents(String(r.stdout));
-    const status = new Map<string, string>();
-    const said = new Map<string, string[]>();
-    for (const e of events) {
-      if (e.type === 'step-finished') {
-        status.set(e.step, e.status);
-        said.set(e.step, [...(said.get(e.step) ?? []), e.reason ?? '']);
-      }
-      if (e.type === 'check-result' && !e.ok) said.set(e.step, [...(said.get(e.step) ?? []), e.actual, e.hint ?? '']);
-    }
-    // Everything check said that is not a pass: every failing check of every step, the steps' reasons and
-    // its notices (names in use).
-    const all = [...said.values()].flat().join('\n') + `\n${String(r.stderr)}`;
-    return { exitCode: r.exitCode, stderr: String(r.stderr), events, status, said, all };
-  };
-  return { home, env, type, check };
-}
-
-const failures = (events: WorkshopEvent[], step: string) =>
-  events.flatMap((e) => (e.type === 'check-result' && e.step === step && !e.ok && !e.history ? [`${e.title}: ${e.actual}`] : []));
 
 describe('the articles\' commands typed by hand, with the usual mistakes, judged by `swarm-workshop check`', () => {
   const me = learner();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checks } from '../../checks/index.js';
 import type { CheckContext, Params } from '../../checks/types.js';
 import type { DockerClient, ServiceInfo } from '../../runner/docker/client.js';
-import { mapService, mapTasks } from '../../runner/docker/dockerode-client.js';
+import { firstFileOfTar, mapService, mapTasks } from '../../runner/docker/dockerode-client.js';
 import { defaultProfile } from '../../runner/docker/profile.js';
 import { fakeDocker, serviceInfo } from '../support/fake-docker.js';
 
@@ -147,6 +147,39 @@ describe('code checks', () => {
     });
   });
 
+  it('workspace-sleep with retry: a substitution that also changed the 10 s retry pause is named', async () => {
+    const file = join(paths.workspace, 'worker', 'worker.py');
+    const good = readFileSync(file, 'utf8');
+    try {
+      expect(await run('workspace-sleep', { file: 'worker/worker.py', seconds: 0.01, retry: 10 }, context(fakeDocker({}), { paths }))).toMatchObject({ ok: true });
+      writeFileSync(file, good.replace(/time\.sleep\(10\)/, 'time.sleep(0.01)'));
+      const outcome = await run('workspace-sleep', { file: 'worker/worker.py', seconds: 0.01, retry: 10 }, context(fakeDocker({}), { paths }));
+      expect(outcome).toMatchObject({ ok: false });
+      expect(outcome.actual).toContain('but the retry pause is time.sleep(0.01)');
+      expect(outcome.hint).toContain('change only the first sleep');
+    } finally {
+      writeFileSync(file, good);
+    }
+  });
+
+  it('image-code reads the file in the image (by any spelling of its name) and compares it with the copy', async () => {
+    let inImage = original;
+    const docker = fakeDocker({
+      images: async () => [{ id: 'sha256:abc', tags: ['localhost:5000/dockercoins_worker:v0.01'], created: 0 }],
+      readImageFile: async (image, path) => {
+        expect({ image, path }).toEqual({ image: 'sha256:abc', path: '/app/worker.py' });
+        return inImage;
+      },
+    } as Partial<DockerClient>);
+    const params = { image: '127.0.0.1:5000/dockercoins_worker:v0.01', path: '/app/worker.py', matches: 'workspace/worker/worker.py' };
+    const before = await run('image-code', params, context(docker, { paths }));
+    expect(before).toMatchObject({ ok: false, actual: '127.0.0.1:5000/dockercoins_worker:v0.01 has /app/worker.py with time.sleep(0.1), not as your copy' });
+    inImage = edited;
+    expect((await run('image-code', params, context(docker, { paths }))).ok).toBe(true);
+    const none = await run('image-code', params, context(fakeDocker({ images: async () => [] }), { paths }));
+    expect(none).toMatchObject({ ok: false, actual: 'no image 127.0.0.1:5000/dockercoins_worker:v0.01 on this engine' });
+  });
+
   it('running-code compares every local task container with the source, and counts the mix', async () => {
     const files: Record<string, string> = { a: edited, b: original, c: edited };
     const docker = fakeDocker({
@@ -269,5 +302,49 @@ describe('service-converged while an update replaces tasks', () => {
     expect(updating).toMatchObject({ ok: true, actual: 'worker: 9/10 running, 1 starting (an update is replacing tasks; the count is set to 10)' });
     expect((await run('service-converged', { service: 'worker', replicas: 10 }, context(cluster('completed')))).ok).toBe(false);
     expect((await run('service-converged', { service: 'worker', replicas: 5 }, context(cluster('updating')))).ok).toBe(false);
+  });
+});
+
+describe('bench-story', () => {
+  /** ab from the debug container: one client gives 10 req/s; `many` req/s with more clients. */
+  const cluster = (endpointMode: 'vip' | 'dnsrr', many: number) => {
+    const ab = (rps: number, c: number) => readFileSync(new URL('../fixtures/ab-rng-c1.txt', import.meta.url), 'utf8')
+      .replace(/Concurrency Level:\s+\d+/, `Concurrency Level:      ${c}`)
+      .replace(/Requests per second:\s+[\d.]+/, `Requests per second:    ${rps}`);
+    return fakeDocker({
+      services: async () => [serviceInfo('rng', 'r', { endpointMode, virtualIps: endpointMode === 'vip' ? 1 : 0, mode: { kind: 'replicated', replicas: 5 } })],
+      tasks: async () => Array.from({ length: 5 }, (_, i) => ({ id: `t${i}`, serviceName: 'rng', nodeId: 'n1', state: 'running', desiredState: 'running', image: 'r', message: '' })),
+      containers: async () => [{ id: 'debug1', name: 'debug.1', image: 'tools', state: 'running', labels: {} }],
+      exec: async (_id: string, cmd: string[]) => ({ exitCode: 0, stdout: cmd.includes('1') && cmd[2] === '1' ? ab(10, 1) : ab(many, 20), stderr: '' }),
+    } as Partial<DockerClient>);
+  };
+  const params = { url: 'http://rng/10', concurrency: 20, story: 'serial' };
+
+  it('serial through DNS round robin: one task answers, so 20 clients may not be more than 2x faster', async () => {
+    expect((await run('bench-story', params, context(cluster('dnsrr', 12)))).ok).toBe(true);
+    const five = await run('bench-story', params, context(cluster('dnsrr', 48)));
+    expect(five.ok).toBe(false);
+    expect(five.expected).toContain('at most 2x');
+  });
+
+  it('serial through a virtual IP: each of the 5 tasks serves one at a time, so up to 10x passes (IPVS machines)', async () => {
+    const outcome = await run('bench-story', params, context(cluster('vip', 48)));
+    expect(outcome).toMatchObject({ ok: true });
+    expect(outcome.expected).toContain('at most 10x that with 1 (one at a time per task, 5 tasks behind its virtual IP)');
+    expect((await run('bench-story', params, context(cluster('vip', 150)))).ok).toBe(false);
+  });
+});
+
+describe('firstFileOfTar', () => {
+  it('reads the one file of an archive as the engine sends it, and refuses an archive without one', () => {
+    const header = Buffer.alloc(512);
+    header.write('worker.py', 0);
+    header.write('00000000014\0', 124, 'latin1');
+    header.write('0', 156);
+    const body = Buffer.alloc(512);
+    body.write('hello world\n');
+    const tar = Buffer.concat([header, body, Buffer.alloc(1024)]);
+    expect(firstFileOfTar(tar).toString()).toBe('hello world\n');
+    expect(() => firstFileOfTar(Buffer.alloc(1024))).toThrow('no regular file');
   });
 });
