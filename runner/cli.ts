@@ -71,6 +71,37 @@ Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM
     .option('--remove', 'remove the images prepare built (and nothing else)')
     .action(async (o: { remove?: boolean }) => set(await (await import('./commands/prepare.js')).prepare({ remove: !!o.remove }, signal, out)));
 
+  const lab = p.command('lab').description('a swarm of several nodes on this machine: each node a Docker engine in a container');
+  /** `--nodes`: 1 to 5. */
+  const nodeCount = (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('a lab has 1 to 5 nodes.');
+    return n;
+  };
+  const port = (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('it takes a TCP port number, 1 to 65535.');
+    return n;
+  };
+  lab.command('up')
+    .description('make the lab (or repair the one there is), and point the docker context swarm-workshop-lab at node1')
+    .addOption(new Option('--nodes <n>', 'how many nodes: node1 is a manager; with 4 or 5, node1-3 are').argParser(nodeCount).default(3))
+    .addOption(new Option('--api-port <port>', "where node1's engine API answers on 127.0.0.1 (TLS)").argParser(port))
+    .action(async (o: { nodes: number; apiPort?: number }) => {
+      await (await import('./lab/lab.js')).labUp({ nodes: o.nodes, apiPort: o.apiPort }, signal, out);
+      set(0);
+    });
+  lab.command('status')
+    .description('each node: container, swarm state, engine version; the routing mesh and the context')
+    .action(async () => set(await (await import('./lab/lab.js')).labStatus(signal, out)));
+  lab.command('shell')
+    .description('a shell on a node (node1 unless named), with docker, curl and the DockerCoins source')
+    .argument('[node]', 'node1 to node5')
+    .action(async (node?: string) => set(await (await import('./lab/lab.js')).labShell(node)));
+  lab.command('down')
+    .description('remove every container, volume and network the lab made, and its docker context; nothing else')
+    .action(async () => set(await (await import('./lab/lab.js')).labDown(signal, out)));
+
   p.command('reset')
     .description('remove what the workshop created (asks first), clear progress')
     .option('-y, --yes', 'do not ask')

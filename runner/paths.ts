@@ -27,3 +27,5 @@ export const packageVersion: string = (
 /** Where the DockerCoins sources ship inside the package (read-only: learners edit a copy). */
 export const dockercoinsDir = join(packageRoot, 'dockercoins');
 export const lessonsDir = join(packageRoot, 'lessons');
+/** The lab's node image: Dockerfile and entrypoint. */
+export const labNodeDir = join(packageRoot, 'lab', 'node');

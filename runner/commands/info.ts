@@ -1,5 +1,6 @@
+import { isLocalEngine } from '../docker/endpoint.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
-import { probeEnvironment, profileFor, profileVariables } from '../docker/probe.js';
+import { enginePortIsFree, probeEnvironment, profileFor, profileVariables } from '../docker/probe.js';
 import { lessonObjects } from '../engine/claims.js';
 import { ProgressStore } from '../progress.js';
 import { describeTaken, takenNames } from './preflight.js';
@@ -22,7 +23,7 @@ function lessonCommands(dir = lessonsDir): string[] {
 /** `doctor`: what the workshop sees here, and whether it can run. Exit 0 when it can. */
 export async function doctor(out: (t: string) => void, lessons?: string): Promise<number> {
   const docker = new DockerodeClient();
-  const r = await probeEnvironment(docker, docker.host);
+  const r = await probeEnvironment(docker, docker.host, isLocalEngine(docker.endpoint) ? undefined : enginePortIsFree(docker));
   const line = (ok: boolean | 'warn', text: string) => out(`${ok === 'warn' ? '!' : ok ? '✓' : '✗'} ${text}\n`);
   let usable = true;
   out(`Docker engine: ${r.host}\n`);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { APP_IMAGES, BASE_IMAGES, PREPARED_LABEL, preparedLabelValue, preparedRef, type AppImage } from '../docker/images.js';
+import { APP_IMAGES, BASE_IMAGES, NODE_IMAGE, PREPARED_LABEL, preparedLabelValue, preparedRef } from '../docker/images.js';
 import { runCommand, type CommandResult } from '../engine/executor.js';
 import { AbortError } from '../errors.js';
-import { dockercoinsDir } from '../paths.js';
+import { dockercoinsDir, labNodeDir } from '../paths.js';
 
 /**
  * `prepare`: get every image the chapters need onto this engine ahead of time, so that a class does not
@@ -85,8 +85,7 @@ export function buildStepLine(line: string): string | undefined {
   return step ? step[1]!.slice(0, 100) : undefined;
 }
 
-async function build(name: AppImage, signal: AbortSignal, out: Out): Promise<PreparedImage> {
-  const ref = preparedRef(name);
+async function build(ref: string, dir: string, signal: AbortSignal, out: Out): Promise<PreparedImage> {
   const started = Date.now();
   const before = await inspect(ref, signal);
   let pending = '';
@@ -99,7 +98,7 @@ async function build(name: AppImage, signal: AbortSignal, out: Out): Promise<Pre
       if (step) out(`      ${step}\n`);
     }
   };
-  const r = await docker(['build', '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, '-t', ref, join(dockercoinsDir, name)], signal, progress);
+  const r = await docker(['build', '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, '-t', ref, dir], signal, progress);
   const seconds = (Date.now() - started) / 1000;
   if (r.exitCode !== 0) return { ref, action: 'failed', seconds, detail: lastLines(`${r.stdout}\n${r.stderr}`, 15) };
   const after = await inspect(ref, signal);
@@ -131,13 +130,14 @@ export async function prepareImages(signal: AbortSignal, out: Out): Promise<Prep
       }
     }
   }
-  for (const name of APP_IMAGES) {
-    out(`  … ${preparedRef(name)}\n`);
-    const r = await build(name, signal, out);
+  const builds: [string, string][] = [...APP_IMAGES.map((name): [string, string] => [preparedRef(name), join(dockercoinsDir, name)]), [NODE_IMAGE, labNodeDir]];
+  for (const [ref, dir] of builds) {
+    out(`  … ${ref}\n`);
+    const r = await build(ref, dir, signal, out);
     results.push(r);
     out(`  ${describe(r)}\n`);
     if (r.action === 'failed') {
-      throw new AbortError(`building ${name} failed; the last lines of docker's output:\n${r.detail}`, [
+      throw new AbortError(`building ${ref} failed; the last lines of docker's output:\n${r.detail}`, [
         'a failure at `apt-get` means the build cannot reach a Debian mirror: test with `docker run --rm debian:bookworm-slim apt-get update`',
         'then run `swarm-workshop prepare` again: what was built is kept',
       ]);
@@ -155,7 +155,7 @@ export async function prepareImages(signal: AbortSignal, out: Out): Promise<Prep
 async function removePrepared(signal: AbortSignal, out: Out): Promise<number> {
   await requireEngine(signal);
   const listed = await docker(['image', 'ls', '--filter', `label=${PREPARED_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'], signal);
-  const ours = new Set(APP_IMAGES.map(preparedRef));
+  const ours = new Set([...APP_IMAGES.map(preparedRef), NODE_IMAGE]);
   const refs = listed.stdout.split('\n').map((l) => l.trim()).filter((ref) => ours.has(ref));
   if (!refs.length) return out('No prepared images here; nothing removed.\n'), 0;
   const r = await docker(['image', 'rm', ...refs], signal);

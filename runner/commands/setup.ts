@@ -1,7 +1,9 @@
 import { checks } from '../../checks/index.js';
 import type { DockerClient } from '../docker/client.js';
+import { commandEnv, isLocalEngine } from '../docker/endpoint.js';
+import { engineFetch } from '../docker/engine-fetch.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
-import { probeEnvironment, profileFor, profileVariables, requireSwarmManager, type EnvironmentReport } from '../docker/probe.js';
+import { enginePortIsFree, probeEnvironment, profileFor, profileVariables, requireSwarmManager, type EnvironmentReport } from '../docker/probe.js';
 import type { Profile } from '../docker/profile.js';
 import type { Variables } from '../lesson/template.js';
 import { dockercoinsDir } from '../paths.js';
@@ -26,7 +28,7 @@ export interface Session {
 /** Connect, probe, and stop with a clear message when this engine cannot run the workshop. */
 export async function openSession(): Promise<Session> {
   const docker = new DockerodeClient();
-  const report = await probeEnvironment(docker, docker.host);
+  const report = await probeEnvironment(docker, docker.host, isLocalEngine(docker.endpoint) ? undefined : enginePortIsFree(docker));
   const info = requireSwarmManager(report);
   const profile = profileFor(report);
   const paths = { workspace: workspaceDir(), package: dockercoinsDir };
@@ -36,7 +38,9 @@ export async function openSession(): Promise<Session> {
     report,
     profile,
     variables: { ...profileVariables(profile, info), dockercoins: paths.package, workspace: paths.workspace },
-    env: { ...process.env, DOCKER_HOST: docker.host },
+    env: commandEnv(docker.endpoint),
+    // 127.0.0.1:5000 and :8000 are the manager's: from here only when the engine is on this machine.
+    fetch: isLocalEngine(docker.endpoint) ? undefined : engineFetch(docker),
     store: new ProgressStore(),
     paths,
   };

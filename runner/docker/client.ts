@@ -158,4 +158,9 @@ export interface DockerClient {
    * only) and return its exit code: a look at the engine's own kernel, wherever the engine runs.
    */
   probeEngine(image: string, script: string): Promise<number>;
+  /**
+   * Run a command in a throwaway container on the engine's host network and return its output: for
+   * HTTP to a port published on the engine's own machine (a lab node, a remote manager).
+   */
+  runOnEngine(image: string, args: string[], timeoutMs: number): Promise<ExecResult>;
 }

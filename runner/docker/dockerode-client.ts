@@ -1,63 +1,7 @@
 import Docker from 'dockerode';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { AbortError } from '../errors.js';
+import { modemOptions, resolveEngine, type EngineEndpoint } from './endpoint.js';
 import type { ImageInfo, NodeInfo, UpdateSettings, ContainerInfo, DockerClient, DockerEvent, EngineInfo, ExecResult, NetworkInfo, ServiceInfo, TaskInfo } from './client.js';
-
-/**
- * The engine address the `docker` CLI would use: `DOCKER_HOST`, else the current docker context, else the
- * local socket. Both our API calls and the commands we run use this one address.
- */
-export function resolveDockerHost(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
-  if (env.DOCKER_HOST) return env.DOCKER_HOST;
-  const configDir = env.DOCKER_CONFIG ?? join(home, '.docker');
-  try {
-    const config = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { currentContext?: string };
-    const context = env.DOCKER_CONTEXT ?? config.currentContext;
-    if (context && context !== 'default') {
-      const id = createHash('sha256').update(context).digest('hex');
-      const meta = JSON.parse(readFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as {
-        Endpoints?: { docker?: { Host?: string } };
-      };
-      const host = meta.Endpoints?.docker?.Host;
-      if (host) return host;
-    }
-  } catch {
-    // No config or no such context: the CLI falls back to the local socket, and so do we.
-  }
-  return 'unix:///var/run/docker.sock';
-}
-
-/**
- * dockerode's connection options for a docker host address. An address docker could not use either is
- * the learner's to fix (a typo in DOCKER_HOST, a stale context), so it is said as such.
- */
-export function modemOptions(host: string): Docker.DockerOptions {
-  const invalid = (why: string) =>
-    new AbortError(`DOCKER_HOST=${host} is not an address docker can use (${why})`, [
-      'set it to the engine\'s address, e.g. `unix:///var/run/docker.sock` or `tcp://HOST:2375`, or unset it to use the current docker context',
-      'check with `docker info`',
-    ]);
-  if (host.startsWith('unix://')) {
-    if (host.length <= 'unix://'.length) throw invalid('no socket path');
-    return { socketPath: host.slice('unix://'.length) };
-  }
-  if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length) };
-  const scheme = /^([a-z]+):\/\//.exec(host)?.[1];
-  if (!scheme || !['tcp', 'http', 'https', 'ssh'].includes(scheme)) throw invalid('it must start with unix://, tcp:// or ssh://');
-  let url: URL;
-  try {
-    url = new URL(host.replace(/^tcp:/, 'http:'));
-  } catch {
-    throw invalid('not a valid address');
-  }
-  if (!url.hostname) throw invalid('no host name');
-  if (scheme === 'ssh') return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: url.username || undefined } as Docker.DockerOptions;
-  return { host: url.hostname, port: Number(url.port || 2375), protocol: scheme === 'https' ? 'https' : 'http' };
-}
 
 /**
  * The content of the first regular file of a tar archive (what the engine's archive API returns for one
@@ -74,6 +18,20 @@ export function firstFileOfTar(tar: Buffer): Buffer {
     offset = start + Math.ceil(size / 512) * 512;
   }
   throw new Error('the archive holds no regular file');
+}
+
+/** A non-TTY container's log stream: frames of [stream, 0, 0, 0, size (4 bytes, big endian)] then the bytes. */
+export function demux(buffer: Buffer): { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    const frame = buffer.subarray(offset + 8, offset + 8 + size);
+    (buffer[offset] === 2 ? err : out).push(frame);
+    offset += 8 + size;
+  }
+  return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
 const stripDigest = (image: string) => image.replace(/@sha256:[0-9a-f]+$/, '');
@@ -150,8 +108,13 @@ export function isOwnNoise(event: Pick<DockerEvent, 'type' | 'action'>): boolean
 export class DockerodeClient implements DockerClient {
   private readonly docker: Docker;
 
-  constructor(readonly host: string = resolveDockerHost()) {
-    this.docker = new Docker(modemOptions(host));
+  readonly host: string;
+  readonly endpoint: EngineEndpoint;
+  /** The engine the docker CLI would use (endpoint.ts), or an address given outright (tests, bench). */
+  constructor(endpoint: EngineEndpoint | string = resolveEngine()) {
+    this.endpoint = typeof endpoint === 'string' ? { host: endpoint, source: 'DOCKER_HOST' } : endpoint;
+    this.host = this.endpoint.host;
+    this.docker = new Docker(modemOptions(this.endpoint));
   }
 
   async info(): Promise<EngineInfo> {
@@ -269,6 +232,26 @@ export class DockerodeClient implements DockerClient {
     const result = await this.exec(containerId, ['cat', path]);
     if (result.exitCode !== 0) throw new Error(`cannot read ${path} in container ${containerId.slice(0, 12)}: ${result.stderr.trim()}`);
     return result.stdout;
+  }
+
+  async runOnEngine(image: string, args: string[], timeoutMs: number): Promise<ExecResult> {
+    const container = await this.docker.createContainer({
+      Image: image, Cmd: args, Labels: { 'io.swarm-workshop.probe': '1' },
+      HostConfig: { NetworkMode: 'host', AutoRemove: false },
+    });
+    try {
+      await container.start();
+      const waited = await Promise.race([
+        container.wait() as Promise<{ StatusCode: number }>,
+        new Promise<undefined>((resolve) => void (setTimeout(resolve, timeoutMs) as unknown as NodeJS.Timeout).unref()),
+      ]);
+      if (!waited) await container.kill().catch(() => undefined);
+      const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      const { stdout, stderr } = demux(logs);
+      return { exitCode: waited ? waited.StatusCode : 124, stdout, stderr };
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
   }
 
   async readImageFile(image: string, path: string): Promise<string> {

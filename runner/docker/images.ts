@@ -20,3 +20,6 @@ export const PREPARED_LABEL = 'org.swarm-workshop.prepared';
 export const preparedRef = (name: AppImage) => `swarm-workshop/dockercoins_${name}:prepared`;
 
 export const preparedLabelValue = packageVersion;
+
+/** The lab's node image (a Docker engine in a container), built by `prepare` from the package's lab/node. */
+export const NODE_IMAGE = 'swarm-workshop/node:prepared';

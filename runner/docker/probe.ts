@@ -54,6 +54,17 @@ export async function portStatus(port: number, service: string, services: Servic
   return (await isFree(port)) ? { port, state: 'free', detail: 'free' } : { port, state: 'taken', detail: 'in use by another process' };
 }
 
+/**
+ * Whether a port is free on the engine's machine (not this one): nothing answers a connection to it
+ * there. For an engine elsewhere (a lab node, a remote manager); a probe that cannot run says "free".
+ */
+export function enginePortIsFree(docker: DockerClient): (port: number) => Promise<boolean> {
+  return async (port) => {
+    const r = await docker.runOnEngine('debian:bookworm-slim', ['bash', '-c', 'exec 3<>"/dev/tcp/127.0.0.1/$1"', 'probe', String(port)], 5000).catch(() => undefined);
+    return !r || r.exitCode !== 0;
+  };
+}
+
 export type IpvsSource = 'forced' | 'this machine' | "the engine's kernel" | 'a guess';
 
 /** probeIpvs's three signs, asked inside a container on the engine: its sysctl tree, a loaded module, a module file. */
@@ -83,7 +94,7 @@ export async function detectIpvs(
 }
 
 /** Look at the engine and this machine; never throws (doctor prints whatever it finds). */
-export async function probeEnvironment(docker: DockerClient, host: string): Promise<EnvironmentReport> {
+export async function probeEnvironment(docker: DockerClient, host: string, isFree: (port: number) => Promise<boolean> = portIsFree): Promise<EnvironmentReport> {
   let engine: EnvironmentReport['engine'];
   try {
     engine = { ok: true, info: await docker.info() };
@@ -91,7 +102,7 @@ export async function probeEnvironment(docker: DockerClient, host: string): Prom
     engine = { ok: false, error: (error as Error).message };
   }
   const services = engine.ok && engine.info.isManager ? await docker.services().catch(() => []) : [];
-  const ports = await Promise.all(WORKSHOP_PORTS.map(({ port, service }) => portStatus(port, service, services)));
+  const ports = await Promise.all(WORKSHOP_PORTS.map(({ port, service }) => portStatus(port, service, services, isFree)));
   const present = async (ref: string) => ({ ref, present: await docker.imageExists(ref).catch(() => false) });
   const images = engine.ok ? await Promise.all(BASE_IMAGES.map(present)) : [];
   const prepared = engine.ok ? await Promise.all(APP_IMAGES.map((name) => present(preparedRef(name)))) : [];

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../runner/paths.js';
 
 /** What the published package may hold: a folder (ending in `/`) or one file. */
-const ALLOWED = ['dist/bin/', 'lessons/', 'dockercoins/', 'README.md', 'LICENSE', 'package.json'];
+const ALLOWED = ['dist/bin/', 'lessons/', 'dockercoins/', 'lab/node/', 'README.md', 'LICENSE', 'package.json'];
 
 /**
  * The files `npm pack` would put in the tarball. `--ignore-scripts` skips `prepack`, so this reads the

@@ -1,0 +1,144 @@
+/**
+ * The Docker engine the `docker` CLI would talk to, resolved the way the CLI does it, so that our API
+ * calls and the commands we run reach one engine:
+ *
+ *   DOCKER_HOST set       → that address; TLS when DOCKER_TLS_VERIFY or DOCKER_TLS is set, with ca.pem,
+ *                           cert.pem and key.pem from DOCKER_CERT_PATH (else the docker config folder);
+ *   else DOCKER_CONTEXT, else the config's currentContext (unless "default")
+ *                         → that context's docker endpoint (Host, SkipTLSVerify) and its TLS files;
+ *                           a context that does not exist is an error, as for the CLI;
+ *   else                  → the local socket.
+ */
+import Docker from 'dockerode';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { AbortError } from '../errors.js';
+
+export interface EngineEndpoint {
+  /** unix:///..., tcp://HOST:PORT, ssh://USER@HOST, npipe://... */
+  host: string;
+  /** Where the address came from. */
+  source: 'DOCKER_HOST' | 'context' | 'default';
+  /** The context's name, when the address came from one. */
+  context?: string;
+  /** TLS for tcp://: the PEM files read, and whether the server's certificate is verified. */
+  tls?: { ca?: string; cert?: string; key?: string; verify: boolean };
+}
+
+export const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
+
+const configDir = (env: NodeJS.ProcessEnv, home: string) => env.DOCKER_CONFIG ?? join(home, '.docker');
+const readIf = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+
+/** The context the CLI would use, when DOCKER_HOST does not decide: DOCKER_CONTEXT, else the config's current one. */
+export function contextName(env: NodeJS.ProcessEnv = process.env, home = homedir()): string | undefined {
+  if (env.DOCKER_HOST) return undefined;
+  if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT;
+  try {
+    return (JSON.parse(readFileSync(join(configDir(env, home), 'config.json'), 'utf8')) as { currentContext?: string }).currentContext || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function resolveEngine(env: NodeJS.ProcessEnv = process.env, home = homedir()): EngineEndpoint {
+  if (env.DOCKER_HOST) {
+    const tlsOn = !!env.DOCKER_TLS_VERIFY || !!env.DOCKER_TLS;
+    if (!tlsOn) return { host: env.DOCKER_HOST, source: 'DOCKER_HOST' };
+    const dir = env.DOCKER_CERT_PATH || configDir(env, home);
+    const tls = { ca: readIf(join(dir, 'ca.pem')), cert: readIf(join(dir, 'cert.pem')), key: readIf(join(dir, 'key.pem')), verify: !!env.DOCKER_TLS_VERIFY };
+    if (tls.verify && !tls.ca) {
+      throw new AbortError(`DOCKER_TLS_VERIFY is set but there is no ca.pem in ${dir}`, [
+        'point DOCKER_CERT_PATH at the folder with ca.pem, cert.pem and key.pem, or unset DOCKER_TLS_VERIFY if the engine does not use TLS',
+      ]);
+    }
+    return { host: env.DOCKER_HOST, source: 'DOCKER_HOST', tls };
+  }
+  const name = contextName(env, home);
+  if (!name || name === 'default') return { host: DEFAULT_SOCKET, source: 'default' };
+  const id = createHash('sha256').update(name).digest('hex');
+  const dir = configDir(env, home);
+  let meta: { Endpoints?: { docker?: { Host?: string; SkipTLSVerify?: boolean } } };
+  try {
+    meta = JSON.parse(readFileSync(join(dir, 'contexts', 'meta', id, 'meta.json'), 'utf8'));
+  } catch {
+    throw new AbortError(`the docker context "${name}" does not exist (${env.DOCKER_CONTEXT ? 'DOCKER_CONTEXT names it' : `it is current in ${join(dir, 'config.json')}`})`, [
+      '`docker context ls` lists the contexts; `docker context use default` goes back to the local engine',
+    ]);
+  }
+  const endpoint = meta.Endpoints?.docker;
+  if (!endpoint?.Host) throw new AbortError(`the docker context "${name}" has no docker endpoint`, ['`docker context inspect ' + name + '` shows it; `docker context use default` goes back to the local engine']);
+  const tlsDir = join(dir, 'contexts', 'tls', id, 'docker');
+  const tls = { ca: readIf(join(tlsDir, 'ca.pem')), cert: readIf(join(tlsDir, 'cert.pem')), key: readIf(join(tlsDir, 'key.pem')), verify: !endpoint.SkipTLSVerify };
+  const hasTls = !!(tls.ca || tls.cert || tls.key) || !!endpoint.SkipTLSVerify;
+  return { host: endpoint.Host, source: 'context', context: name, ...(hasTls ? { tls } : {}) };
+}
+
+/** How to say where the engine is, in one phrase. */
+export function describeEndpoint(e: EngineEndpoint): string {
+  const via = e.source === 'context' ? ` (docker context ${e.context})` : e.source === 'DOCKER_HOST' ? ' (DOCKER_HOST)' : '';
+  return `${e.host}${e.tls ? ', TLS' : ''}${via}`;
+}
+
+/**
+ * The environment for the `docker` commands we run: the learner's, which already makes the CLI resolve
+ * the same engine; with a context, named outright, so that a `docker context use` elsewhere mid-run
+ * cannot send half the commands to another engine.
+ */
+export function commandEnv(e: EngineEndpoint, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (e.source === 'context') return { ...env, DOCKER_CONTEXT: e.context };
+  return env;
+}
+
+/**
+ * dockerode's connection options for an endpoint. An address docker could not use either is the
+ * learner's to fix (a typo in DOCKER_HOST, a stale context), so it is said as such.
+ */
+export function modemOptions(e: EngineEndpoint | string): Docker.DockerOptions {
+  const endpoint: EngineEndpoint = typeof e === 'string' ? { host: e, source: 'DOCKER_HOST' } : e;
+  const { host } = endpoint;
+  const where = endpoint.source === 'context' ? `the docker context ${endpoint.context}'s address ${host}` : `DOCKER_HOST=${host}`;
+  const invalid = (why: string) =>
+    new AbortError(`${where} is not an address docker can use (${why})`, [
+      'set it to the engine\'s address, e.g. `unix:///var/run/docker.sock` or `tcp://HOST:2375`, or unset it to use the current docker context',
+      'check with `docker info`',
+    ]);
+  if (host.startsWith('unix://')) {
+    if (host.length <= 'unix://'.length) throw invalid('no socket path');
+    return { socketPath: host.slice('unix://'.length) };
+  }
+  if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length) };
+  const scheme = /^([a-z]+):\/\//.exec(host)?.[1];
+  if (!scheme || !['tcp', 'http', 'https', 'ssh'].includes(scheme)) throw invalid('it must start with unix://, tcp:// or ssh://');
+  let url: URL;
+  try {
+    url = new URL(host.replace(/^tcp:/, 'http:'));
+  } catch {
+    throw invalid('not a valid address');
+  }
+  if (!url.hostname) throw invalid('no host name');
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (scheme === 'ssh') {
+    return { protocol: 'ssh', host: hostname, port: Number(url.port || 22), username: url.username || undefined, sshOptions: { agent: process.env.SSH_AUTH_SOCK } } as Docker.DockerOptions;
+  }
+  const tls = endpoint.tls;
+  if (tls || scheme === 'https') {
+    const options: Docker.DockerOptions = { protocol: 'https', host: hostname, port: Number(url.port || 2376) };
+    if (tls?.ca) options.ca = tls.ca;
+    if (tls?.cert) options.cert = tls.cert;
+    if (tls?.key) options.key = tls.key;
+    // Without verification (DOCKER_TLS, SkipTLSVerify): encrypted, any server certificate taken, as the CLI does.
+    if (tls && !tls.verify) (options as { agent?: Agent }).agent = new Agent({ rejectUnauthorized: false, cert: tls.cert, key: tls.key });
+    return options;
+  }
+  return { protocol: 'http', host: hostname, port: Number(url.port || 2375) };
+}
+
+/** Whether the engine runs on this machine: its HTTP ports (5000, 8000 published on it) are this machine's loopback. */
+export function isLocalEngine(e: EngineEndpoint): boolean {
+  if (e.host.startsWith('unix://') || e.host.startsWith('npipe://')) return true;
+  return false;
+}

@@ -1,0 +1,408 @@
+/**
+ * `swarm-workshop lab`: a swarm of several nodes on one machine. Each node is a container of the learner's
+ * own engine (the host engine) running a Docker engine of its own, on a network of the lab's with fixed
+ * addresses; node1 is a manager and the learner's place to type (`lab shell`). A docker context,
+ * `swarm-workshop-lab`, points the docker CLI and the workshop at node1's engine (TLS, client certificate).
+ *
+ * Everything the lab creates carries LAB_LABEL with this lab's id; `lab down` removes by that label, and
+ * the context only when lab.json says the lab made it. Every docker command here talks to the host
+ * engine: when the current context is the lab's own, the engine remembered in lab.json.
+ */
+import { execa } from 'execa';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { contextName } from '../docker/endpoint.js';
+import { APP_IMAGES, BASE_IMAGES, NODE_IMAGE, preparedRef } from '../docker/images.js';
+import { runCommand, type CommandResult } from '../engine/executor.js';
+import { AbortError } from '../errors.js';
+import { dockercoinsDir } from '../paths.js';
+import { dataDir } from '../progress.js';
+import {
+  DEFAULT_API_PORT, gatewayOf, LAB_CONTEXT, LAB_LABEL, LAB_NETWORK, LAB_REGISTRY_VOLUME, labNodes, nodeRunArgs,
+  privilegedRefused, SUBNETS, type LabNode, type NodeRights,
+} from './plan.js';
+
+type Out = (text: string) => void;
+
+/** What `lab up` made, kept next to the progress file: how to reach the host engine again, and what to undo. */
+export interface LabState {
+  id: string;
+  nodes: LabNode[];
+  subnet: string;
+  apiPort: number;
+  rights: NodeRights;
+  /** The host engine as the lab's commands reach it: a context name, or a DOCKER_HOST address. */
+  host: { context?: string; dockerHost?: string };
+  /** The docker context that was current before `lab up` made the lab's current, to restore at `lab down`. */
+  previousContext?: string;
+  contextCreated: boolean;
+  createdAt: string;
+}
+
+export const labStateFile = (env: NodeJS.ProcessEnv = process.env) => join(dataDir(env), 'lab.json');
+
+export function loadLabState(env: NodeJS.ProcessEnv = process.env): LabState | undefined {
+  const file = labStateFile(env);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LabState;
+  } catch {
+    throw new AbortError(`the lab's state file ${file} is not valid JSON`, [
+      'the lab itself is untouched: `swarm-workshop lab down` removes it by its labels, then `lab up` makes a new one',
+    ]);
+  }
+}
+
+function saveLabState(state: LabState, env: NodeJS.ProcessEnv): void {
+  mkdirSync(dataDir(env), { recursive: true });
+  writeFileSync(labStateFile(env), JSON.stringify(state, null, 2) + '\n');
+}
+
+/** The docker context the CLI would use now (endpoint.ts), when DOCKER_HOST is unset. */
+export const currentContext = (env: NodeJS.ProcessEnv = process.env) => contextName(env, env.HOME ?? homedir());
+
+/**
+ * The environment for docker commands against the host engine. Outside the lab's context, the learner's
+ * own environment; inside it (the lab is up and current), the host engine lab.json remembers.
+ */
+export function hostEnv(env: NodeJS.ProcessEnv = process.env, state = loadLabState(env)): NodeJS.ProcessEnv {
+  if (currentContext(env) !== LAB_CONTEXT) return env;
+  const { DOCKER_CONTEXT: _ignored, ...rest } = env;
+  if (state?.host.dockerHost) return { ...rest, DOCKER_HOST: state.host.dockerHost };
+  return { ...rest, DOCKER_CONTEXT: state?.host.context ?? 'default' };
+}
+
+class Docker {
+  constructor(readonly env: NodeJS.ProcessEnv, readonly signal: AbortSignal) {}
+
+  async run(args: string[], timeoutMs = 120_000): Promise<CommandResult> {
+    const r = await runCommand(['docker', ...args], { env: this.env, signal: this.signal, timeoutMs });
+    if (r.cancelled || this.signal.aborted) throw new AbortError('the lab command was interrupted; `swarm-workshop lab up` again repairs a half-made lab, `lab down` removes it', [], 130);
+    return r;
+  }
+
+  /** Run, and stop with docker's own words when it fails. */
+  async must(args: string[], what: string, timeoutMs?: number): Promise<string> {
+    const r = await this.run(args, timeoutMs);
+    if (r.exitCode !== 0) {
+      throw new AbortError(`${what} failed: ${lastLine(r.stderr || r.stdout)}`, [`\`docker ${args.slice(0, 4).join(' ')} ...\` is the command that failed; \`swarm-workshop lab status\` shows the lab as it is`]);
+    }
+    return r.stdout.trim();
+  }
+
+  /** A command on a node's own engine. */
+  onNode(node: LabNode, args: string[], timeoutMs?: number) {
+    return this.run(['exec', node.container, 'docker', ...args], timeoutMs);
+  }
+}
+
+const lastLine = (text: string) => text.trim().split('\n').filter(Boolean).pop() ?? '';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Containers, volumes and networks of the host engine that carry the lab label. */
+async function labObjects(d: Docker): Promise<{ containers: string[]; volumes: string[]; networks: string[] }> {
+  const list = async (args: string[]) => (await d.must(args, 'listing the lab')).split('\n').filter(Boolean);
+  return {
+    containers: await list(['ps', '-a', '--filter', `label=${LAB_LABEL}`, '--format', '{{.Names}}']),
+    volumes: await list(['volume', 'ls', '--filter', `label=${LAB_LABEL}`, '--format', '{{.Name}}']),
+    networks: await list(['network', 'ls', '--filter', `label=${LAB_LABEL}`, '--format', '{{.Name}}']),
+  };
+}
+
+async function waitForEngine(d: Docker, node: LabNode, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const r = await d.onNode(node, ['version', '--format', '{{.Server.Version}}'], 10_000);
+    if (r.exitCode === 0) return;
+    last = lastLine(r.stderr);
+    await sleep(500);
+  }
+  const logs = await d.run(['logs', '--tail', '5', node.container]);
+  throw new AbortError(`the engine in ${node.name} did not start within ${timeoutMs / 1000} s (${last})\n  its last lines:\n${(logs.stdout + logs.stderr).trim().split('\n').map((l) => `    ${l}`).join('\n')}`, [
+    '`swarm-workshop lab down`, then `lab up` again; if it fails the same way, `swarm-workshop doctor` says what this machine lacks',
+  ]);
+}
+
+/** The first candidate subnet that no network of the host engine uses yet. */
+async function freeSubnet(d: Docker): Promise<string> {
+  const ids = (await d.must(['network', 'ls', '-q'], 'listing networks')).split('\n').filter(Boolean);
+  const used = ids.length ? await d.must(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...ids], 'reading networks') : '';
+  const free = SUBNETS.find((s) => !used.split(/\s+/).includes(s));
+  if (!free) throw new AbortError(`every subnet the lab can use is taken (${SUBNETS.join(', ')})`, ['remove the network that uses one of them, or `swarm-workshop lab down` an old lab']);
+  return free;
+}
+
+/** The images every node gets from the host engine: the base images and what `prepare` built. */
+async function imagesToLoad(d: Docker): Promise<string[]> {
+  const wanted = [...BASE_IMAGES, 'registry:latest', 'redis:latest', ...APP_IMAGES.map(preparedRef)];
+  const present: string[] = [];
+  for (const ref of wanted) if ((await d.run(['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode === 0) present.push(ref);
+  return present;
+}
+
+export interface UpOptions {
+  nodes: number;
+  apiPort?: number;
+}
+
+/** `lab up`: make the lab, or repair the one there is (start stopped nodes, join missing ones, renew the context). */
+export async function labUp(options: UpOptions, signal: AbortSignal, out: Out, env: NodeJS.ProcessEnv = process.env): Promise<LabState> {
+  const started = Date.now();
+  const existing = loadLabState(env);
+  const d = new Docker(hostEnv(env, existing), signal);
+  const version = await d.run(['version', '--format', '{{.Server.Version}}']);
+  if (version.exitCode !== 0) {
+    throw new AbortError(`cannot reach the Docker engine that runs the lab's nodes (${lastLine(version.stderr)})`, [
+      'start Docker, or point DOCKER_HOST / the docker context at a running engine; `docker info` checks it',
+    ]);
+  }
+  if ((await d.run(['image', 'inspect', '--format', '{{.Id}}', NODE_IMAGE])).exitCode !== 0) {
+    throw new AbortError(`the node image ${NODE_IMAGE} is not on this engine`, ['`swarm-workshop prepare` builds it (with the DockerCoins images), then `swarm-workshop lab up` again']);
+  }
+  const objects = await labObjects(d);
+  if (objects.containers.length && !existing) {
+    throw new AbortError(`a lab is there (${objects.containers.join(', ')}) but its state file ${labStateFile(env)} is not`, [
+      '`swarm-workshop lab down` removes it by its labels; then `lab up` makes a new one',
+    ]);
+  }
+  const state = existing && objects.containers.length ? await repair(existing, d, out) : await create(options, d, out, env);
+  saveLabState(state, env);
+  await loadImages(state, d, out);
+  await formSwarm(state, d, out);
+  await makeContext(state, d, out, env);
+  saveLabState(state, env);
+  out(`\nLab up in ${((Date.now() - started) / 1000).toFixed(0)} s: ${state.nodes.map((n) => `${n.name} (${n.role}, ${n.ip})`).join(', ')}.\n`);
+  out(`The docker context ${LAB_CONTEXT} is current: \`docker node ls\` and \`swarm-workshop\` now talk to node1.\n`);
+  if (env.DOCKER_HOST) out(`DOCKER_HOST is set in your shell and overrides any context: \`unset DOCKER_HOST\` to reach the lab.\n`);
+  out('`swarm-workshop lab shell` puts you on node1, as the articles\' `ssh node1` does; `swarm-workshop lab down` removes the lab.\n');
+  return state;
+}
+
+async function create(options: UpOptions, d: Docker, out: Out, env: NodeJS.ProcessEnv): Promise<LabState> {
+  const subnet = await freeSubnet(d);
+  const nodes = labNodes(options.nodes, subnet);
+  const id = `lab-${Date.now().toString(36)}`;
+  const host = env.DOCKER_HOST ? { dockerHost: env.DOCKER_HOST } : { context: currentContext(env) ?? 'default' };
+  const state: LabState = {
+    id, nodes, subnet, apiPort: options.apiPort ?? DEFAULT_API_PORT, rights: 'privileged', host,
+    previousContext: currentContext(env), contextCreated: false, createdAt: new Date().toISOString(),
+  };
+  // Saved before anything is made: an interrupted `lab up` leaves a lab that `lab down` can find.
+  saveLabState(state, env);
+  out(`Making a lab of ${nodes.length} nodes on ${subnet} (network ${LAB_NETWORK}).\n`);
+  await d.must(['network', 'create', '--driver', 'bridge', '--subnet', subnet, '--gateway', gatewayOf(subnet), '--label', `${LAB_LABEL}=${id}`, LAB_NETWORK], 'creating the lab network');
+  await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${id}`, LAB_REGISTRY_VOLUME], 'creating the registry volume');
+  for (const node of nodes) {
+    await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${id}`, node.volume], `creating ${node.name}'s volume`);
+    state.rights = await startNode(node, state, d, out);
+  }
+  for (const node of nodes) await waitForEngine(d, node);
+  await d.must(['cp', dockercoinsDir, `${nodes[0]!.container}:/root/dockercoins`], 'copying the DockerCoins source to node1');
+  return state;
+}
+
+/**
+ * Start one node: privileged first (kind's and dind's way); where this machine refuses it, the measured
+ * capability set, said once. Returns the rights the node runs with.
+ */
+async function startNode(node: LabNode, state: LabState, d: Docker, out: Out): Promise<NodeRights> {
+  const first = await d.run(nodeRunArgs(node, state.rights, { apiPort: state.apiPort, labId: state.id }));
+  if (first.exitCode === 0) {
+    out(`  ${node.name}: ${node.role}, ${node.ip}${state.rights === 'privileged' ? '' : ' (capability set)'}\n`);
+    return state.rights;
+  }
+  if (/port is already allocated|address already in use/.test(first.stderr)) {
+    await d.run(['rm', '-f', node.container]);
+    throw new AbortError(`port ${state.apiPort} on 127.0.0.1 is taken, and node1's engine API needs it`, [`\`swarm-workshop lab down\`, then \`swarm-workshop lab up --api-port <a free port>\``]);
+  }
+  if (state.rights !== 'privileged' || !privilegedRefused(first.stderr)) {
+    throw new AbortError(`starting ${node.name} failed: ${lastLine(first.stderr)}`, ['`swarm-workshop lab down` removes what was made; `swarm-workshop doctor` says what this machine lacks']);
+  }
+  // The container was created before its start failed: it is ours (label and name), remove it and retry.
+  await d.run(['rm', '-f', node.container]);
+  out(`  this engine refuses --privileged (${lastLine(first.stderr).slice(0, 120)}):\n  the nodes run with every capability but CAP_SYS_RESOURCE, unconfined, with the host's cgroups instead.\n`);
+  return startNode(node, { ...state, rights: 'capabilities' }, d, out);
+}
+
+/** An existing lab: start what stopped, wait for every engine. The swarm comes back by itself (its state is on the volumes). */
+async function repair(state: LabState, d: Docker, out: Out): Promise<LabState> {
+  out(`A lab is there (${state.nodes.length} nodes): checking it.\n`);
+  for (const node of state.nodes) {
+    const running = await d.run(['inspect', '--format', '{{.State.Running}}', node.container]);
+    if (running.exitCode !== 0) {
+      out(`  ${node.name}: missing, made again\n`);
+      if ((await d.run(['volume', 'inspect', node.volume])).exitCode !== 0) await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${state.id}`, node.volume], `creating ${node.name}'s volume`);
+      await startNode(node, state, d, out);
+    } else if (running.stdout.trim() !== 'true') {
+      out(`  ${node.name}: stopped, started\n`);
+      await d.must(['start', node.container], `starting ${node.name}`);
+    }
+  }
+  for (const node of state.nodes) await waitForEngine(d, node);
+  if ((await d.onNode(state.nodes[0]!, ['version'])).exitCode === 0 && (await d.run(['exec', state.nodes[0]!.container, 'test', '-d', '/root/dockercoins'])).exitCode !== 0) {
+    await d.must(['cp', dockercoinsDir, `${state.nodes[0]!.container}:/root/dockercoins`], 'copying the DockerCoins source to node1');
+  }
+  return state;
+}
+
+/** `docker save` once, `docker load` into every node that lacks one of the images. */
+async function loadImages(state: LabState, d: Docker, out: Out): Promise<void> {
+  const refs = await imagesToLoad(d);
+  const ids = new Map<string, string>();
+  for (const ref of refs) ids.set(ref, await d.must(['image', 'inspect', '--format', '{{.Id}}', ref], `reading ${ref}`));
+  const needs = new Map<LabNode, string[]>();
+  for (const node of state.nodes) {
+    const missing: string[] = [];
+    for (const ref of refs) {
+      const there = await d.onNode(node, ['image', 'inspect', '--format', '{{.Id}}', ref]);
+      if (there.exitCode !== 0 || there.stdout.trim() !== ids.get(ref)) missing.push(ref);
+    }
+    if (missing.length) needs.set(node, missing);
+  }
+  if (!needs.size) return;
+  const all = [...new Set([...needs.values()].flat())];
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-workshop-lab-'));
+  const archive = join(dir, 'images.tar');
+  try {
+    const t0 = Date.now();
+    await d.must(['save', '-o', archive, ...all], 'saving the images for the nodes', 10 * 60_000);
+    for (const [node, missing] of needs) {
+      const r = await execa('docker', ['exec', '-i', node.container, 'docker', 'load', '-q'], {
+        env: d.env, extendEnv: false, inputFile: archive, reject: false, cancelSignal: d.signal, timeout: 10 * 60_000,
+      });
+      if (r.exitCode !== 0) throw new AbortError(`loading images into ${node.name} failed: ${lastLine(String(r.stderr))}`, ['`swarm-workshop lab up` again tries once more']);
+      out(`  ${node.name}: ${missing.length} image(s) loaded\n`);
+    }
+    out(`  images copied from this engine in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${all.join(', ')}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Init the swarm on node1 (if it has none), and join every node not in it, as manager or worker. */
+async function formSwarm(state: LabState, d: Docker, out: Out): Promise<void> {
+  const [first, ...others] = state.nodes;
+  const swarmState = async (node: LabNode) => (await d.onNode(node, ['info', '--format', '{{.Swarm.LocalNodeState}}'])).stdout.trim();
+  if ((await swarmState(first!)) !== 'active') {
+    await d.must(['exec', first!.container, 'docker', 'swarm', 'init', '--advertise-addr', first!.ip], 'swarm init on node1');
+    out(`  swarm formed on node1 (${first!.ip})\n`);
+  }
+  const token = async (role: 'manager' | 'worker') => d.must(['exec', first!.container, 'docker', 'swarm', 'join-token', '-q', role], 'reading the join token');
+  for (const node of others) {
+    if ((await swarmState(node)) === 'active') continue;
+    await d.must(['exec', node.container, 'docker', 'swarm', 'join', '--advertise-addr', node.ip, '--token', await token(node.role), `${first!.ip}:2377`], `${node.name} joining the swarm`);
+    out(`  ${node.name} joined as ${node.role}\n`);
+  }
+  // Every node is ready before the lab is called up: services placed at once can go anywhere.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ls = await d.onNode(first!, ['node', 'ls', '--format', '{{.Hostname}} {{.Status}}']);
+    const ready = ls.stdout.split('\n').filter((l) => l.endsWith(' Ready')).length;
+    if (ready >= state.nodes.length) return;
+    if (Date.now() > deadline) throw new AbortError(`only ${ready} of ${state.nodes.length} nodes are Ready in the swarm`, ['`swarm-workshop lab status` shows each node; `lab up` again repairs']);
+    await sleep(500);
+  }
+}
+
+/** The docker context `swarm-workshop-lab`: node1's API over TLS with the lab's client certificate; made current. */
+async function makeContext(state: LabState, d: Docker, out: Out, env: NodeJS.ProcessEnv): Promise<void> {
+  const node1 = state.nodes[0]!;
+  const dir = join(dataDir(env), 'lab-tls');
+  mkdirSync(dir, { recursive: true });
+  for (const file of ['ca.pem', 'cert.pem', 'key.pem']) {
+    const pem = await d.must(['exec', node1.container, 'cat', `/var/lib/docker/swarm-workshop-tls/${file}`], `reading node1's ${file}`);
+    writeFileSync(join(dir, file), pem + '\n', { mode: 0o600 });
+  }
+  const endpoint = `host=tcp://127.0.0.1:${state.apiPort},ca=${join(dir, 'ca.pem')},cert=${join(dir, 'cert.pem')},key=${join(dir, 'key.pem')}`;
+  // Context commands work on the CLI's config alone, whatever engine is current.
+  const exists = (await d.run(['context', 'inspect', LAB_CONTEXT])).exitCode === 0;
+  if (exists && !state.contextCreated) {
+    throw new AbortError(`a docker context named ${LAB_CONTEXT} exists and this lab did not make it`, [`\`docker context rm ${LAB_CONTEXT}\` if it is an old one of yours, then \`swarm-workshop lab up\` again`]);
+  }
+  const description = `swarm-workshop lab ${state.id}: node1 of ${state.nodes.length}`;
+  if (exists) await d.must(['context', 'update', LAB_CONTEXT, '--description', description, '--docker', endpoint], 'updating the docker context');
+  else await d.must(['context', 'create', LAB_CONTEXT, '--description', description, '--docker', endpoint], 'creating the docker context');
+  state.contextCreated = true;
+  saveLabState(state, env);
+  if (currentContext(env) !== LAB_CONTEXT) await d.must(['context', 'use', LAB_CONTEXT], 'making the lab context current');
+  const reach = await runCommand(['docker', 'info', '--format', '{{.Name}} {{.Swarm.NodeID}}'], { env: { ...withoutHost(env), DOCKER_CONTEXT: LAB_CONTEXT }, signal: d.signal, timeoutMs: 30_000 });
+  if (reach.exitCode !== 0 || !reach.stdout.startsWith('node1 ')) {
+    throw new AbortError(`the context ${LAB_CONTEXT} does not reach node1 (${lastLine(reach.stderr) || reach.stdout.trim()})`, ['`swarm-workshop lab status` says what runs; `lab down` and `lab up` make it anew']);
+  }
+  out(`  docker context ${LAB_CONTEXT}: tcp://127.0.0.1:${state.apiPort} (TLS) → node1\n`);
+}
+
+const withoutHost = (env: NodeJS.ProcessEnv) => {
+  const { DOCKER_HOST: _h, DOCKER_CONTEXT: _c, ...rest } = env;
+  return rest;
+};
+
+/** `lab status`: every node with its container state and its place in the swarm, and the context. */
+export async function labStatus(signal: AbortSignal, out: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const state = loadLabState(env);
+  const d = new Docker(hostEnv(env, state), signal);
+  const objects = await labObjects(d);
+  if (!state && !objects.containers.length) {
+    out('No lab here. `swarm-workshop lab up` makes one (3 nodes; `--nodes 5` as in the articles).\n');
+    return 1;
+  }
+  if (!state) {
+    out(`Lab containers are there (${objects.containers.join(', ')}) but no state file: \`swarm-workshop lab down\` removes them.\n`);
+    return 1;
+  }
+  let ok = true;
+  out(`Lab ${state.id}: ${state.nodes.length} nodes on ${state.subnet}, nodes run ${state.rights === 'privileged' ? 'privileged' : 'with the capability set (this engine refuses --privileged)'}\n`);
+  for (const node of state.nodes) {
+    const running = (await d.run(['inspect', '--format', '{{.State.Status}}', node.container])).stdout.trim() || 'missing';
+    const swarm = running === 'running' ? (await d.onNode(node, ['info', '--format', '{{.Swarm.LocalNodeState}} {{.ServerVersion}}'])).stdout.trim() : '';
+    if (running !== 'running' || !swarm.startsWith('active')) ok = false;
+    out(`  ${node.name.padEnd(6)} ${node.role.padEnd(8)} ${node.ip.padEnd(15)} container ${running}${swarm ? `, swarm ${swarm.split(' ')[0]}, engine ${swarm.split(' ')[1]}` : ''}\n`);
+  }
+  const ipvs = (await d.run(['exec', state.nodes[0]!.container, 'test', '-d', '/proc/sys/net/ipv4/vs'])).exitCode === 0;
+  out(`  routing mesh: ${ipvs ? 'IPVS in the kernel: virtual IPs and the ingress mesh can work' : 'no IPVS in the kernel: DNS round robin and host-mode ports (as on one node here)'}\n`);
+  out(`  docker context ${LAB_CONTEXT}: ${state.contextCreated ? `tcp://127.0.0.1:${state.apiPort}${currentContext(env) === LAB_CONTEXT ? ' (current)' : ' (not current: `docker context use ' + LAB_CONTEXT + '`)'}` : 'not made yet'}\n`);
+  if (!ok) out('Something is not running: `swarm-workshop lab up` repairs the lab without losing your services.\n');
+  return ok ? 0 : 1;
+}
+
+/** `lab shell [NODE]`: a login shell on a node, with docker, curl and (on node1) the DockerCoins source. */
+export async function labShell(nodeName: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const state = loadLabState(env);
+  if (!state) throw new AbortError('there is no lab to open a shell on', ['`swarm-workshop lab up` makes one']);
+  const node = state.nodes.find((n) => n.name === (nodeName ?? 'node1'));
+  if (!node) throw new AbortError(`the lab has no node ${nodeName}`, [`its nodes: ${state.nodes.map((n) => n.name).join(', ')}`], 2);
+  const r = await execa('docker', ['exec', '-it', '-w', '/root', node.container, 'bash', '-l'], { env: hostEnv(env, state), extendEnv: false, stdio: 'inherit', reject: false });
+  return r.exitCode ?? 1;
+}
+
+/**
+ * `lab down`: remove every container, volume and network with the lab's label, the context if the lab
+ * made it (making the previous context current again), and the state file. Nothing else.
+ */
+export async function labDown(signal: AbortSignal, out: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const state = loadLabState(env);
+  const d = new Docker(hostEnv(env, state), signal);
+  const objects = await labObjects(d);
+  if (objects.containers.length) await d.must(['rm', '-f', '-v', ...objects.containers], 'removing the nodes', 5 * 60_000);
+  for (const c of objects.containers) out(`removed container ${c}\n`);
+  if (objects.volumes.length) await d.must(['volume', 'rm', ...objects.volumes], 'removing the volumes');
+  for (const v of objects.volumes) out(`removed volume ${v}\n`);
+  for (const n of objects.networks) {
+    await d.must(['network', 'rm', n], `removing the network ${n}`);
+    out(`removed network ${n}\n`);
+  }
+  if (state?.contextCreated) {
+    if (currentContext(withoutHost(env)) === LAB_CONTEXT || currentContext(env) === LAB_CONTEXT) {
+      await d.run(['context', 'use', state.previousContext && state.previousContext !== LAB_CONTEXT ? state.previousContext : 'default']);
+      out(`docker context ${state.previousContext ?? 'default'} is current again\n`);
+    }
+    const rm = await d.run(['context', 'rm', '-f', LAB_CONTEXT]);
+    if (rm.exitCode === 0) out(`removed docker context ${LAB_CONTEXT}\n`);
+  }
+  rmSync(join(dataDir(env), 'lab-tls'), { recursive: true, force: true });
+  rmSync(labStateFile(env), { force: true });
+  if (!objects.containers.length && !objects.volumes.length && !objects.networks.length && !state) out('No lab here; nothing removed.\n');
+  return 0;
+}

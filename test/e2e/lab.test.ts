@@ -1,0 +1,104 @@
+/**
+ * The lab on the real engine: `lab up --nodes 3` makes three nodes (Docker engines in containers of the
+ * test engine), forms the swarm and makes the docker context current; the docker CLI then reaches node1
+ * through that context (TCP with TLS), and a service spreads over more than one node. `lab up` again
+ * repairs without making anything new; `lab down` leaves the test engine exactly as it was (containers,
+ * volumes, networks, images' count) and the docker config without the context.
+ *
+ * The docker config (contexts) and the workshop's home are the test's own folders, never the machine's.
+ */
+import { execa } from 'execa';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.js';
+import { docker, eventually, requireTestEngine, testDockerHost } from '../support/engine.js';
+
+const home = mkdtempSync(join(tmpdir(), 'sw-lab-'));
+const config = mkdtempSync(join(tmpdir(), 'sw-lab-docker-'));
+/** The learner's shell: the host engine by DOCKER_HOST (as the tests reach it), their own docker config. */
+const hostShell: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: testDockerHost(), DOCKER_CONFIG: config, SWARM_WORKSHOP_HOME: home };
+/** The same shell once DOCKER_HOST is unset: the current context (the lab's, after `lab up`) decides. */
+const labShell: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_CONFIG: config, SWARM_WORKSHOP_HOME: home };
+const inLab = (args: string[]) => execa('docker', args, { env: labShell, extendEnv: false, reject: false, timeout: 120_000 });
+
+/** What the host engine holds, by name, for the before/after comparison. */
+async function hostSnapshot() {
+  const list = async (args: string[]) => (await docker(args)).stdout.split('\n').filter(Boolean).sort();
+  return {
+    containers: await list(['ps', '-a', '--format', '{{.Names}} {{.Image}}']),
+    volumes: await list(['volume', 'ls', '--format', '{{.Name}}']),
+    networks: await list(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']),
+    images: await list(['image', 'ls', '-a', '--format', '{{.ID}}']),
+  };
+}
+
+describe('lab: several nodes on one machine', () => {
+  let before: Awaited<ReturnType<typeof hostSnapshot>>;
+  beforeAll(async () => {
+    await requireTestEngine();
+    const node = await docker(['image', 'inspect', '--format', '{{.Id}}', 'swarm-workshop/node:prepared']).catch(() => undefined);
+    if (!node) throw new Error('the node image swarm-workshop/node:prepared is missing: `swarm-workshop prepare` builds it (scripts/test.sh runs prepare)');
+    before = await hostSnapshot();
+  });
+
+  afterAll(async () => {
+    // Whatever happened above, leave no lab behind for the next test file.
+    await cli(['lab', 'down'], hostShell);
+  });
+
+  it('lab up --nodes 3: three engines, one swarm, the context current and reaching node1 over TLS', async () => {
+    const up = await cli(['lab', 'up', '--nodes', '3'], hostShell, { timeoutMs: 10 * 60_000 });
+    console.log(String(up.stdout));
+    expect({ exit: up.exitCode, stderr: String(up.stderr) }).toEqual({ exit: 0, stderr: '' });
+    expect(up.stdout).toContain('node1 (manager, 172.');
+    expect(up.stdout).toContain('node3 (worker, 172.');
+
+    const nodes = await inLab(['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.ManagerStatus}}']);
+    expect(nodes.stdout.split('\n').sort()).toEqual(['node1 Ready Leader', 'node2 Ready ', 'node3 Ready ']);
+    const ctx = await inLab(['context', 'inspect', '--format', '{{.Endpoints.docker.Host}} {{.Endpoints.docker.SkipTLSVerify}}', 'swarm-workshop-lab']);
+    expect(ctx.stdout.trim()).toBe('tcp://127.0.0.1:23760 false');
+
+    const status = await cli(['lab', 'status'], hostShell);
+    expect(status.exitCode, String(status.stdout)).toBe(0);
+    expect(String(status.stdout).match(/swarm active/g)).toHaveLength(3);
+  });
+
+  it('a service spreads over the nodes, from an image every node got from the host engine', async () => {
+    const create = await inLab(['service', 'create', '--detach', '--name', 'spread', '--replicas', '6', 'debian:bookworm-slim', 'sleep', 'infinity']);
+    expect(create.exitCode, String(create.stderr)).toBe(0);
+    const placed = await eventually('six running tasks', async () => {
+      const ps = await inLab(['service', 'ps', 'spread', '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}}']);
+      const running = ps.stdout.split('\n').filter((l) => / Running /.test(l));
+      return running.length === 6 ? running : undefined;
+    }, { timeoutMs: 120_000 });
+    expect(new Set(placed.map((l) => l.split(' ')[0])).size).toBeGreaterThanOrEqual(2);
+    expect((await inLab(['service', 'rm', 'spread'])).exitCode).toBe(0);
+  });
+
+  it('lab up on the lab there is repairs it: a stopped node is started and rejoins, nothing is made twice', async () => {
+    await docker(['stop', 'swarm-workshop-node3']);
+    const again = await cli(['lab', 'up'], hostShell, { timeoutMs: 5 * 60_000 });
+    expect({ exit: again.exitCode, stderr: String(again.stderr) }).toEqual({ exit: 0, stderr: '' });
+    expect(again.stdout).toContain('node3: stopped, started');
+    await eventually('node3 Ready again', async () => {
+      const ls = await inLab(['node', 'ls', '--format', '{{.Hostname}} {{.Status}}']);
+      return ls.stdout.includes('node3 Ready') ? true : undefined;
+    }, { timeoutMs: 120_000 });
+    const containers = (await docker(['ps', '-a', '--filter', 'label=io.swarm-workshop.lab', '--format', '{{.Names}}'])).stdout.split('\n').sort();
+    expect(containers).toEqual(['swarm-workshop-node1', 'swarm-workshop-node2', 'swarm-workshop-node3']);
+  });
+
+  it('lab down removes the nodes, their volumes, the network and the context, and nothing else', async () => {
+    const down = await cli(['lab', 'down'], hostShell, { timeoutMs: 5 * 60_000 });
+    expect({ exit: down.exitCode, stderr: String(down.stderr) }).toEqual({ exit: 0, stderr: '' });
+    expect(down.stdout).toContain('removed network swarm-workshop-lab');
+    expect(down.stdout).toContain('removed docker context swarm-workshop-lab');
+    expect(await hostSnapshot()).toEqual(before);
+    const contexts = await execa('docker', ['context', 'ls', '--format', '{{.Name}}'], { env: labShell, extendEnv: false });
+    expect(contexts.stdout.split('\n')).toEqual(['default']);
+    const again = await cli(['lab', 'down'], hostShell);
+    expect(again.stdout).toContain('No lab here; nothing removed.');
+  });
+});
