@@ -59,6 +59,12 @@ export const workspaceSleep: CheckDefinition = {
   },
 };
 
+/**
+ * The code every running task of a service runs, on every node. A task whose container is on the engine
+ * the checks talk to is read there; a task on another node is judged by the image digest swarm pinned for
+ * it: the same digest on this engine (an image built or pulled here) or in a container read here tells its
+ * code. A task whose code cannot be seen from here is said, and the check does not pass by default.
+ */
 export const runningCode: CheckDefinition = {
   id: 'running-code',
   params: { service: 'string', path: 'string', matches: 'string' },
@@ -71,23 +77,53 @@ export const runningCode: CheckDefinition = {
     const source = resolveSource(ctx, str(p, 'matches'));
     const wanted = await readFile(source.file, 'utf8');
     const expected = `every running ${service} task has ${source.label} (${describeSleep(wanted)})`;
-    const containers = await localTaskContainers(ctx, service);
-    if (!containers.length) return fail(expected, `no running ${service} container on this node`);
+    const [tasks, containers] = await Promise.all([ctx.docker.tasks(service), localTaskContainers(ctx, service)]);
+    const running = tasks.filter((t) => t.state === 'running' && t.desiredState === 'running');
+    if (!running.length) return fail(expected, `no running ${service} task`);
+    const local = new Map(containers.map((c) => [c.id, c]));
+    // Code by digest: learned from a local container of that digest, or from a local image that has it.
+    const byDigest = new Map<string, string | undefined>();
+    let images: Awaited<ReturnType<typeof ctx.docker.images>> | undefined;
+    const codeOf = async (task: (typeof running)[number]): Promise<string | undefined> => {
+      if (task.containerId && local.has(task.containerId)) {
+        try {
+          const code = await ctx.docker.readFile(task.containerId, path);
+          if (task.imageDigest) byDigest.set(task.imageDigest, code);
+          return code;
+        } catch {
+          return undefined; // the container stopped between listing and reading: an update is under way
+        }
+      }
+      if (!task.imageDigest) return undefined;
+      if (!byDigest.has(task.imageDigest)) {
+        images ??= await ctx.docker.images();
+        const image = images.find((i) => i.repoDigests?.some((d) => d.endsWith(`@${task.imageDigest}`)));
+        byDigest.set(task.imageDigest, image ? await ctx.docker.readImageFile(image.id, path).catch(() => undefined) : undefined);
+      }
+      return byDigest.get(task.imageDigest);
+    };
     const seen = new Map<string, number>();
+    const unseen = new Set<string>();
     let matching = 0;
-    for (const container of containers) {
-      let code: string;
-      try {
-        code = await ctx.docker.readFile(container.id, path);
-      } catch {
-        continue; // the container stopped between listing and reading: an update is under way
+    // Tasks with a local container first: they teach the digests of the others.
+    const ordered = [...running].sort((a, b) => Number(!!b.containerId && local.has(b.containerId)) - Number(!!a.containerId && local.has(a.containerId)));
+    for (const task of ordered) {
+      const code = await codeOf(task);
+      if (code === undefined) {
+        unseen.add(task.nodeId);
+        continue;
       }
       if (code === wanted) matching++;
       const label = describeSleep(code);
       seen.set(label, (seen.get(label) ?? 0) + 1);
     }
-    const actual = `${matching}/${containers.length} running ${service} tasks match; ` + [...seen].map(([label, n]) => `${n} with ${label}`).join(', ');
-    return matching === containers.length ? pass(expected, actual) : fail(expected, actual);
+    let actual = `${matching}/${running.length} running ${service} tasks match` + (seen.size ? '; ' + [...seen].map(([label, n]) => `${n} with ${label}`).join(', ') : '');
+    if (unseen.size) {
+      const nodes = await ctx.docker.nodes().catch(() => []);
+      const names = [...unseen].map((id) => nodes.find((n) => n.id === id)?.hostname ?? id.slice(0, 12));
+      actual += `; cannot see the code of the tasks on ${names.join(', ')} from this node (their image is not here)`;
+    }
+    return matching === running.length ? pass(expected, actual) : fail(expected, actual);
   },
 };
 

@@ -32,6 +32,14 @@ if [ ! -f "$certs/server-cert.pem" ]; then
   chmod 600 ./*-key.pem key.pem
 fi
 
+# No IPVS, no routing mesh: 127.0.0.1:5000 on this node would reach a registry task only if one ran here.
+# The lessons pin the registry to node1, so every other node forwards its loopback port 5000 to node1's
+# (SWARM_WORKSHOP_REGISTRY_AT, given by `lab up`): `docker pull 127.0.0.1:5000/...` works on every node,
+# as the articles' clusters have it through the mesh.
+if [ -n "${SWARM_WORKSHOP_REGISTRY_AT:-}" ] && [ ! -d /proc/sys/net/ipv4/vs ]; then
+  socat TCP-LISTEN:5000,bind=127.0.0.1,fork,reuseaddr "TCP:$SWARM_WORKSHOP_REGISTRY_AT" &
+fi
+
 # A restarted node: the old process's pid file and socket are stale.
 rm -f /var/run/docker.pid /var/run/docker.sock
 

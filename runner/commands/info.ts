@@ -1,10 +1,10 @@
-import { isLocalEngine } from '../docker/endpoint.js';
+import { commandEnv, isLocalEngine } from '../docker/endpoint.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
 import { enginePortIsFree, probeEnvironment, profileFor, profileVariables } from '../docker/probe.js';
 import { lessonObjects } from '../engine/claims.js';
 import { ProgressStore } from '../progress.js';
 import { describeTaken, takenNames } from './preflight.js';
-import { findOnPath, PACKAGES } from '../engine/executor.js';
+import { findOnPath, PACKAGES, runCommand } from '../engine/executor.js';
 import { formatProblem, loadLessons } from '../lesson/load.js';
 import { parseCommand } from '../lesson/template.js';
 import { lessonsDir } from '../paths.js';
@@ -41,10 +41,21 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
   line(r.ipvs ? true : 'warn', r.ipvs
     ? `IPVS available${from}: classic commands (VIP endpoints, routing mesh publishing)`
     : `IPVS missing${from}: the workshop uses --endpoint-mode dnsrr and host-mode publishing (mode=host), and explains why`);
-  if (!r.ipvs && info.nodes > 1) {
-    // Without the routing mesh, 127.0.0.1:5000 answers only on the node that runs the registry's task.
-    line('warn', `${info.nodes} nodes and no IPVS: the other nodes cannot pull from the registry at 127.0.0.1:5000 (no routing mesh),\n` +
-      '    so tasks placed there stay pending. → use a single-node swarm here, or machines whose kernel has IPVS');
+  if (info.nodes > 1 && info.isManager) {
+    // The mesh by what it does: a port published here, reached through another node (mesh.ts).
+    const { probeMesh } = await import('../docker/mesh.js');
+    const run = (args: string[], timeoutMs = 60_000) => runCommand(['docker', ...args], { env: commandEnv(docker.endpoint), signal: AbortSignal.timeout(180_000), timeoutMs });
+    const mesh = await probeMesh(docker, run, info.hostname);
+    if (mesh.mesh === 'works') line(true, `routing mesh works: a port published by a task on ${info.hostname} answered on ${mesh.detail}, which runs none of its tasks`);
+    else if (mesh.mesh === 'missing') line('warn', `no routing mesh: a port published by a task on ${info.hostname} did not answer on ${mesh.detail}; the lessons use host-mode ports${r.ipvs ? ' (the kernel has IPVS, but nested engines can break the mesh)' : ''}`);
+    else line('warn', `routing mesh not probed: ${mesh.detail}`);
+    if (mesh.registryElsewhere !== undefined) {
+      line(mesh.registryElsewhere ? true : 'warn', mesh.registryElsewhere
+        ? `127.0.0.1:5000 answers on ${mesh.detail} too: every node can pull from the registry${mesh.mesh === 'works' ? '' : ' (the lab forwards it to the registry\'s node)'}`
+        : `127.0.0.1:5000 does not answer on ${mesh.detail}: tasks placed there cannot pull the DockerCoins images\n    → a lab (\`swarm-workshop lab up\`) forwards it; on your own nodes, a kernel with IPVS gives the mesh`);
+    } else if (mesh.mesh !== 'works') {
+      line('warn', `without the mesh, 127.0.0.1:5000 answers only on the node that runs the registry; \`swarm-workshop lab up\` makes a lab that forwards it`);
+    }
   }
   if (active && info.isManager) {
     // Names the lessons use, held by something that is not what the lessons make.

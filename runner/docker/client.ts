@@ -76,6 +76,8 @@ export interface TaskInfo {
   message: string;
   error?: string;
   containerId?: string;
+  /** The image digest swarm pinned for the task (`sha256:...`), when it could resolve one. */
+  imageDigest?: string;
 }
 
 export interface NetworkInfo {
@@ -101,6 +103,8 @@ export interface ImageInfo {
   tags: string[];
   /** Seconds since the epoch. */
   created: number;
+  /** `repository@sha256:...` of each registry the image was pushed to or pulled from. */
+  repoDigests?: string[];
 }
 
 export interface ContainerInfo {

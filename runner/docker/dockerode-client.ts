@@ -89,6 +89,7 @@ export function mapTasks(tasks: any[], service: string): TaskInfo[] {
       message: t.Status?.Message ?? '',
       error: t.Status?.Err,
       containerId: t.Status?.ContainerStatus?.ContainerID,
+      imageDigest: /@(sha256:[0-9a-f]+)$/.exec(t.Spec?.ContainerSpec?.Image ?? '')?.[1],
     }));
 }
 
@@ -171,7 +172,10 @@ export class DockerodeClient implements DockerClient {
 
   async images(): Promise<ImageInfo[]> {
     const list = await this.docker.listImages();
-    return list.map((i: any) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t: string) => t !== '<none>:<none>'), created: i.Created ?? 0 }));
+    return list.map((i: any) => ({
+      id: i.Id, tags: (i.RepoTags ?? []).filter((t: string) => t !== '<none>:<none>'), created: i.Created ?? 0,
+      repoDigests: (i.RepoDigests ?? []).filter((d: string) => !d.startsWith('<none>')),
+    }));
   }
 
   async imageExists(reference: string): Promise<boolean> {

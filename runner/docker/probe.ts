@@ -139,7 +139,9 @@ export function requireSwarmManager(report: EnvironmentReport): EngineInfo {
 }
 
 export function profileFor(report: EnvironmentReport): Profile {
-  return { ...defaultProfile, ipvs: report.ipvs };
+  const info = report.engine.ok ? report.engine.info : undefined;
+  const pinTo = info && info.nodes > 1 && !report.ipvs ? info.hostname : undefined;
+  return { ...defaultProfile, ipvs: report.ipvs, ...(pinTo ? { pinTo } : {}) };
 }
 
 /** Template variables for this profile (all but `debug` and the folders, which the runner adds). */
@@ -150,6 +152,6 @@ export function profileVariables(profile: Profile, info: EngineInfo): Record<str
     managerHostname: info.hostname,
     endpointMode: endpointArgs(profile),
     publishRegistry: publishArgs(profile, 5000, 5000),
-    publishWebui: publishArgs(profile, 8000, 80),
+    publishWebui: [...publishArgs(profile, 8000, 80), ...(profile.pinTo ? ['--constraint', `node.hostname==${profile.pinTo}`] : [])],
   };
 }

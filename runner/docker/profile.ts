@@ -13,6 +13,11 @@ export interface Profile {
   ipvs: boolean;
   /** Tag of the first DockerCoins build (the seeds' `v0.1`). */
   tag: string;
+  /**
+   * Several nodes and no routing mesh: a port published in host mode answers only on the node that runs
+   * the task, so the web UI is kept on this manager (where the learner runs `curl 127.0.0.1:8000`).
+   */
+  pinTo?: string;
 }
 
 export const defaultProfile: Profile = { registry: '127.0.0.1:5000', ipvs: true, tag: 'v0.1' };

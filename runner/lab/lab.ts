@@ -208,7 +208,7 @@ async function create(options: UpOptions, d: Docker, out: Out, env: NodeJS.Proce
  * capability set, said once. Returns the rights the node runs with.
  */
 async function startNode(node: LabNode, state: LabState, d: Docker, out: Out): Promise<NodeRights> {
-  const first = await d.run(nodeRunArgs(node, state.rights, { apiPort: state.apiPort, labId: state.id }));
+  const first = await d.run(nodeRunArgs(node, state.rights, { apiPort: state.apiPort, labId: state.id, registryAt: `${state.nodes[0]!.ip}:5000` }));
   if (first.exitCode === 0) {
     out(`  ${node.name}: ${node.role}, ${node.ip}${state.rights === 'privileged' ? '' : ' (capability set)'}\n`);
     return state.rights;

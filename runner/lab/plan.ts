@@ -83,7 +83,7 @@ export function privilegedRefused(stderr: string): boolean {
 }
 
 /** `docker run` arguments of one node (its image last, no command: the entrypoint starts dockerd). */
-export function nodeRunArgs(node: LabNode, rights: NodeRights, options: { apiPort: number; labId: string }): string[] {
+export function nodeRunArgs(node: LabNode, rights: NodeRights, options: { apiPort: number; labId: string; registryAt?: string }): string[] {
   const labels = [`${LAB_LABEL}=${options.labId}`, `${LAB_NODE_LABEL}=${node.name}`];
   return [
     'run', '--detach', '--name', node.container, '--hostname', node.name,
@@ -96,6 +96,8 @@ export function nodeRunArgs(node: LabNode, rights: NodeRights, options: { apiPor
     '-v', `${node.volume}:/var/lib/docker`,
     '-v', `${LAB_REGISTRY_VOLUME}:${REGISTRY_DIR}`,
     ...(node.name === 'node1' ? ['--publish', `127.0.0.1:${options.apiPort}:2376`] : []),
+    // Where the registry runs (node1, as the lessons pin it): the node's stand-in for the routing mesh.
+    ...(node.name !== 'node1' && options.registryAt ? ['--env', `SWARM_WORKSHOP_REGISTRY_AT=${options.registryAt}`] : []),
     NODE_IMAGE,
   ];
 }

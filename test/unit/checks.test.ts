@@ -180,16 +180,32 @@ describe('code checks', () => {
     expect(none).toMatchObject({ ok: false, actual: 'no image 127.0.0.1:5000/dockercoins_worker:v0.01 on this engine' });
   });
 
-  it('running-code compares every local task container with the source, and counts the mix', async () => {
-    const files: Record<string, string> = { a: edited, b: original, c: edited };
+  it('running-code reads the local tasks\' containers, judges tasks on other nodes by their image digest, and says what it cannot see', async () => {
+    const files: Record<string, string> = { a: edited, b: original };
+    const task = (id: string, nodeId: string, imageDigest: string | undefined, containerId?: string) =>
+      ({ id, serviceName: 'worker', nodeId, state: 'running', desiredState: 'running', image: 'w', message: '', imageDigest, containerId });
+    const tasks = [task('t1', 'n1', 'sha256:new', 'a'), task('t2', 'n1', 'sha256:old', 'b'), task('t3', 'n2', 'sha256:new'), task('t4', 'n2', 'sha256:old'), task('t5', 'n3', 'sha256:other')];
+    let images = [{ id: 'img-other', tags: [], created: 0, repoDigests: ['127.0.0.1:5000/dockercoins_worker@sha256:elsewhere'] }];
     const docker = fakeDocker({
+      tasks: async () => tasks,
       containers: async () => Object.keys(files).map((id) => ({ id, name: `worker.${id}`, image: 'w', labels: {}, state: 'running' })),
       readFile: async (id) => files[id]!,
+      images: async () => images,
+      readImageFile: async (id) => (id === 'img-other' ? edited : original),
+      nodes: async () => [{ id: 'n3', hostname: 'node3', role: 'worker', state: 'ready' }],
+    } as Partial<DockerClient>);
+    const params = { service: 'worker', path: '/app/worker.py', matches: 'workspace/worker/worker.py' };
+    const outcome = await run('running-code', params, context(docker, { paths }));
+    expect(outcome).toMatchObject({
+      ok: false,
+      actual: '2/5 running worker tasks match; 2 with time.sleep(0.01), 2 with time.sleep(0.1); cannot see the code of the tasks on node3 from this node (their image is not here)',
     });
-    const outcome = await run('running-code', { service: 'worker', path: '/app/worker.py', matches: 'workspace/worker/worker.py' }, context(docker, { paths }));
-    expect(outcome).toMatchObject({ ok: false, actual: '2/3 running worker tasks match; 2 with time.sleep(0.01), 1 with time.sleep(0.1)' });
+    // node3's image is here after all (pulled or built on this node): its code is read from the image.
+    images = [{ id: 'img-other', tags: [], created: 0, repoDigests: ['127.0.0.1:5000/dockercoins_worker@sha256:other'] }];
     files.b = edited;
-    expect((await run('running-code', { service: 'worker', path: '/app/worker.py', matches: 'workspace/worker/worker.py' }, context(docker, { paths }))).ok).toBe(true);
+    tasks[1]!.imageDigest = 'sha256:new';
+    tasks[3]!.imageDigest = 'sha256:new';
+    expect(await run('running-code', params, context(docker, { paths }))).toMatchObject({ ok: true, actual: '5/5 running worker tasks match; 5 with time.sleep(0.01)' });
   });
 });
 

@@ -34,12 +34,15 @@ describe('the lab plan', () => {
   it('labels every node with the lab id, publishes only node1\'s API, on loopback', () => {
     const [node1, node2] = labNodes(2, '10.213.213.0/24');
     const a1 = nodeRunArgs(node1!, 'privileged', { apiPort: DEFAULT_API_PORT, labId: 'lab-x' });
-    const a2 = nodeRunArgs(node2!, 'capabilities', { apiPort: DEFAULT_API_PORT, labId: 'lab-x' });
+    const a2 = nodeRunArgs(node2!, 'capabilities', { apiPort: DEFAULT_API_PORT, labId: 'lab-x', registryAt: '10.213.213.11:5000' });
     expect(a1.join(' ')).toContain(`--label ${LAB_LABEL}=lab-x`);
     expect(a1.join(' ')).toContain('--publish 127.0.0.1:23760:2376');
     expect(a2.join(' ')).not.toContain('--publish');
     expect(a2.join(' ')).toContain('--ip 10.213.213.12');
     expect(a2.join(' ')).toContain('--restart unless-stopped');
     expect(a1.at(-1)).toBe('swarm-workshop/node:prepared');
+    // Every node but node1 forwards its loopback 5000 to node1's registry where there is no mesh.
+    expect(a2.join(' ')).toContain('--env SWARM_WORKSHOP_REGISTRY_AT=10.213.213.11:5000');
+    expect(a1.join(' ')).not.toContain('SWARM_WORKSHOP_REGISTRY_AT');
   });
 });

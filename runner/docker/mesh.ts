@@ -1,0 +1,77 @@
+/**
+ * The routing mesh, probed by what it does rather than by the kernel alone: a throwaway service publishes
+ * a port through the ingress network with its one task on this node, and a one-shot task on another node
+ * (host network, a node that runs none of the first service's tasks) connects to that port on its own
+ * loopback. Only the mesh can answer there. Nested engines are known to break it even where the kernel
+ * has IPVS, so the kernel's word is not enough.
+ *
+ * The same one-shot task also tries 127.0.0.1:5000 (the registry, as every node pulls from it), when a
+ * registry service exists: in the lab without a mesh, the node's forwarder answers for it.
+ */
+import type { DockerClient } from './client.js';
+
+export const PROBE_LABEL = 'io.swarm-workshop.probe';
+const SERVER = 'swarm-workshop-mesh-probe';
+const CLIENT = 'swarm-workshop-mesh-probe-client';
+const PORT = 5990;
+
+export interface MeshVerdict {
+  /** `works`: a node without the task answered; `missing`: it did not; `unknown`: the probe could not run. */
+  mesh: 'works' | 'missing' | 'unknown';
+  /** Whether 127.0.0.1:5000 answered on that other node (undefined: no registry service to ask). */
+  registryElsewhere?: boolean;
+  /** The node the client ran on, or why the probe could not run. */
+  detail: string;
+}
+
+type Run = (args: string[], timeoutMs?: number) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Run the probe with the docker CLI (`run` executes `docker ARGS` against the workshop's engine). Both
+ * services carry PROBE_LABEL and are removed before returning, whatever happened.
+ */
+export async function probeMesh(docker: DockerClient, run: Run, thisNode: string): Promise<MeshVerdict> {
+  const nodes = (await docker.nodes()).filter((n) => n.state === 'ready');
+  const other = nodes.find((n) => n.hostname !== thisNode);
+  if (!other) return { mesh: 'unknown', detail: 'one node: no other node to reach the published port through' };
+  const registry = (await docker.services()).some((s) => s.name === 'registry');
+  const label = ['--label', `${PROBE_LABEL}=1`, '--container-label', `${PROBE_LABEL}=1`];
+  try {
+    const server = await run(['service', 'create', '--detach', '--name', SERVER, ...label, '--constraint', `node.hostname==${thisNode}`,
+      '--publish', `published=${PORT},target=5000,mode=ingress`, 'registry:2'], 60_000);
+    if (server.exitCode !== 0) return { mesh: 'unknown', detail: `the probe service could not be created: ${server.stderr.trim().split('\n').pop()}` };
+    // Until its task runs (a mesh that works then answers at once).
+    if (!(await until(async () => (await docker.tasks(SERVER)).some((t) => t.state === 'running'), 30_000))) {
+      return { mesh: 'unknown', detail: 'the probe service\'s task did not start on this node within 30 s' };
+    }
+    await sleep(2000);
+    const script = `exec 3<>/dev/tcp/127.0.0.1/${PORT} && echo mesh=yes || echo mesh=no; ` +
+      (registry ? 'if exec 4<>/dev/tcp/127.0.0.1/5000; then echo registry=yes; else echo registry=no; fi' : 'true');
+    const client = await run(['service', 'create', '--detach', '--name', CLIENT, ...label, '--constraint', `node.hostname==${other.hostname}`,
+      '--network', 'host', '--restart-condition', 'none', 'debian:bookworm-slim', 'bash', '-c', script], 60_000);
+    if (client.exitCode !== 0) return { mesh: 'unknown', detail: `the probe's client could not be created: ${client.stderr.trim().split('\n').pop()}` };
+    const done = await until(async () => (await docker.tasks(CLIENT)).some((t) => ['complete', 'failed', 'rejected'].includes(t.state)), 90_000);
+    if (!done) return { mesh: 'unknown', detail: `the probe's client did not finish on ${other.hostname} within 90 s` };
+    const logs = await run(['service', 'logs', '--raw', CLIENT], 30_000);
+    const said = logs.stdout + logs.stderr;
+    if (!/mesh=(yes|no)/.test(said)) return { mesh: 'unknown', detail: `the probe's client on ${other.hostname} said nothing readable` };
+    return {
+      mesh: said.includes('mesh=yes') ? 'works' : 'missing',
+      ...(registry ? { registryElsewhere: said.includes('registry=yes') } : {}),
+      detail: other.hostname,
+    };
+  } finally {
+    await run(['service', 'rm', SERVER, CLIENT], 60_000).catch(() => undefined);
+  }
+}
+
+async function until(test: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await test().catch(() => false)) return true;
+    await sleep(500);
+  }
+  return false;
+}
