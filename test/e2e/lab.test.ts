@@ -8,11 +8,11 @@
  * The docker config (contexts) and the workshop's home are the test's own folders, never the machine's.
  */
 import { execa } from 'execa';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../support/cli.js';
+import { cli, parseEvents } from '../support/cli.js';
 import { docker, eventually, requireTestEngine, testDockerHost } from '../support/engine.js';
 
 const home = mkdtempSync(join(tmpdir(), 'sw-lab-'));
@@ -76,6 +76,37 @@ describe('lab: several nodes on one machine', () => {
     expect(new Set(placed.map((l) => l.split(' ')[0])).size).toBeGreaterThanOrEqual(2);
     expect((await inLab(['service', 'rm', 'spread'])).exitCode).toBe(0);
   });
+
+  it('chapters 3 and 4 in auto mode across the lab: tasks on several nodes, a worker node pulled from the registry, check agrees', async () => {
+    const learner = { ...labShell, SWARM_WORKSHOP_HOME: mkdtempSync(join(tmpdir(), 'sw-lab-learner-')) };
+    const doctor = await cli(['doctor'], learner, { timeoutMs: 5 * 60_000 });
+    console.log(String(doctor.stdout));
+    expect(doctor.stdout).toContain('engine 20.10');
+    expect(doctor.stdout).toMatch(/on node1\n/);
+    expect(doctor.stdout).toMatch(/routing mesh works|no routing mesh/);
+    for (const chapter of ['ch3', 'ch4']) {
+      const r = await cli(['run', chapter, '--yes', '--json'], learner, { timeoutMs: 30 * 60_000 });
+      const events = parseEvents(String(r.stdout));
+      const notDone = events.flatMap((e) => (e.type === 'step-finished' && e.status !== 'done' ? [`${e.step}: ${e.status} (${e.reason})`] : []));
+      const failing = events.flatMap((e) => (e.type === 'check-result' && !e.ok && e.phase === 'after' ? [`${e.step}: ${e.title}: ${e.actual}`] : []));
+      expect({ chapter, exit: r.exitCode, notDone, failing, stderr: String(r.stderr).slice(-1500) }).toEqual({ chapter, exit: 0, notDone: [], failing: [], stderr: '' });
+    }
+    // Chapter 4 ends with 10 workers on v0.1: spread over the nodes, pulled from the registry on node1.
+    const ps = await inLab(['service', 'ps', 'worker', '--filter', 'desired-state=running', '--format', '{{.Node}}']);
+    const nodes = new Set(ps.stdout.split('\n').filter(Boolean));
+    console.log(`worker tasks on: ${[...nodes].join(', ')}`);
+    expect(nodes.size).toBeGreaterThanOrEqual(2);
+    const pulled = await docker(['exec', 'swarm-workshop-node3', 'docker', 'image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']);
+    expect(pulled.stdout.split('\n')).toContain('127.0.0.1:5000/dockercoins_worker:v0.1');
+    // check, from the cluster alone (a learner's second machine), ticks every step: its checks are right on several nodes.
+    const fresh = { ...learner, SWARM_WORKSHOP_HOME: mkdtempSync(join(tmpdir(), 'sw-lab-check-')) };
+    cpSync(join(learner.SWARM_WORKSHOP_HOME, 'workspace'), join(fresh.SWARM_WORKSHOP_HOME, 'workspace'), { recursive: true });
+    for (const chapter of ['ch3', 'ch4']) {
+      const r = await cli(['check', chapter, '--json', '--wait', '30'], fresh);
+      const notDone = parseEvents(String(r.stdout)).flatMap((e) => (e.type === 'step-finished' && e.status !== 'done' ? [`${e.step}: ${e.status} (${e.reason})`] : []));
+      expect({ chapter, exit: r.exitCode, notDone }).toEqual({ chapter, exit: 0, notDone: [] });
+    }
+  }, 60 * 60_000);
 
   it('lab up on the lab there is repairs it: a stopped node is started and rejoins, nothing is made twice', async () => {
     await docker(['stop', 'swarm-workshop-node3']);
