@@ -40,6 +40,17 @@ export function summarizeTasks(tasks: TaskInfo[]): { wanted: TaskInfo[]; running
   return { wanted, running, problems: parts.join(', ') };
 }
 
+/** Nodes of the swarm that are not ready (down, unknown, disconnected), by id, with their hostnames. */
+async function downNodes(ctx: CheckContext): Promise<Map<string, string>> {
+  let nodes: Awaited<ReturnType<typeof ctx.docker.nodes>> = [];
+  try {
+    nodes = await ctx.docker.nodes();
+  } catch {
+    // Not told: judged by the tasks alone, as before.
+  }
+  return new Map(nodes.filter((n) => n.state !== 'ready').map((n) => [n.id, n.hostname]));
+}
+
 export function describeReplicas(service: ServiceInfo, tasks: TaskInfo[]): string {
   const { running, wanted, problems } = summarizeTasks(tasks);
   const desired = service.mode.kind === 'replicated' ? service.mode.replicas : wanted.length;
@@ -60,8 +71,13 @@ export const serviceConverged: CheckDefinition = {
     const global = p.replicas === 'global';
     const expected = global ? `${name}: global, one running task per node` : `${name}: ${num(p, 'replicas')}/${num(p, 'replicas')} running`;
     if (!service) return noService(ctx, expected, name);
-    const tasks = await ctx.docker.tasks(name);
-    const actual = describeReplicas(service, tasks);
+    const all = await ctx.docker.tasks(name);
+    // A task on a node that is down is not running, whatever it last reported: say which node it is.
+    const down = await downNodes(ctx);
+    const tasks = all.filter((t) => !down.has(t.nodeId));
+    const lost = all.filter((t) => down.has(t.nodeId) && t.desiredState === 'running');
+    const onDown = [...new Set(lost.map((t) => down.get(t.nodeId)!))];
+    const actual = describeReplicas(service, tasks) + (down.size ? `; ${[...new Set(down.values())].join(', ')} ${down.size > 1 ? 'are' : 'is'} down${onDown.length ? ` (${lost.length} task(s) were on ${onDown.join(', ')}: swarm starts them again on the other nodes)` : ''}` : '');
     const { running, wanted } = summarizeTasks(tasks);
     if (global) {
       if (service.mode.kind !== 'global') return fail(expected, `${name} is replicated, not global`);

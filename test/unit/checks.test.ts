@@ -364,3 +364,20 @@ describe('firstFileOfTar', () => {
     expect(() => firstFileOfTar(Buffer.alloc(1024))).toThrow('no regular file');
   });
 });
+
+describe('service-converged on several nodes', () => {
+  it('does not count tasks on a node that is down, and names the node', async () => {
+    const task = (id: string, nodeId: string) => ({ id, serviceName: 'worker', nodeId, state: 'running', desiredState: 'running', image: 'w', message: '' });
+    const docker = fakeDocker({
+      services: async () => [serviceInfo('worker', 'w', { mode: { kind: 'replicated', replicas: 3 } })],
+      tasks: async () => [task('a', 'n1'), task('b', 'n2'), task('c', 'n3')],
+      nodes: async () => [
+        { id: 'n1', hostname: 'node1', role: 'manager', state: 'ready' },
+        { id: 'n2', hostname: 'node2', role: 'worker', state: 'ready' },
+        { id: 'n3', hostname: 'node3', role: 'worker', state: 'down' },
+      ],
+    } as Partial<DockerClient>);
+    const outcome = await run('service-converged', { service: 'worker', replicas: 3 }, context(docker));
+    expect(outcome).toMatchObject({ ok: false, actual: 'worker: 2/3 running; node3 is down (1 task(s) were on node3: swarm starts them again on the other nodes)' });
+  });
+});
