@@ -12,7 +12,10 @@
 import Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { Agent as HttpAgent } from 'node:http';
 import { Agent } from 'node:https';
+import { Duplex } from 'node:stream';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError } from '../errors.js';
@@ -122,7 +125,9 @@ export function modemOptions(e: EngineEndpoint | string): Docker.DockerOptions {
   if (!url.hostname) throw invalid('no host name');
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (scheme === 'ssh') {
-    return { protocol: 'ssh', host: hostname, port: Number(url.port || 22), username: url.username || undefined, sshOptions: { agent: process.env.SSH_AUTH_SOCK } } as Docker.DockerOptions;
+    // As the docker CLI does it: the system's ssh (its config, keys and agent), running `docker system
+    // dial-stdio` on the remote machine, one connection per ssh process.
+    return { protocol: 'http', host: hostname, port: Number(url.port || 22), agent: dialStdioAgent(url) } as Docker.DockerOptions;
   }
   const tls = endpoint.tls;
   if (tls || scheme === 'https') {
@@ -141,4 +146,38 @@ export function modemOptions(e: EngineEndpoint | string): Docker.DockerOptions {
 export function isLocalEngine(e: EngineEndpoint): boolean {
   if (e.host.startsWith('unix://') || e.host.startsWith('npipe://')) return true;
   return false;
+}
+
+/** The command line the docker CLI runs for an ssh:// engine, as an argument array. */
+export function sshArgs(url: URL): string[] {
+  return [
+    '-o', 'ConnectTimeout=30', '-T',
+    ...(url.username ? ['-l', decodeURIComponent(url.username)] : []),
+    ...(url.port ? ['-p', url.port] : []),
+    '--', url.hostname.replace(/^\[(.*)\]$/, '$1'), 'docker', 'system', 'dial-stdio',
+  ];
+}
+
+/**
+ * An HTTP agent whose connections are `ssh HOST docker system dial-stdio` processes: the engine's API
+ * over the ssh connection's standard input and output.
+ */
+export function dialStdioAgent(url: URL, command: { file: string; args: string[] } = { file: 'ssh', args: sshArgs(url) }): HttpAgent {
+  const agent = new HttpAgent({ keepAlive: false });
+  (agent as unknown as { createConnection: () => Duplex }).createConnection = () => {
+    const child = spawn(command.file, command.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    child.on('error', (error) => socket.destroy(error));
+    child.on('exit', (code) => {
+      if (code) socket.destroy(new Error(`ssh to ${url.host} ended with ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+    });
+    socket.on('close', () => child.kill());
+    // What http asks of a net.Socket beyond a stream.
+    const self = () => socket;
+    Object.assign(socket, { setTimeout: self, setNoDelay: self, setKeepAlive: self, ref: self, unref: self });
+    return socket;
+  };
+  return agent;
 }

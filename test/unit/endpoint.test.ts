@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandEnv, isLocalEngine, modemOptions, resolveEngine } from '../../runner/docker/endpoint.js';
+import { request } from 'node:http';
+import { commandEnv, dialStdioAgent, isLocalEngine, modemOptions, resolveEngine, sshArgs } from '../../runner/docker/endpoint.js';
 import { AbortError } from '../../runner/errors.js';
 
 /** A docker config folder with contexts, as `docker context create` writes it. */
@@ -72,7 +73,7 @@ describe('modemOptions', () => {
 
   it('plain tcp is http on 2375; ssh is ssh; unix is a socket path', () => {
     expect(modemOptions('tcp://h')).toEqual({ protocol: 'http', host: 'h', port: 2375 });
-    expect(modemOptions('ssh://me@far:2222')).toMatchObject({ protocol: 'ssh', host: 'far', port: 2222, username: 'me' });
+    expect(modemOptions('ssh://me@far:2222')).toMatchObject({ protocol: 'http', host: 'far', port: 2222 });
     expect(modemOptions('unix:///run/d.sock')).toEqual({ socketPath: '/run/d.sock' });
   });
 
@@ -84,5 +85,29 @@ describe('modemOptions', () => {
   it('only a socket counts as this machine: a TCP engine, even on 127.0.0.1, may be a lab node with ports of its own', () => {
     expect(isLocalEngine({ host: 'unix:///var/run/docker.sock', source: 'default' })).toBe(true);
     expect(isLocalEngine({ host: 'tcp://127.0.0.1:23760', source: 'context', context: 'swarm-workshop-lab' })).toBe(false);
+  });
+});
+
+describe('ssh:// as the docker CLI does it', () => {
+  it('runs the system ssh with docker system dial-stdio on the far side', () => {
+    expect(sshArgs(new URL('ssh://me@far:2222'))).toEqual(['-o', 'ConnectTimeout=30', '-T', '-l', 'me', '-p', '2222', '--', 'far', 'docker', 'system', 'dial-stdio']);
+    expect(sshArgs(new URL('ssh://far'))).toEqual(['-o', 'ConnectTimeout=30', '-T', '--', 'far', 'docker', 'system', 'dial-stdio']);
+  });
+
+  it('speaks HTTP over the process\'s standard input and output', async () => {
+    // A stand-in for `ssh ... dial-stdio`: reads the request, answers as an engine would.
+    const engine = `process.stdin.once('data', (d) => { const path = String(d).split(' ')[1];
+      process.stdout.write('HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: ' + (3 + path.length) + '\\r\\nConnection: close\\r\\n\\r\\nOK ' + path); });`;
+    const agent = dialStdioAgent(new URL('ssh://far'), { file: process.execPath, args: ['-e', engine] });
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: 'far', path: '/_ping', agent }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve(`${res.statusCode} ${text}`));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(body).toBe('200 OK /_ping');
   });
 });
