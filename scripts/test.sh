@@ -11,9 +11,11 @@ fi
 
 if [ "$(id -u)" = 0 ]; then bash scripts/engine.sh up; else sudo bash scripts/engine.sh up; fi
 
-# The real-terminal tests drive the UI through tmux; the lessons' commands use curl.
+# The real-terminal tests drive the UI through tmux; the lessons' commands use curl; the lab test reaches
+# node1 with DOCKER_HOST=ssh:// as the docker CLI does (the system's ssh).
 missing=()
 for tool in tmux curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+command -v ssh >/dev/null || missing+=(openssh-client)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null

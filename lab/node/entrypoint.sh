@@ -40,6 +40,13 @@ if [ -n "${SWARM_WORKSHOP_REGISTRY_AT:-}" ] && [ ! -d /proc/sys/net/ipv4/vs ]; t
   socat TCP-LISTEN:5000,bind=127.0.0.1,fork,reuseaddr "TCP:$SWARM_WORKSHOP_REGISTRY_AT" &
 fi
 
+# ssh, as a real node is reached (DOCKER_HOST=ssh://...): only once `lab up` has given a key.
+if [ -s /root/.ssh/authorized_keys ]; then
+  mkdir -p /run/sshd
+  ssh-keygen -A >/dev/null 2>&1
+  /usr/sbin/sshd -o PasswordAuthentication=no -o PermitRootLogin=prohibit-password
+fi
+
 # A restarted node: the old process's pid file and socket are stale.
 rm -f /var/run/docker.pid /var/run/docker.sock
 

@@ -102,8 +102,9 @@ export function commandEnv(e: EngineEndpoint, env: NodeJS.ProcessEnv = process.e
  */
 export function modemOptions(e: EngineEndpoint | string): Docker.DockerOptions {
   const endpoint: EngineEndpoint = typeof e === 'string' ? { host: e, source: 'DOCKER_HOST' } : e;
-  const { host } = endpoint;
-  const where = endpoint.source === 'context' ? `the docker context ${endpoint.context}'s address ${host}` : `DOCKER_HOST=${host}`;
+  // As the CLI reads it: an address without a scheme is TCP (`node1:2376` is tcp://node1:2376).
+  const host = endpoint.host.includes('://') ? endpoint.host : `tcp://${endpoint.host}`;
+  const where = endpoint.source === 'context' ? `the docker context ${endpoint.context}'s address ${endpoint.host}` : `DOCKER_HOST=${endpoint.host}`;
   const invalid = (why: string) =>
     new AbortError(`${where} is not an address docker can use (${why})`, [
       'set it to the engine\'s address, e.g. `unix:///var/run/docker.sock` or `tcp://HOST:2375`, or unset it to use the current docker context',

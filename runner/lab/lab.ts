@@ -172,10 +172,12 @@ export async function labUp(options: UpOptions, signal: AbortSignal, out: Out, e
   await loadImages(state, d, out);
   await formSwarm(state, d, out);
   await makeContext(state, d, out, env);
+  await giveSshKey(state, d, env);
   saveLabState(state, env);
   out(`\nLab up in ${((Date.now() - started) / 1000).toFixed(0)} s: ${state.nodes.map((n) => `${n.name} (${n.role}, ${n.ip})`).join(', ')}.\n`);
   out(`The docker context ${LAB_CONTEXT} is current: \`docker node ls\` and \`swarm-workshop\` now talk to node1.\n`);
   if (env.DOCKER_HOST) out(`DOCKER_HOST is set in your shell and overrides any context: \`unset DOCKER_HOST\` to reach the lab.\n`);
+  out(`node1 also answers ssh, as a real manager would: DOCKER_HOST=ssh://root@127.0.0.1:${state.apiPort + 1} with the key ${join(dataDir(env), 'lab-ssh', 'id_ed25519')}.\n`);
   out('`swarm-workshop lab shell` puts you on node1, as the articles\' `ssh node1` does; `swarm-workshop lab down` removes the lab.\n');
   return state;
 }
@@ -334,6 +336,20 @@ async function makeContext(state: LabState, d: Docker, out: Out, env: NodeJS.Pro
   out(`  docker context ${LAB_CONTEXT}: tcp://127.0.0.1:${state.apiPort} (TLS) → node1\n`);
 }
 
+/** node1 answers ssh with a key of the lab's (made on node1, its private half kept next to lab.json). */
+async function giveSshKey(state: LabState, d: Docker, env: NodeJS.ProcessEnv): Promise<void> {
+  const node1 = state.nodes[0]!.container;
+  const script = 'set -e; mkdir -p /root/.ssh /run/sshd; chmod 700 /root/.ssh; ' +
+    '[ -f /root/.ssh/lab-key ] || ssh-keygen -q -t ed25519 -N "" -C swarm-workshop-lab -f /root/.ssh/lab-key; ' +
+    'cp /root/.ssh/lab-key.pub /root/.ssh/authorized_keys; ssh-keygen -A >/dev/null; ' +
+    'pgrep -x sshd >/dev/null || /usr/sbin/sshd -o PasswordAuthentication=no -o PermitRootLogin=prohibit-password';
+  await d.must(['exec', node1, 'bash', '-c', script], 'starting ssh on node1');
+  const key = await d.must(['exec', node1, 'cat', '/root/.ssh/lab-key'], "reading the lab's ssh key");
+  const dir = join(dataDir(env), 'lab-ssh');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, 'id_ed25519'), key + '\n', { mode: 0o600 });
+}
+
 const withoutHost = (env: NodeJS.ProcessEnv) => {
   const { DOCKER_HOST: _h, DOCKER_CONTEXT: _c, ...rest } = env;
   return rest;
@@ -402,6 +418,7 @@ export async function labDown(signal: AbortSignal, out: Out, env: NodeJS.Process
     if (rm.exitCode === 0) out(`removed docker context ${LAB_CONTEXT}\n`);
   }
   rmSync(join(dataDir(env), 'lab-tls'), { recursive: true, force: true });
+  rmSync(join(dataDir(env), 'lab-ssh'), { recursive: true, force: true });
   rmSync(labStateFile(env), { force: true });
   if (!objects.containers.length && !objects.volumes.length && !objects.networks.length && !state) out('No lab here; nothing removed.\n');
   return 0;

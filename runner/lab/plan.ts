@@ -95,7 +95,8 @@ export function nodeRunArgs(node: LabNode, rights: NodeRights, options: { apiPor
     '--tmpfs', '/run', '--tmpfs', '/tmp',
     '-v', `${node.volume}:/var/lib/docker`,
     '-v', `${LAB_REGISTRY_VOLUME}:${REGISTRY_DIR}`,
-    ...(node.name === 'node1' ? ['--publish', `127.0.0.1:${options.apiPort}:2376`] : []),
+    // node1's engine API (TLS) and its ssh (for DOCKER_HOST=ssh://), on the host's loopback only.
+    ...(node.name === 'node1' ? ['--publish', `127.0.0.1:${options.apiPort}:2376`, '--publish', `127.0.0.1:${options.apiPort + 1}:22`] : []),
     // Where the registry runs (node1, as the lessons pin it): the node's stand-in for the routing mesh.
     ...(node.name !== 'node1' && options.registryAt ? ['--env', `SWARM_WORKSHOP_REGISTRY_AT=${options.registryAt}`] : []),
     NODE_IMAGE,

@@ -8,7 +8,7 @@
  * The docker config (contexts) and the workshop's home are the test's own folders, never the machine's.
  */
 import { execa } from 'execa';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,32 @@ describe('lab: several nodes on one machine', () => {
     const status = await cli(['lab', 'status'], hostShell);
     expect(status.exitCode, String(status.stdout)).toBe(0);
     expect(String(status.stdout).match(/swarm active/g)).toHaveLength(3);
+  });
+
+  it('the workshop reaches node1 in each form the docker CLI takes: the context, DOCKER_HOST with TLS variables, ssh://', async () => {
+    // The learner's own ssh config for the lab's key (the docker CLI and the workshop both use the system ssh).
+    const sshHome = mkdtempSync(join(tmpdir(), 'sw-lab-home-'));
+    mkdirSync(join(sshHome, '.ssh'), { mode: 0o700 });
+    writeFileSync(join(sshHome, '.ssh', 'config'), `Host 127.0.0.1\n  IdentityFile ${join(home, 'lab-ssh', 'id_ed25519')}\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n`, { mode: 0o600 });
+    const forms: Record<string, NodeJS.ProcessEnv> = {
+      context: labShell,
+      'DOCKER_HOST + TLS': { ...labShell, DOCKER_HOST: 'tcp://127.0.0.1:23760', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(home, 'lab-tls') },
+      ssh: { ...labShell, HOME: sshHome, DOCKER_HOST: 'ssh://root@127.0.0.1:23761' },
+    };
+    for (const [form, env] of Object.entries(forms)) {
+      // The docker CLI itself reaches node1 that way...
+      const cliName = await execa('docker', ['info', '--format', '{{.Name}}'], { env, extendEnv: false, reject: false, timeout: 60_000 });
+      expect({ form, name: cliName.stdout.trim(), err: cliName.stderr.trim().slice(-300) }).toEqual({ form, name: 'node1', err: '' });
+      // ...and so does the workshop: chapter 3 judged on node1's empty swarm (no registry there yet).
+      const r = await cli(['check', 'ch3', '--json', '--wait', '0'], { ...env, SWARM_WORKSHOP_HOME: mkdtempSync(join(tmpdir(), 'sw-lab-form-')) }, { timeoutMs: 120_000 });
+      const first = parseEvents(String(r.stdout)).find((e) => e.type === 'check-result' && e.step === 'registry-service' && !e.ok);
+      expect({ form, exit: r.exitCode, stderr: String(r.stderr).slice(-300), actual: first && 'actual' in first ? first.actual : undefined })
+        .toMatchObject({ form, exit: 1, stderr: '', actual: expect.stringContaining('registry') });
+    }
+    // A DOCKER_HOST docker could not use either is said as such, with what to do.
+    const bad = await cli(['check', 'ch3'], { ...labShell, DOCKER_HOST: 'udp://node1:2376' });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain('DOCKER_HOST=udp://node1:2376 is not an address docker can use');
   });
 
   it('a service spreads over the nodes, from an image every node got from the host engine', async () => {

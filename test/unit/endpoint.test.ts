@@ -78,7 +78,9 @@ describe('modemOptions', () => {
   });
 
   it('an address docker could not use either says whose it is and what to do', () => {
-    expect(() => modemOptions('h:2375')).toThrow('DOCKER_HOST=h:2375 is not an address docker can use (it must start with unix://, tcp:// or ssh://)');
+    expect(() => modemOptions('udp://h:2375')).toThrow('DOCKER_HOST=udp://h:2375 is not an address docker can use (it must start with unix://, tcp:// or ssh://)');
+    // Without a scheme the CLI takes TCP, and so do we.
+    expect(modemOptions('h:2375')).toEqual({ protocol: 'http', host: 'h', port: 2375 });
     expect(() => modemOptions({ host: 'tcp://', source: 'context', context: 'odd' })).toThrow("the docker context odd's address tcp:// is not an address docker can use");
   });
 

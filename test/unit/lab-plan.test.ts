@@ -36,7 +36,7 @@ describe('the lab plan', () => {
     const a1 = nodeRunArgs(node1!, 'privileged', { apiPort: DEFAULT_API_PORT, labId: 'lab-x' });
     const a2 = nodeRunArgs(node2!, 'capabilities', { apiPort: DEFAULT_API_PORT, labId: 'lab-x', registryAt: '10.213.213.11:5000' });
     expect(a1.join(' ')).toContain(`--label ${LAB_LABEL}=lab-x`);
-    expect(a1.join(' ')).toContain('--publish 127.0.0.1:23760:2376');
+    expect(a1.join(' ')).toContain('--publish 127.0.0.1:23760:2376 --publish 127.0.0.1:23761:22');
     expect(a2.join(' ')).not.toContain('--publish');
     expect(a2.join(' ')).toContain('--ip 10.213.213.12');
     expect(a2.join(' ')).toContain('--restart unless-stopped');
