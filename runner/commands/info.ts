@@ -1,4 +1,4 @@
-import { commandEnv, isLocalEngine } from '../docker/endpoint.js';
+import { commandEnv, describeEndpoint, isLocalEngine } from '../docker/endpoint.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
 import { enginePortIsFree, probeEnvironment, profileFor, profileVariables } from '../docker/probe.js';
 import { lessonObjects } from '../engine/claims.js';
@@ -26,7 +26,7 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
   const r = await probeEnvironment(docker, docker.host, isLocalEngine(docker.endpoint) ? undefined : enginePortIsFree(docker));
   const line = (ok: boolean | 'warn', text: string) => out(`${ok === 'warn' ? '!' : ok ? '✓' : '✗'} ${text}\n`);
   let usable = true;
-  out(`Docker engine: ${r.host}\n`);
+  out(`Docker engine: ${describeEndpoint(docker.endpoint)}\n`);
   if (!r.engine.ok) {
     line(false, `engine unreachable: ${r.engine.error}\n    → start Docker, or set DOCKER_HOST to a running engine`);
     return 1;
@@ -54,7 +54,9 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
         ? `127.0.0.1:5000 answers on ${mesh.detail} too: every node can pull from the registry${mesh.mesh === 'works' ? '' : ' (the lab forwards it to the registry\'s node)'}`
         : `127.0.0.1:5000 does not answer on ${mesh.detail}: tasks placed there cannot pull the DockerCoins images\n    → a lab (\`swarm-workshop lab up\`) forwards it; on your own nodes, a kernel with IPVS gives the mesh`);
     } else if (mesh.mesh !== 'works') {
-      line('warn', `without the mesh, 127.0.0.1:5000 answers only on the node that runs the registry; \`swarm-workshop lab up\` makes a lab that forwards it`);
+      const { isLabEngine } = await import('../lab/lab.js');
+      if (isLabEngine(docker.host)) line(true, 'this is the lab: every node forwards its 127.0.0.1:5000 to node1, where the lessons run the registry, and the web UI stays on node1');
+      else line('warn', `without the mesh, 127.0.0.1:5000 answers only on the node that runs the registry; \`swarm-workshop lab up\` makes a lab that forwards it`);
     }
   }
   if (active && info.isManager) {

@@ -219,12 +219,14 @@ async function startNode(node: LabNode, state: LabState, d: Docker, out: Out): P
     await d.run(['rm', '-f', node.container]);
     throw new AbortError(`port ${state.apiPort} on 127.0.0.1 is taken, and node1's engine API needs it`, [`\`swarm-workshop lab down\`, then \`swarm-workshop lab up --api-port <a free port>\``]);
   }
+  // docker run ends its message with "Run 'docker run --help'...": the line that says why is the error's.
+  const why = first.stderr.split('\n').find((l) => /error/i.test(l))?.replace(/^docker: /, '') ?? lastLine(first.stderr);
   if (state.rights !== 'privileged' || !privilegedRefused(first.stderr)) {
-    throw new AbortError(`starting ${node.name} failed: ${lastLine(first.stderr)}`, ['`swarm-workshop lab down` removes what was made; `swarm-workshop doctor` says what this machine lacks']);
+    throw new AbortError(`starting ${node.name} failed: ${why}`, ['`swarm-workshop lab down` removes what was made; `swarm-workshop doctor` says what this machine lacks']);
   }
   // The container was created before its start failed: it is ours (label and name), remove it and retry.
   await d.run(['rm', '-f', node.container]);
-  out(`  this engine refuses --privileged (${lastLine(first.stderr).slice(0, 120)}):\n  the nodes run with every capability but CAP_SYS_RESOURCE, unconfined, with the host's cgroups instead.\n`);
+  out(`  this engine refuses --privileged (${why.slice(0, 160)}):\n  the nodes run with every capability but CAP_SYS_RESOURCE, unconfined, with the host's cgroups instead.\n`);
   return startNode(node, { ...state, rights: 'capabilities' }, d, out);
 }
 
@@ -422,4 +424,16 @@ export async function labDown(signal: AbortSignal, out: Out, env: NodeJS.Process
   rmSync(labStateFile(env), { force: true });
   if (!objects.containers.length && !objects.volumes.length && !objects.networks.length && !state) out('No lab here; nothing removed.\n');
   return 0;
+}
+
+/** Whether the workshop talks to this machine's lab (its node1, by the context or the addresses lab up gave). */
+export function isLabEngine(host: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  let state: LabState | undefined;
+  try {
+    state = loadLabState(env);
+  } catch {
+    return false;
+  }
+  if (!state) return false;
+  return host === `tcp://127.0.0.1:${state.apiPort}` || host.startsWith('ssh://') && host.endsWith(`@127.0.0.1:${state.apiPort + 1}`);
 }
