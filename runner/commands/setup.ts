@@ -28,7 +28,9 @@ export interface Session {
 /** Connect, probe, and stop with a clear message when this engine cannot run the workshop. */
 export async function openSession(): Promise<Session> {
   const docker = new DockerodeClient();
-  const report = await probeEnvironment(docker, docker.host, isLocalEngine(docker.endpoint) ? undefined : enginePortIsFree(docker));
+  // Ports 5000 and 8000 are the engine's machine's: asked there when it is not this one.
+  const portIsFree = isLocalEngine(docker.endpoint) ? undefined : enginePortIsFree(docker);
+  const report = await probeEnvironment(docker, docker.host, portIsFree);
   const info = requireSwarmManager(report);
   const profile = profileFor(report);
   const paths = { workspace: workspaceDir(), package: dockercoinsDir };
@@ -43,6 +45,7 @@ export async function openSession(): Promise<Session> {
     fetch: isLocalEngine(docker.endpoint) ? undefined : engineFetch(docker),
     store: new ProgressStore(),
     paths,
+    ...(portIsFree ? { portIsFree } : {}),
   };
 }
 
