@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import type { Command as CommandType } from 'commander';
 // The commands are imported when used: `--version`, `--help` and `list` should not load dockerode, ink and the rest.
+import { setMaxListeners } from 'node:events';
 import { AbortError, formatError } from './errors.js';
 import { packageVersion } from './paths.js';
 
@@ -222,6 +223,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 const controller = new AbortController();
+// Every check's request and wait ties a short-lived signal to this one (AbortSignal.any): those listeners
+// go with their signals, but a poll can hold more than node's default of 10 at once, and it would warn.
+setMaxListeners(0, controller.signal);
 let interrupted = false;
 process.on('SIGINT', () => {
   // First Ctrl-C: stop the running command cleanly. Second: leave at once.

@@ -55,7 +55,7 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
         : `127.0.0.1:5000 does not answer on ${mesh.detail}: tasks placed there cannot pull the DockerCoins images\n    → a lab (\`swarm-workshop lab up\`) forwards it; on your own nodes, a kernel with IPVS gives the mesh`);
     } else if (mesh.mesh !== 'works') {
       const { isLabEngine } = await import('../lab/lab.js');
-      if (isLabEngine(docker.host)) line(true, 'this is the lab: every node forwards its 127.0.0.1:5000 to node1, where the lessons run the registry, and the web UI stays on node1');
+      if (docker.endpoint.context === 'swarm-workshop-lab' || isLabEngine(docker.host)) line(true, 'this is the lab: every node forwards its 127.0.0.1:5000 to node1, where the lessons run the registry, and the web UI stays on node1');
       else line('warn', `without the mesh, 127.0.0.1:5000 answers only on the node that runs the registry; \`swarm-workshop lab up\` makes a lab that forwards it`);
     }
   }

@@ -7,6 +7,7 @@ import { enginePortIsFree, probeEnvironment, profileFor, profileVariables, requi
 import type { Profile } from '../docker/profile.js';
 import type { Variables } from '../lesson/template.js';
 import { dockercoinsDir } from '../paths.js';
+import { preparedRef } from '../docker/images.js';
 import { ProgressStore } from '../progress.js';
 import { workspaceDir } from '../workspace.js';
 
@@ -23,6 +24,8 @@ export interface Session {
   fetch?: typeof globalThis.fetch;
   /** Whether a port is free on this machine; a real listen unless a test gives its own. */
   portIsFree?: (port: number) => Promise<boolean>;
+  /** The lessons' curl, run on the engine's machine when it is not this one (RunnerDeps.onEngine). */
+  onEngine?: (args: string[]) => string[] | undefined;
 }
 
 /** Connect, probe, and stop with a clear message when this engine cannot run the workshop. */
@@ -46,7 +49,16 @@ export async function openSession(): Promise<Session> {
     store: new ProgressStore(),
     paths,
     ...(portIsFree ? { portIsFree } : {}),
+    ...(portIsFree && (await docker.imageExists(CURL_IMAGE).catch(() => false)) ? { onEngine: curlOnEngine } : {}),
   };
+}
+
+/** An image with curl that `prepare` builds and `lab up` copies to every node: the debug toolbox. */
+const CURL_IMAGE = preparedRef('tools');
+
+/** `curl ...` as a throwaway container on the engine's host network: 127.0.0.1 there is the manager's. */
+export function curlOnEngine(args: string[]): string[] | undefined {
+  return args[0] === 'curl' ? ['docker', 'run', '--rm', '--network', 'host', CURL_IMAGE, ...args] : undefined;
 }
 
 export const knownChecks = () => [...checks.values()];

@@ -30,6 +30,11 @@ export interface RunnerDeps {
   fetch?: typeof globalThis.fetch;
   /** Figures kept in progress (by `chapter/step` and name): the speed before a fix, for the speed-up check. */
   recorded?: (step: string, name: string) => number | undefined;
+  /**
+   * A command that must run on the engine's machine rather than here (curl to 127.0.0.1, when the engine
+   * is a lab node or a remote manager): the arguments to run instead, or undefined to run it as it is.
+   */
+  onEngine?: (args: string[]) => string[] | undefined;
   /** Seconds between the two samples of a mining-speed measure (10; tests use less). */
   measureWindowSeconds?: number;
 }
@@ -472,12 +477,18 @@ export class ChapterRunner {
   private async runOne(chapter: Chapter, step: Step, index: number, args: string[], command: string): Promise<CommandResult> {
     const { emit } = this.deps;
     const deadline = Date.now() + PROBE_RETRY_MS;
+    // A program that must run where the engine is (curl to 127.0.0.1 on the manager): the session says how.
+    const run = this.deps.onEngine?.(args) ?? args;
     for (let attempt = 0; ; attempt++) {
-      const result = await runCommand(args, {
+      const result = await runCommand(run, {
         env: this.deps.env,
         signal: this.deps.signal,
         timeoutMs: Math.max(step.timeout, 600) * 1000,
-        onStart: (pid) => attempt === 0 && emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command, pid }),
+        onStart: (pid) => {
+          if (attempt > 0) return;
+          emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command, pid });
+          if (run !== args) emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `(run on the engine's machine, where 127.0.0.1 is the manager's: ${displayCommand(run)})\n` });
+        },
         onOutput: (stream, text) => emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream, text }),
       });
       if (result.cancelled || this.deps.signal.aborted) return result;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { Session } from '../commands/setup.js';
 import type { DockerClient, DockerEvent } from '../docker/client.js';
@@ -76,6 +77,7 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
         dispatch({ type: 'chapter-started', chapter: chapter.id, title: chapter.title, steps: chapter.steps.map((x) => ({ id: x.id, title: x.title })) });
       }
       const controller = new AbortController();
+      setMaxListeners(0, controller.signal); // as in cli.ts: each check ties short-lived signals to it
       abort.current = controller;
       if (action !== 'watch') setBusy(true);
       if (action !== 'watch') setNotice(undefined);
