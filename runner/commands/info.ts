@@ -45,7 +45,7 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
     // The mesh by what it does: a port published here, reached through another node (mesh.ts).
     const { probeMesh } = await import('../docker/mesh.js');
     const run = (args: string[], timeoutMs = 60_000) => runCommand(['docker', ...args], { env: commandEnv(docker.endpoint), signal: AbortSignal.timeout(180_000), timeoutMs });
-    const mesh = await probeMesh(docker, run, info.hostname);
+    const mesh = await probeMesh(docker, run, info.hostname).catch((error: Error) => ({ mesh: 'unknown' as const, detail: `the probe failed (${error.message.split('\n')[0]})`, registryElsewhere: undefined }));
     if (mesh.mesh === 'works') line(true, `routing mesh works: a port published by a task on ${info.hostname} answered on ${mesh.detail}, which runs none of its tasks`);
     else if (mesh.mesh === 'missing') line('warn', `no routing mesh: a port published by a task on ${info.hostname} did not answer on ${mesh.detail}; the lessons use host-mode ports${r.ipvs ? ' (the kernel has IPVS, but nested engines can break the mesh)' : ''}`);
     else line('warn', `routing mesh not probed: ${mesh.detail}`);
@@ -55,8 +55,13 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
         : `127.0.0.1:5000 does not answer on ${mesh.detail}: tasks placed there cannot pull the DockerCoins images\n    → a lab (\`swarm-workshop lab up\`) forwards it; on your own nodes, a kernel with IPVS gives the mesh`);
     } else if (mesh.mesh !== 'works') {
       const { isLabEngine } = await import('../lab/lab.js');
-      if (docker.endpoint.context === 'swarm-workshop-lab' || isLabEngine(docker.host)) line(true, 'this is the lab: every node forwards its 127.0.0.1:5000 to node1, where the lessons run the registry, and the web UI stays on node1');
-      else line('warn', `without the mesh, 127.0.0.1:5000 answers only on the node that runs the registry; \`swarm-workshop lab up\` makes a lab that forwards it`);
+      if (docker.endpoint.context === 'swarm-workshop-lab' || isLabEngine(docker.host)) {
+        line(true, 'this is the lab: every node forwards its 127.0.0.1:5000 to node1, where the lessons run the registry, and the web UI stays on node1');
+      } else {
+        // Without the routing mesh, 127.0.0.1:5000 answers only on the node that runs the registry's task.
+        line('warn', `${info.nodes} nodes and no ${r.ipvs ? 'routing mesh' : 'IPVS'}: the other nodes cannot pull from the registry at 127.0.0.1:5000 (no routing mesh),\n` +
+          '    so tasks placed there stay pending. → a lab (`swarm-workshop lab up`) forwards it; on your own nodes, a kernel with IPVS gives the mesh');
+      }
     }
   }
   if (active && info.isManager) {

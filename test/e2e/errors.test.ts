@@ -195,7 +195,7 @@ describe('clear messages, non-zero exits', () => {
     });
     const r = await cli(['prepare'], env(e.host));
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(builds).toEqual(['rng', 'hasher', 'worker', 'webui', 'tools'].map((n) => `swarm-workshop/dockercoins_${n}:prepared`));
+    expect(builds).toEqual([...['rng', 'hasher', 'worker', 'webui', 'tools'].map((n) => `swarm-workshop/dockercoins_${n}:prepared`), 'swarm-workshop/node:prepared']);
     expect(r.stdout).toContain('This swarm has 3 nodes and prepare filled this one only');
     expect(r.stdout).toContain('run `swarm-workshop prepare` on every node');
   });
@@ -235,6 +235,7 @@ describe('clear messages, non-zero exits', () => {
     const r = await cli(['doctor'], env(e.host));
     expect(r.stdout).toContain('✓ engine 20.10.24 on fake-node');
     expect(r.stdout).toContain('✓ this node is a manager, 3 node(s) in the swarm');
+    expect(r.stdout).toContain('! routing mesh not probed:');
     expect(r.stdout).toContain('! 3 nodes and no IPVS: the other nodes cannot pull from the registry at 127.0.0.1:5000');
     expect(r.stdout).toContain('! DockerCoins images prepared: 0/5');
     expect(r.stdout).toContain('→ run `swarm-workshop prepare` ahead of time');
@@ -261,7 +262,8 @@ describe('clear messages, non-zero exits', () => {
   });
 
   it('reset with no engine, or a DOCKER_HOST docker cannot use: says what to fix, removes nothing, keeps progress', async () => {
-    for (const host of ['unix:///nonexistent/docker.sock', 'not-an-address', 'tcp://']) {
+    // (An address without a scheme is TCP to the docker CLI, and to us: `udp://` is one it refuses.)
+    for (const host of ['unix:///nonexistent/docker.sock', 'udp://not-an-address', 'tcp://']) {
       const e2 = env(host);
       const before = JSON.stringify({ version: 1, steps: { 'ch3/registry-service': { status: 'done', at: 'then' } }, ab: {}, measurements: [], created: [] });
       writeFileSync(join(e2.SWARM_WORKSHOP_HOME!, 'progress.json'), before);
