@@ -2,13 +2,13 @@ import { dnsResolves, fileInService, miningSpeed, speedUp, webuiJson } from './a
 import { benchStory } from './bench.js';
 import { imageCode, runningCode, workspaceSleep } from './code.js';
 import { imageExists, imageSameId, network, registryCatalog, registryHasImage, registryHasTag } from './registry.js';
-import { serviceConverged, serviceEndpoint, serviceExists, serviceImage, serviceOnManager, serviceOnNetwork, servicePublished, updateCompleted, updateConfig } from './services.js';
+import { serviceConverged, serviceEndpoint, serviceExists, serviceImage, serviceOnManager, serviceOnNetwork, servicePublished, tasksSpread, updateCompleted, updateConfig } from './services.js';
 import type { CheckDefinition } from './types.js';
 
 /** Every check a lesson may name, by id. */
 export const checks: ReadonlyMap<string, CheckDefinition> = new Map(
   [
-    serviceConverged, serviceExists, serviceImage, servicePublished, serviceOnNetwork, serviceEndpoint, serviceOnManager, updateCompleted, updateConfig,
+    serviceConverged, serviceExists, serviceImage, servicePublished, serviceOnNetwork, serviceEndpoint, serviceOnManager, updateCompleted, updateConfig, tasksSpread,
     registryCatalog, registryHasTag, registryHasImage, imageExists, imageSameId, network,
     webuiJson, miningSpeed, speedUp, dnsResolves, fileInService,
     workspaceSleep, runningCode, imageCode, benchStory,

@@ -272,3 +272,31 @@ export const serviceOnManager: CheckDefinition = {
     return where.every((n) => n?.role === 'manager') ? pass(expected, actual) : failWith(expected, actual, `pin it: docker service update --constraint-add node.role==manager ${name} (or node.hostname==<the manager>)`);
   },
 };
+
+/**
+ * Several nodes: the running tasks of a service are spread over at least `nodes` of them (or over every
+ * ready node, when the swarm has fewer): what scaling on a cluster is for. On one node it holds as soon
+ * as a task runs; it says so.
+ */
+export const tasksSpread: CheckDefinition = {
+  id: 'tasks-spread',
+  params: { service: 'string', nodes: 'number' },
+  title: (p) => `${str(p, 'service')}'s tasks run on ${num(p, 'nodes')} nodes or more (as many as the swarm has)`,
+  hint: (p) => `docker service ps ${str(p, 'service')} shows the NODE of each task; docker node ls shows which nodes are Ready and Active (a drained node takes no task)`,
+  async run(p, ctx) {
+    const name = str(p, 'service');
+    const [nodes, tasks] = await Promise.all([ctx.docker.nodes(), ctx.docker.tasks(name)]);
+    const ready = nodes.filter((n) => n.state === 'ready');
+    const wanted = Math.max(1, Math.min(num(p, 'nodes'), ready.length));
+    const expected = `${name}: running tasks on ${wanted} node(s) or more${ready.length < num(p, 'nodes') ? ` (the swarm has ${ready.length} ready)` : ''}`;
+    const running = tasks.filter((t) => t.desiredState === 'running' && t.state === 'running');
+    if (!running.length) return fail(expected, `${name}: no running task`);
+    const per = new Map<string, number>();
+    for (const t of running) {
+      const host = nodes.find((n) => n.id === t.nodeId)?.hostname ?? t.nodeId.slice(0, 12);
+      per.set(host, (per.get(host) ?? 0) + 1);
+    }
+    const actual = `${name}: ${running.length} task(s) on ${[...per].sort().map(([h, n]) => `${h} (${n})`).join(', ')}`;
+    return per.size >= wanted ? pass(expected, actual) : fail(expected, actual);
+  },
+};

@@ -381,3 +381,19 @@ describe('service-converged on several nodes', () => {
     expect(outcome).toMatchObject({ ok: false, actual: 'worker: 2/3 running; node3 is down (1 task(s) were on node3: swarm starts them again on the other nodes)' });
   });
 });
+
+describe('tasks-spread', () => {
+  const task = (id: string, nodeId: string) => ({ id, serviceName: 'worker', nodeId, state: 'running', desiredState: 'running', image: 'w', message: '' });
+  const node = (id: string, hostname: string, state = 'ready') => ({ id, hostname, role: 'worker' as const, state });
+  it('wants tasks on at least N nodes, or on every ready node of a smaller swarm', async () => {
+    const three = [node('n1', 'node1'), node('n2', 'node2'), node('n3', 'node3', 'down')];
+    const onOne = fakeDocker({ nodes: async () => three, tasks: async () => [task('a', 'n1'), task('b', 'n1')] } as Partial<DockerClient>);
+    expect(await run('tasks-spread', { service: 'worker', nodes: 3 }, context(onOne))).toMatchObject({
+      ok: false, expected: 'worker: running tasks on 2 node(s) or more (the swarm has 2 ready)', actual: 'worker: 2 task(s) on node1 (2)',
+    });
+    const onTwo = fakeDocker({ nodes: async () => three, tasks: async () => [task('a', 'n1'), task('b', 'n2'), task('c', 'n2')] } as Partial<DockerClient>);
+    expect(await run('tasks-spread', { service: 'worker', nodes: 3 }, context(onTwo))).toMatchObject({ ok: true, actual: 'worker: 3 task(s) on node1 (1), node2 (2)' });
+    const single = fakeDocker({ nodes: async () => [node('n1', 'node1')], tasks: async () => [task('a', 'n1')] } as Partial<DockerClient>);
+    expect((await run('tasks-spread', { service: 'worker', nodes: 2 }, context(single))).ok).toBe(true);
+  });
+});
