@@ -1,4 +1,4 @@
-import { isLoopback, parseImage, sameImage } from './images.js';
+import { canonicalRegistry, isLoopback, parseImage, sameImage } from './images.js';
 import { fail, failWith, pass, str, type CheckContext, type CheckDefinition } from './types.js';
 
 async function getJson(ctx: CheckContext, url: string): Promise<unknown> {
@@ -182,5 +182,63 @@ export const imageSameId: CheckDefinition = {
     const short = (id: string | undefined) => (id ? id.replace(/^sha256:/, '').slice(0, 12) : 'no such image');
     const actual = `${image}: ${short(a)}; ${alias}: ${short(b)}`;
     return a && a === b ? pass(expected, actual) : fail(expected, actual);
+  },
+};
+
+/** The manifest media types a registry may answer with; the digest header is the manifest's. */
+const MANIFESTS = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+].join(', ');
+
+/** The digest the registry serves for repository:tag (its Docker-Content-Digest header). */
+export async function registryDigest(ctx: CheckContext, repository: string, tag: string): Promise<string | undefined> {
+  const url = `http://${ctx.profile.registry}/v2/${repository}/manifests/${tag}`;
+  const response = await ctx.fetch(url, { headers: { Accept: MANIFESTS }, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(5000)]) });
+  if (!response.ok) return undefined;
+  return response.headers.get('docker-content-digest') ?? undefined;
+}
+
+/**
+ * Several nodes: every node that runs a task of the service runs the image the registry serves for its
+ * tag (the digest swarm pinned for the task is the one the registry answers with). A node can have
+ * that image only from the registry, unless it built it itself: the manager where the learner builds is
+ * said apart.
+ */
+export const pulledFromRegistry: CheckDefinition = {
+  id: 'pulled-from-registry',
+  params: { service: 'string' },
+  title: (p) => `every node that runs ${str(p, 'service')} runs the image the registry serves`,
+  hint: (p) => `docker service ps ${str(p, 'service')} --no-trunc shows each task's image digest and error ("No such image" on a node that cannot reach the registry)`,
+  async run(p, ctx) {
+    const name = str(p, 'service');
+    const expected = `every running ${name} task runs the digest the registry serves for its tag`;
+    const service = (await ctx.docker.services()).find((x) => x.name === name);
+    if (!service) return fail(expected, `no service named ${name}`);
+    const ref = parseImage(service.image);
+    if (!ref.registry || canonicalRegistry(ref.registry) !== canonicalRegistry(ctx.profile.registry)) {
+      return failWith(expected, `${name} runs ${service.image}, not an image of the registry at ${ctx.profile.registry}`, `docker service update --image ${ctx.profile.registry}/${ref.path}:${ref.tag} ${name}`);
+    }
+    let digest: string | undefined;
+    try {
+      digest = await registryDigest(ctx, ref.path, ref.tag);
+    } catch (error) {
+      return fail(expected, `the registry does not answer: ${reason(error)}`);
+    }
+    if (!digest) return fail(expected, `the registry has no ${ref.path}:${ref.tag}`);
+    const [tasks, nodes] = await Promise.all([ctx.docker.tasks(name), ctx.docker.nodes()]);
+    const running = tasks.filter((t) => t.state === 'running' && t.desiredState === 'running');
+    if (!running.length) return fail(expected, `${name}: no running task`);
+    const host = (id: string) => nodes.find((n) => n.id === id)?.hostname ?? id.slice(0, 12);
+    const good = new Set<string>();
+    const bad: string[] = [];
+    for (const t of running) {
+      if (t.imageDigest === digest) good.add(host(t.nodeId));
+      else bad.push(`${host(t.nodeId)} runs ${t.imageDigest ? t.imageDigest.slice(0, 19) : 'an image with no digest pinned (not from the registry)'}`);
+    }
+    const actual = `${digest.slice(0, 19)} from the registry on ${[...good].sort().join(', ') || 'no node'}${bad.length ? `; ${[...new Set(bad)].join('; ')}` : ''}`;
+    return bad.length ? fail(expected, actual) : pass(expected, actual);
   },
 };

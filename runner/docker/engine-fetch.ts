@@ -10,20 +10,28 @@ import type { DockerClient } from './client.js';
 /** The image the probe runs in: a base image every prepared engine and every lab node has. */
 export const PROBE_IMAGE = 'debian:bookworm-slim';
 
-/** One GET with HTTP/1.0 over bash's /dev/tcp, the raw answer on stdout. Host, port and path come as arguments. */
-const SCRIPT = [
+/**
+ * One GET with HTTP/1.0 over bash's /dev/tcp, the raw answer on stdout. Host, port and path come as
+ * arguments, then any request headers, one `Name: value` per argument.
+ */
+export const HTTP_SCRIPT = [
   'exec 3<>"/dev/tcp/$1/$2" || exit 7',
-  'printf "GET %s HTTP/1.0\\r\\nHost: %s:%s\\r\\nConnection: close\\r\\n\\r\\n" "$3" "$1" "$2" >&3',
+  'host=$1 port=$2 path=$3; shift 3',
+  '{ printf "GET %s HTTP/1.0\\r\\nHost: %s:%s\\r\\nConnection: close\\r\\n" "$path" "$host" "$port"; for h in "$@"; do printf "%s\\r\\n" "$h"; done; printf "\\r\\n"; } >&3',
   'cat <&3',
 ].join('\n');
 
 /** Split a raw HTTP/1.x answer into status and body. */
-export function parseHttpAnswer(raw: string): { status: number; statusText: string; body: string } {
+export function parseHttpAnswer(raw: string): { status: number; statusText: string; headers: [string, string][]; body: string } {
   const end = raw.indexOf('\r\n\r\n');
   const head = end >= 0 ? raw.slice(0, end) : raw;
   const status = /^HTTP\/\d(?:\.\d)? (\d{3})(?: (.*))?/.exec(head.split('\r\n')[0] ?? '');
   if (!status) throw new Error(`not an HTTP answer: ${raw.slice(0, 80)}`);
-  return { status: Number(status[1]), statusText: status[2] ?? '', body: end >= 0 ? raw.slice(end + 4) : '' };
+  const headers = head.split('\r\n').slice(1).flatMap((line): [string, string][] => {
+    const colon = line.indexOf(':');
+    return colon > 0 ? [[line.slice(0, colon).trim(), line.slice(colon + 1).trim()]] : [];
+  });
+  return { status: Number(status[1]), statusText: status[2] ?? '', headers, body: end >= 0 ? raw.slice(end + 4) : '' };
 }
 
 /** A fetch for the checks' GET requests, made from the engine's machine. */
@@ -34,7 +42,8 @@ export function engineFetch(docker: DockerClient, timeoutMs = 10_000): typeof gl
     init?.signal?.throwIfAborted();
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = url.port || '80';
-    const result = await docker.runOnEngine(PROBE_IMAGE, ['bash', '-c', SCRIPT, 'probe', host, port, `${url.pathname}${url.search}`], timeoutMs);
+    const headers = [...new Headers(init?.headers).entries()].map(([name, value]) => `${name}: ${value}`);
+    const result = await docker.runOnEngine(PROBE_IMAGE, ['bash', '-c', HTTP_SCRIPT, 'probe', host, port, `${url.pathname}${url.search}`, ...headers], timeoutMs);
     init?.signal?.throwIfAborted();
     if (result.exitCode === 124) throw new Error(`no answer from ${url.host} on the engine's machine within ${timeoutMs / 1000} s`);
     if (result.exitCode !== 0 && !result.stdout) {
@@ -43,6 +52,6 @@ export function engineFetch(docker: DockerClient, timeoutMs = 10_000): typeof gl
     }
     const answer = parseHttpAnswer(result.stdout);
     const noBody = [101, 204, 205, 304].includes(answer.status);
-    return new Response(noBody ? null : answer.body, { status: answer.status, statusText: answer.statusText });
+    return new Response(noBody ? null : answer.body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
   }) as typeof globalThis.fetch;
 }

@@ -397,3 +397,28 @@ describe('tasks-spread', () => {
     expect((await run('tasks-spread', { service: 'worker', nodes: 2 }, context(single))).ok).toBe(true);
   });
 });
+
+describe('pulled-from-registry', () => {
+  const task = (id: string, nodeId: string, imageDigest?: string) => ({ id, serviceName: 'worker', nodeId, state: 'running', desiredState: 'running', image: 'w', message: '', imageDigest });
+  const nodes = [1, 2, 3].map((i) => ({ id: `n${i}`, hostname: `node${i}`, role: 'worker' as const, state: 'ready' }));
+  const registry = (digest: string | undefined) => (async (url: string | URL, init?: RequestInit) => {
+    expect(String(url)).toBe('http://127.0.0.1:5000/v2/dockercoins_worker/manifests/v0.1');
+    expect(new Headers(init?.headers).get('accept')).toContain('application/vnd.docker.distribution.manifest.v2+json');
+    return digest ? new Response('{}', { status: 200, headers: { 'Docker-Content-Digest': digest } }) : new Response('{}', { status: 404 });
+  }) as typeof fetch;
+  const cluster = (tasks: ReturnType<typeof task>[]) => fakeDocker({
+    services: async () => [serviceInfo('worker', 'localhost:5000/dockercoins_worker:v0.1')],
+    tasks: async () => tasks,
+    nodes: async () => nodes,
+  } as Partial<DockerClient>);
+  const D = `sha256:${'a'.repeat(64)}`;
+
+  it('passes when every node runs the digest the registry serves, and names a node that runs something else', async () => {
+    const all = await run('pulled-from-registry', { service: 'worker' }, context(cluster([task('a', 'n1', D), task('b', 'n2', D), task('c', 'n3', D)]), { fetch: registry(D) }));
+    expect(all).toMatchObject({ ok: true, actual: `${D.slice(0, 19)} from the registry on node1, node2, node3` });
+    const local = await run('pulled-from-registry', { service: 'worker' }, context(cluster([task('a', 'n1', D), task('b', 'n3')]), { fetch: registry(D) }));
+    expect(local).toMatchObject({ ok: false, actual: `${D.slice(0, 19)} from the registry on node1; node3 runs an image with no digest pinned (not from the registry)` });
+    const none = await run('pulled-from-registry', { service: 'worker' }, context(cluster([task('a', 'n1', D)]), { fetch: registry(undefined) }));
+    expect(none).toMatchObject({ ok: false, actual: 'the registry has no dockercoins_worker:v0.1' });
+  });
+});

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { DockerClient } from '../../runner/docker/client.js';
-import { engineFetch, parseHttpAnswer, PROBE_IMAGE } from '../../runner/docker/engine-fetch.js';
+import { execa } from 'execa';
+import { createServer } from 'node:http';
+import { engineFetch, HTTP_SCRIPT, parseHttpAnswer, PROBE_IMAGE } from '../../runner/docker/engine-fetch.js';
 import { enginePortIsFree } from '../../runner/docker/probe.js';
 import { fakeDocker } from '../support/fake-docker.js';
 
 describe('HTTP from the engine\'s machine', () => {
   it('parses a raw HTTP/1.0 answer', () => {
-    expect(parseHttpAnswer('HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{"coins":1}')).toEqual({ status: 200, statusText: 'OK', body: '{"coins":1}' });
+    expect(parseHttpAnswer('HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{"coins":1}')).toEqual({ status: 200, statusText: 'OK', headers: [['Content-Type', 'application/json']], body: '{"coins":1}' });
     expect(() => parseHttpAnswer('garbage')).toThrow('not an HTTP answer');
   });
 
@@ -33,5 +35,33 @@ describe('HTTP from the engine\'s machine', () => {
     const free = enginePortIsFree(docker);
     expect(await free(5000)).toBe(false);
     expect(await free(8000)).toBe(true);
+  });
+});
+
+describe('the probe\'s HTTP script, run here with bash against a real server', () => {
+  it('sends the path and the headers, and its raw answer reads back as a Response', async () => {
+    const seen: { url?: string; accept?: string } = {};
+    const server = createServer((req, res) => {
+      Object.assign(seen, { url: req.url, accept: req.headers.accept });
+      res.writeHead(200, { 'Docker-Content-Digest': 'sha256:abc', 'Content-Type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      // As runOnEngine runs it: bash -c SCRIPT probe HOST PORT PATH HEADER...
+      const docker = fakeDocker({
+        runOnEngine: async (_image: string, args: string[]) => {
+          const r = await execa(args[0]!, args.slice(1), { reject: false });
+          return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+        },
+      } as Partial<DockerClient>);
+      const r = await engineFetch(docker)(`http://127.0.0.1:${port}/v2/x/manifests/v0.1?n=1`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+      expect({ status: r.status, digest: r.headers.get('docker-content-digest'), body: await r.json() }).toEqual({ status: 200, digest: 'sha256:abc', body: { ok: true } });
+      expect(seen).toEqual({ url: '/v2/x/manifests/v0.1?n=1', accept: 'application/vnd.docker.distribution.manifest.v2+json' });
+      expect(HTTP_SCRIPT).toContain('/dev/tcp/');
+    } finally {
+      server.close();
+    }
   });
 });
