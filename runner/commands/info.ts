@@ -1,6 +1,6 @@
-import { commandEnv, describeEndpoint, isLocalEngine } from '../docker/endpoint.js';
+import { commandEnv, describeEndpoint } from '../docker/endpoint.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
-import { enginePortIsFree, probeEnvironment, profileFor, profileVariables } from '../docker/probe.js';
+import { portCheckFor, probeEnvironment, profileFor, profileVariables } from '../docker/probe.js';
 import { lessonObjects } from '../engine/claims.js';
 import { ProgressStore } from '../progress.js';
 import { describeTaken, takenNames } from './preflight.js';
@@ -23,7 +23,7 @@ function lessonCommands(dir = lessonsDir): string[] {
 /** `doctor`: what the workshop sees here, and whether it can run. Exit 0 when it can. */
 export async function doctor(out: (t: string) => void, lessons?: string): Promise<number> {
   const docker = new DockerodeClient();
-  const r = await probeEnvironment(docker, docker.host, isLocalEngine(docker.endpoint) ? undefined : enginePortIsFree(docker));
+  const r = await probeEnvironment(docker, docker.host, portCheckFor(docker));
   const line = (ok: boolean | 'warn', text: string) => out(`${ok === 'warn' ? '!' : ok ? '✓' : '✗'} ${text}\n`);
   let usable = true;
   out(`Docker engine: ${describeEndpoint(docker.endpoint)}\n`);
@@ -55,7 +55,7 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
         : `127.0.0.1:5000 does not answer on ${mesh.detail}: tasks placed there cannot pull the DockerCoins images\n    → a lab (\`swarm-workshop lab up\`) forwards it; on your own nodes, a kernel with IPVS gives the mesh`);
     } else if (mesh.mesh !== 'works') {
       const { isLabEngine } = await import('../lab/lab.js');
-      if (docker.endpoint.context === 'swarm-workshop-lab' || isLabEngine(docker.host)) {
+      if (isLabEngine(docker.endpoint)) {
         line(true, 'this is the lab: every node forwards its 127.0.0.1:5000 to node1, where the lessons run the registry, and the web UI stays on node1');
       } else {
         // Without the routing mesh, 127.0.0.1:5000 answers only on the node that runs the registry's task.

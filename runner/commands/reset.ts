@@ -3,8 +3,7 @@ import type { DockerClient, ServiceInfo } from '../docker/client.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
 import { sameImage } from '../../checks/images.js';
 import { APP_IMAGES, preparedRef } from '../docker/images.js';
-import { enginePortIsFree, portIsFree, profileVariables, WORKSHOP_PORTS } from '../docker/probe.js';
-import { isLocalEngine, type EngineEndpoint } from '../docker/endpoint.js';
+import { portCheckFor, profileVariables, WORKSHOP_PORTS } from '../docker/probe.js';
 import { defaultProfile } from '../docker/profile.js';
 import { findForeign, foreignNetwork, foreignService, lessonObjects, type LessonObjects } from '../engine/claims.js';
 import { AbortError } from '../errors.js';
@@ -204,8 +203,7 @@ export async function reset(options: ResetOptions, out: Out, docker: DockerClien
   }
 
   // The ports the removed services published: free on the engine's machine once their tasks are gone.
-  const endpoint = (docker as { endpoint?: EngineEndpoint }).endpoint;
-  const isFree = endpoint && !isLocalEngine(endpoint) ? enginePortIsFree(docker) : portIsFree;
+  const isFree = portCheckFor(docker);
   const ports = [...new Set(removedServices.flatMap((s) => s.ports.map((p) => p.published)))].filter((p) => WORKSHOP_PORTS.some((w) => w.port === p));
   const portsHeld = ports.length
     ? await waitUntilGone('published ports to be free', async () => (await Promise.all(ports.map(async (p) => ((await isFree(p)) ? [] : [`port ${p}`])))).flat(), deadline, out)

@@ -3,7 +3,7 @@ import type { DockerClient } from '../docker/client.js';
 import { commandEnv, isLocalEngine } from '../docker/endpoint.js';
 import { engineFetch } from '../docker/engine-fetch.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
-import { enginePortIsFree, probeEnvironment, profileFor, profileVariables, requireSwarmManager, type EnvironmentReport } from '../docker/probe.js';
+import { portCheckFor, probeEnvironment, profileFor, profileVariables, requireSwarmManager, type EnvironmentReport } from '../docker/probe.js';
 import type { Profile } from '../docker/profile.js';
 import type { Variables } from '../lesson/template.js';
 import { dockercoinsDir } from '../paths.js';
@@ -32,7 +32,8 @@ export interface Session {
 export async function openSession(): Promise<Session> {
   const docker = new DockerodeClient();
   // Ports 5000 and 8000 are the engine's machine's: asked there when it is not this one.
-  const portIsFree = isLocalEngine(docker.endpoint) ? undefined : enginePortIsFree(docker);
+  const local = isLocalEngine(docker.endpoint);
+  const portIsFree = local ? undefined : portCheckFor(docker);
   const report = await probeEnvironment(docker, docker.host, portIsFree);
   const info = requireSwarmManager(report);
   const profile = profileFor(report);
@@ -45,7 +46,7 @@ export async function openSession(): Promise<Session> {
     variables: { ...profileVariables(profile, info), dockercoins: paths.package, workspace: paths.workspace },
     env: commandEnv(docker.endpoint),
     // 127.0.0.1:5000 and :8000 are the manager's: from here only when the engine is on this machine.
-    fetch: isLocalEngine(docker.endpoint) ? undefined : engineFetch(docker),
+    fetch: local ? undefined : engineFetch(docker),
     store: new ProgressStore(),
     paths,
     ...(portIsFree ? { portIsFree } : {}),

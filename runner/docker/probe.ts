@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { AbortError } from '../errors.js';
 import type { DockerClient, EngineInfo, ServiceInfo } from './client.js';
 import { APP_IMAGES, BASE_IMAGES, preparedRef } from './images.js';
+import { isLocalEngine, type EngineEndpoint } from './endpoint.js';
 import { defaultProfile, endpointArgs, probeIpvs, publishArgs, type Profile } from './profile.js';
 
 /** Ports the workshop publishes: the registry and the web UI. */
@@ -63,6 +64,14 @@ export function enginePortIsFree(docker: DockerClient): (port: number) => Promis
     const r = await docker.runOnEngine('debian:bookworm-slim', ['bash', '-c', 'exec 3<>"/dev/tcp/127.0.0.1/$1"', 'probe', String(port)], 5000).catch(() => undefined);
     return !r || r.exitCode !== 0;
   };
+}
+
+/**
+ * How to ask whether a port is free where the engine runs: a real listen on this machine when the engine
+ * is here (a socket), a connection from a probe on the engine's machine otherwise.
+ */
+export function portCheckFor(docker: DockerClient & { endpoint?: EngineEndpoint }): (port: number) => Promise<boolean> {
+  return docker.endpoint && !isLocalEngine(docker.endpoint) ? enginePortIsFree(docker) : portIsFree;
 }
 
 export type IpvsSource = 'forced' | 'this machine' | "the engine's kernel" | 'a guess';

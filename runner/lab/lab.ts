@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contextName } from '../docker/endpoint.js';
+import { contextName, type EngineEndpoint } from '../docker/endpoint.js';
 import { APP_IMAGES, BASE_IMAGES, NODE_IMAGE, preparedRef } from '../docker/images.js';
 import { runCommand, type CommandResult } from '../engine/executor.js';
 import { AbortError } from '../errors.js';
@@ -426,8 +426,9 @@ export async function labDown(signal: AbortSignal, out: Out, env: NodeJS.Process
   return 0;
 }
 
-/** Whether the workshop talks to this machine's lab (its node1, by the context or the addresses lab up gave). */
-export function isLabEngine(host: string, env: NodeJS.ProcessEnv = process.env): boolean {
+/** Whether the workshop talks to this machine's lab: its context, or the addresses `lab up` gave node1. */
+export function isLabEngine(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (endpoint.context === LAB_CONTEXT) return true;
   let state: LabState | undefined;
   try {
     state = loadLabState(env);
@@ -435,5 +436,6 @@ export function isLabEngine(host: string, env: NodeJS.ProcessEnv = process.env):
     return false;
   }
   if (!state) return false;
-  return host === `tcp://127.0.0.1:${state.apiPort}` || host.startsWith('ssh://') && host.endsWith(`@127.0.0.1:${state.apiPort + 1}`);
+  const { host } = endpoint;
+  return host === `tcp://127.0.0.1:${state.apiPort}` || (host.startsWith('ssh://') && host.endsWith(`@127.0.0.1:${state.apiPort + 1}`));
 }
