@@ -11,6 +11,8 @@ import { checks } from '../checks/index.js';
 import { measureMiningSpeed } from '../checks/app.js';
 import type { CheckContext } from '../checks/types.js';
 import { DockerodeClient } from '../runner/docker/dockerode-client.js';
+import { resolveEngine } from '../runner/docker/endpoint.js';
+import { engineFetch } from '../runner/docker/engine-fetch.js';
 import { defaultProfile, probeIpvs } from '../runner/docker/profile.js';
 import { parseAb, type AbResult } from '../runner/engine/ab.js';
 import type { WorkshopEvent } from '../runner/engine/events.js';
@@ -51,40 +53,51 @@ interface Row {
 }
 
 const client = new DockerodeClient(DOCKER_HOST);
-const context = (): CheckContext => ({
-  docker: client,
-  profile: { ...defaultProfile, ipvs: probeIpvs() },
-  fetch: globalThis.fetch,
-  paths: { workspace: '', package: dockercoinsDir },
-  signal: new AbortController().signal,
-});
+/** Where the fidelity rows are measured: the test engine's one-node swarm, or a lab (bench/lab.ts). */
+interface Target {
+  docker: (...args: string[]) => Promise<{ stdout: string }>;
+  context: () => CheckContext;
+  env: NodeJS.ProcessEnv;
+}
+const oneNode: Target = {
+  docker,
+  env,
+  context: () => ({
+    docker: client,
+    profile: { ...defaultProfile, ipvs: probeIpvs() },
+    fetch: globalThis.fetch,
+    paths: { workspace: '', package: dockercoinsDir },
+    signal: new AbortController().signal,
+  }),
+};
 
-async function debugContainer(): Promise<string> {
-  return (await docker('ps', '-q', '--filter', 'label=com.docker.swarm.service.name=debug')).stdout.split('\n')[0]!;
+async function debugContainer(t: Target): Promise<string> {
+  return (await t.docker('ps', '-q', '--filter', 'label=com.docker.swarm.service.name=debug')).stdout.split('\n')[0]!;
 }
 
-async function ab(args: string[]): Promise<AbResult> {
-  return parseAb((await docker('exec', await debugContainer(), 'ab', ...args)).stdout);
+async function ab(t: Target, args: string[]): Promise<AbResult> {
+  return parseAb((await t.docker('exec', await debugContainer(t), 'ab', ...args)).stdout);
 }
 
-async function settledSpeed(): Promise<number> {
+async function settledSpeed(t: Target): Promise<number> {
   await sleep(5000); // let workers that just started get past their first loop
-  return measureMiningSpeed(context(), 10);
+  return measureMiningSpeed(t.context(), 10);
 }
 
 /** Chapters 3 and 4 in auto mode, timed, with their events. */
-async function autoRun(home: string): Promise<{ events: WorkshopEvent[]; seconds: number }> {
+async function autoRun(home: string, t: Target = oneNode): Promise<{ events: WorkshopEvent[]; seconds: number }> {
   const events: WorkshopEvent[] = [];
   const started = Date.now();
   for (const chapter of ['ch3', 'ch4']) {
-    const r = await execa('node', [cli, 'run', chapter, '--yes', '--json'], { env: { ...env, SWARM_WORKSHOP_HOME: home }, reject: false, timeout: 20 * 60_000 });
+    const r = await execa('node', [cli, 'run', chapter, '--yes', '--json'], { env: { ...t.env, SWARM_WORKSHOP_HOME: home }, extendEnv: false, reject: false, timeout: 30 * 60_000 });
     events.push(...r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as WorkshopEvent));
     if (r.exitCode !== 0) throw new Error(`run ${chapter} failed:\n${r.stdout.slice(-3000)}\n${r.stderr}`);
   }
   return { events, seconds: (Date.now() - started) / 1000 };
 }
 
-async function fidelity(events: WorkshopEvent[]): Promise<Row[]> {
+async function fidelity(events: WorkshopEvent[], t: Target = oneNode): Promise<Row[]> {
+  const docker = t.docker;
   const rows: Row[] = [];
   const speedOf = (step: string) => events.find((e): e is Extract<WorkshopEvent, { type: 'measurement' }> => e.type === 'measurement' && e.step === step)!.value;
 
@@ -94,15 +107,15 @@ async function fidelity(events: WorkshopEvent[]): Promise<Row[]> {
   speeds.fixed.push(speedOf('rolling-update'));
   speeds.fiveRng.push(speedOf('scale-rng'));
   speeds.oneRng.push(speedOf('scale-workers'));
-  for (let i = 1; i < REPEATS; i++) speeds.rolledBack.push(await settledSpeed());
+  for (let i = 1; i < REPEATS; i++) speeds.rolledBack.push(await settledSpeed(t));
   log('mining speed: 10 workers, 1 rng');
   await docker('service', 'update', '--replicas', '1', 'rng');
-  for (let i = 1; i < REPEATS; i++) speeds.oneRng.push(await settledSpeed());
+  for (let i = 1; i < REPEATS; i++) speeds.oneRng.push(await settledSpeed(t));
   await docker('service', 'update', '--replicas', '5', 'rng');
-  for (let i = 1; i < REPEATS; i++) speeds.fiveRng.push(await settledSpeed());
+  for (let i = 1; i < REPEATS; i++) speeds.fiveRng.push(await settledSpeed(t));
   log('mining speed: after the fix');
   await docker('service', 'update', '--update-parallelism', '0', '--image', `${R}/dockercoins_worker:v0.01`, 'worker');
-  for (let i = 1; i < REPEATS; i++) speeds.fixed.push(await settledSpeed());
+  for (let i = 1; i < REPEATS; i++) speeds.fixed.push(await settledSpeed(t));
   await docker('service', 'update', '--image', `${R}/dockercoins_worker:v0.1`, 'worker');
 
   log('ab, workers at 0');
@@ -115,10 +128,10 @@ async function fidelity(events: WorkshopEvent[]): Promise<Row[]> {
   runs.hasher50!.push(fromRun('hasher-c50'));
   const post = ['-T', 'application/octet-stream', '-p', '/tmp/random'];
   for (let i = 1; i < REPEATS; i++) {
-    runs.rng1!.push(await ab(['-c', '1', '-n', '50', 'http://rng/10']));
-    runs.rng50!.push(await ab(['-c', '50', '-n', '50', 'http://rng/10']));
-    runs.hasher1!.push(await ab(['-c', '1', '-n', '50', ...post, 'http://hasher/']));
-    runs.hasher50!.push(await ab(['-c', '50', '-n', '50', ...post, 'http://hasher/']));
+    runs.rng1!.push(await ab(t, ['-c', '1', '-n', '50', 'http://rng/10']));
+    runs.rng50!.push(await ab(t, ['-c', '50', '-n', '50', 'http://rng/10']));
+    runs.hasher1!.push(await ab(t, ['-c', '1', '-n', '50', ...post, 'http://hasher/']));
+    runs.hasher50!.push(await ab(t, ['-c', '50', '-n', '50', ...post, 'http://hasher/']));
   }
   await docker('service', 'scale', 'worker=10');
 
@@ -168,7 +181,7 @@ async function verdictLatency(runs = 10): Promise<{ events: number[]; poll: numb
   for (let i = 0; i < runs * 2; i++) {
     const mode = i % 2 ? 'poll' : 'events';
     const name = `bench-latency-${i}`;
-    const ctx = { ...context(), docker: mode === 'events' ? client : noEvents };
+    const ctx = { ...oneNode.context(), docker: mode === 'events' ? client : noEvents };
     const waiting = waitForChecks([{ definition: checks.get('service-converged')!, params: { service: name, replicas: 1 } }], ctx, {
       deadline: Date.now() + 60_000,
       fallbackMs: mode === 'events' ? 60_000 : 1000,
@@ -271,6 +284,70 @@ function printTable(title: string, rows: Row[]) {
   for (const r of rows.filter((x) => x.note)) console.log(`  * ${r.name}: ${r.note}`);
 }
 
+/**
+ * The lab (`swarm-workshop lab up`): how long `lab up` takes and what each node costs, for 3 and 5 nodes;
+ * then one auto run of both chapters across 3 nodes, with the same fidelity rows as on one node. Each lab
+ * has its own docker config and home; `lab down` after each.
+ */
+async function labRows(): Promise<{ lab: Row[]; fidelity: Row[] }> {
+  const rows: Row[] = [];
+  const labEnv = () => {
+    const home = mkdtempSync(join(tmpdir(), 'sw-bench-lab-'));
+    const config = mkdtempSync(join(tmpdir(), 'sw-bench-lab-docker-'));
+    const host = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST, DOCKER_CONFIG: config, SWARM_WORKSHOP_HOME: home };
+    const { DOCKER_HOST: _h, ...inLab } = host;
+    return { host, inLab };
+  };
+  const sw = (args: string[], over: NodeJS.ProcessEnv) => execa('node', [cli, ...args], { env: over, extendEnv: false, timeout: 30 * 60_000 });
+  const mib = (text: string) => {
+    const m = /^([\d.]+)\s*([KMG]i?B)/.exec(text.trim());
+    if (!m) return NaN;
+    return Number(m[1]) * ({ KiB: 1 / 1024, KB: 1 / 1024, MiB: 1, MB: 1, GiB: 1024, GB: 1024 } as Record<string, number>)[m[2]!]!;
+  };
+  for (const nodes of [3, 5]) {
+    const { host } = labEnv();
+    await sw(['lab', 'down'], host);
+    log(`lab up --nodes ${nodes}`);
+    let t = Date.now();
+    await sw(['lab', 'up', '--nodes', String(nodes)], host);
+    const up = (Date.now() - t) / 1000;
+    await sleep(10_000); // the engines settle after the image loads
+    const stats = (await docker('stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}')).stdout.split('\n').filter((l) => l.startsWith('swarm-workshop-node'));
+    const memory = stats.map((l) => mib(l.split(' ')[1]!));
+    t = Date.now();
+    await sw(['lab', 'down'], host);
+    const down = (Date.now() - t) / 1000;
+    rows.push({ name: `lab up, ${nodes} nodes (made, images copied, swarm formed)`, unit: 's', measured: round(up, 0) });
+    rows.push({ name: `lab memory per node, ${nodes} nodes, idle (median)`, unit: 'MiB', measured: round(median(memory), 0), runs: memory.map((m) => round(m, 0)) });
+    rows.push({ name: `lab down, ${nodes} nodes`, unit: 's', measured: round(down, 0) });
+  }
+  const { host, inLab } = labEnv();
+  log('lab up --nodes 3, then chapters 3 and 4 in auto mode across it');
+  await sw(['lab', 'up', '--nodes', '3'], host);
+  const labClient = new DockerodeClient(resolveEngine(inLab));
+  const labTarget: Target = {
+    env: inLab,
+    docker: (...args: string[]) => execa('docker', args, { env: inLab, extendEnv: false, timeout: 10 * 60_000 }),
+    context: () => ({
+      docker: labClient,
+      profile: { ...defaultProfile, ipvs: probeIpvs(), ...(probeIpvs() ? {} : { pinTo: 'node1' }) },
+      fetch: engineFetch(labClient),
+      paths: { workspace: '', package: dockercoinsDir },
+      signal: new AbortController().signal,
+    }),
+  };
+  try {
+    const run = await autoRun(join(inLab.SWARM_WORKSHOP_HOME!), labTarget);
+    rows.push({ name: 'lab, auto run ch3 + ch4 across 3 nodes, wall time', unit: 's', measured: round(run.seconds, 0) });
+    const workers = (await labTarget.docker('service', 'ps', 'worker', '--filter', 'desired-state=running', '--format', '{{.Node}}')).stdout.split('\n').filter(Boolean);
+    rows.push({ name: 'lab, nodes running worker tasks after ch4', unit: 'nodes', measured: new Set(workers).size, note: [...new Set(workers)].sort().join(', ') });
+    log('fidelity across the lab');
+    return { lab: rows, fidelity: await fidelity(run.events, labTarget) };
+  } finally {
+    await sw(['lab', 'down'], host).catch(() => undefined);
+  }
+}
+
 /** The UI's first frame, RSS and idle CPU and `list` (bench/startup.ts), and `list` without the CA bundle. */
 async function startupRows(): Promise<Row[]> {
   const startup = await measureStartup({ runs: 10, dockerHost: DOCKER_HOST, log });
@@ -294,6 +371,14 @@ async function main() {
   });
   if (process.env.BENCH_ONLY === 'startup') {
     printTable('Start-up (only)', await startupRows());
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'lab') {
+    await emptyWorkshop();
+    const lab = await labRows();
+    printTable('Lab (only)', lab.lab);
+    printTable('Fidelity across a 3-node lab (medians)', lab.fidelity);
+    writeResult('lab.json', { lab: lab.lab, fidelity: lab.fidelity, seconds: round((Date.now() - started) / 1000, 0) });
     return;
   }
   if (process.env.BENCH_ONLY === 'latency') {
@@ -351,13 +436,23 @@ async function main() {
     ...push,
   ];
 
+  log('the lab');
+  await emptyWorkshop();
+  const lab = await labRows();
+
   printTable('Fidelity: measured here vs the seeds (medians)', fid);
   printTable('Runner costs', runner);
-  const machine = { hostname: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), kernel: release(), ipvs: probeIpvs(), node: process.version, date: new Date().toISOString() };
-  const result = { machine, fidelity: fid, runner, seconds: round((Date.now() - started) / 1000, 0) };
+  printTable('Lab: several nodes on this machine', lab.lab);
+  printTable('Fidelity across a 3-node lab (medians)', lab.fidelity);
+  const result = { fidelity: fid, runner, lab: lab.lab, labFidelity: lab.fidelity, seconds: round((Date.now() - started) / 1000, 0) };
+  writeResult('latest.json', result);
+}
+
+function writeResult(file: string, result: Record<string, unknown> & { seconds: number }) {
   mkdirSync(join(packageRoot, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(packageRoot, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`\nwritten to bench/results/latest.json (${result.seconds} s)`);
+  const machine = { hostname: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 1), kernel: release(), ipvs: probeIpvs(), node: process.version, date: new Date().toISOString() };
+  writeFileSync(join(packageRoot, 'bench', 'results', file), `${JSON.stringify({ machine, ...result }, null, 2)}\n`);
+  console.log(`\nwritten to bench/results/${file} (${result.seconds} s)`);
 }
 
 main().catch((error: unknown) => {

@@ -70,7 +70,8 @@ Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM
   p.command('prepare')
     .description('pull and build every image ahead of class, so that the build steps need no downloads')
     .option('--remove', 'remove the images prepare built (and nothing else)')
-    .action(async (o: { remove?: boolean }) => set(await (await import('./commands/prepare.js')).prepare({ remove: !!o.remove }, signal, out)));
+    .addOption(new Option('--lab-engine <version>', "also build the lab's node image for `lab up --engine 26` (20's is always built)").choices(['20', '26']))
+    .action(async (o: { remove?: boolean; labEngine?: '20' | '26' }) => set(await (await import('./commands/prepare.js')).prepare({ remove: !!o.remove, labEngine: o.labEngine }, signal, out)));
 
   const lab = p.command('lab').description('a swarm of several nodes on this machine: each node a Docker engine in a container');
   /** `--nodes`: 1 to 5. */
@@ -88,8 +89,9 @@ Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM
     .description('make the lab (or repair the one there is), and point the docker context swarm-workshop-lab at node1')
     .addOption(new Option('--nodes <n>', 'how many nodes: node1 is a manager; with 4 or 5, node1-3 are').argParser(nodeCount).default(3))
     .addOption(new Option('--api-port <port>', "where node1's engine API answers on 127.0.0.1 (TLS)").argParser(port))
-    .action(async (o: { nodes: number; apiPort?: number }) => {
-      await (await import('./lab/lab.js')).labUp({ nodes: o.nodes, apiPort: o.apiPort }, signal, out);
+    .addOption(new Option('--engine <version>', "the nodes' Docker engine: 20 (Debian 12's docker.io, the default) or 26 (Debian 13's)").choices(['20', '26']))
+    .action(async (o: { nodes: number; apiPort?: number; engine?: '20' | '26' }) => {
+      await (await import('./lab/lab.js')).labUp({ nodes: o.nodes, apiPort: o.apiPort, engine: o.engine }, signal, out);
       set(0);
     });
   lab.command('status')

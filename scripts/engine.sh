@@ -116,17 +116,20 @@ try_pull() {
   timeout 60 env DOCKER_HOST="unix://$SOCK" docker pull -q "$1" >/dev/null 2>&1
 }
 
+# debian:SUITE-slim (bookworm: every DockerCoins image and the lab's engine-20 nodes; trixie: the lab's
+# engine-26 nodes, `lab up --engine 26`).
 make_debian_base() {
-  have_image debian:bookworm-slim && return 0
-  if try_pull debian:bookworm-slim; then log "pulled debian:bookworm-slim"; return 0; fi
-  local tarball="$CACHE/debian-bookworm-slim.tar"
+  local suite=$1 image="debian:$1-slim"
+  have_image "$image" && return 0
+  if try_pull "$image"; then log "pulled $image"; return 0; fi
+  local tarball="$CACHE/debian-$suite-slim.tar"
   if [ ! -s "$tarball" ]; then
-    log "no registry reachable: building debian:bookworm-slim with debootstrap ($DEBIAN_MIRROR)"
+    log "no registry reachable: building $image with debootstrap ($DEBIAN_MIRROR)"
     local t0=$SECONDS rootfs="$CACHE/rootfs.tmp"
     mkdir -p "$CACHE"
     rm -rf "$rootfs"
-    debootstrap --variant=minbase bookworm "$rootfs" "$DEBIAN_MIRROR" >"$CACHE/debootstrap.log" 2>&1 \
-      || { tail -20 "$CACHE/debootstrap.log" >&2; die "debootstrap failed; log: $CACHE/debootstrap.log"; }
+    debootstrap --variant=minbase "$suite" "$rootfs" "$DEBIAN_MIRROR" >"$CACHE/debootstrap-$suite.log" 2>&1 \
+      || { tail -20 "$CACHE/debootstrap-$suite.log" >&2; die "debootstrap $suite failed; log: $CACHE/debootstrap-$suite.log"; }
     # Make it look like the official slim image.
     cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<'CFG'
 path-exclude /usr/share/doc/*
@@ -144,8 +147,8 @@ Dir::Cache::srcpkgcache "";
 CFG
     printf 'Acquire::Languages "none";\n' >"$rootfs/etc/apt/apt.conf.d/docker-no-languages"
     printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"; chmod +x "$rootfs/usr/sbin/policy-rc.d"
-    printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb http://deb.debian.org/debian-security bookworm-security main\n' \
-      "$DEBIAN_MIRROR" "$DEBIAN_MIRROR" >"$rootfs/etc/apt/sources.list"
+    printf 'deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
+      "$DEBIAN_MIRROR" "$suite" "$DEBIAN_MIRROR" "$suite" "$suite" >"$rootfs/etc/apt/sources.list"
     find "$rootfs/usr/share/doc" -mindepth 2 ! -name copyright -delete 2>/dev/null || true
     rm -rf "$rootfs"/usr/share/{man,info,locale,lintian}/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
       "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/* "$rootfs"/tmp/*
@@ -159,8 +162,8 @@ CFG
     --change 'CMD ["bash"]' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'LABEL org.swarm-workshop.stand-in=true' \
-    "$tarball" debian:bookworm-slim >/dev/null
-  log "imported debian:bookworm-slim ($(dk image inspect -f '{{.Size}}' debian:bookworm-slim) bytes)"
+    "$tarball" "$image" >/dev/null
+  log "imported $image ($(dk image inspect -f '{{.Size}}' "$image") bytes)"
 }
 
 make_standin() {
@@ -189,7 +192,8 @@ cmd_up() {
   start_engine
   mark_dir
   init_swarm
-  make_debian_base
+  make_debian_base bookworm
+  make_debian_base trixie
   make_standin registry:2 dockercoins/standins/registry
   make_standin redis:7 dockercoins/standins/redis
   alias_standin registry:2 registry:latest

@@ -26,7 +26,7 @@ npx tsc -p tsconfig.json --noEmit
 npm run build --silent
 # Every e2e file removes the chapters' image tags so that each build step has something to prove; with
 # the images prepared, those builds take their layers from the cache instead of Debian's mirror.
-(eval "$(bash scripts/engine.sh env)" && node dist/bin/cli.js prepare)
+(eval "$(bash scripts/engine.sh env)" && node dist/bin/cli.js prepare --lab-engine 26)
 
 report=.vitest-report.json
 rm -f "$report"

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { APP_IMAGES, BASE_IMAGES, NODE_IMAGE, PREPARED_LABEL, preparedLabelValue, preparedRef } from '../docker/images.js';
+import { APP_IMAGES, BASE_IMAGES, LAB_ENGINES, NODE_IMAGE, PREPARED_LABEL, type LabEngine, preparedLabelValue, preparedRef } from '../docker/images.js';
 import { runCommand, type CommandResult } from '../engine/executor.js';
 import { AbortError } from '../errors.js';
 import { dockercoinsDir, labNodeDir } from '../paths.js';
@@ -20,6 +20,8 @@ type Out = (text: string) => void;
 export interface PrepareOptions {
   /** Remove the images `prepare` built (by name and label) instead of building them. */
   remove?: boolean;
+  /** Also build the lab's node image for this engine generation (`lab up --engine 26`), so that lab needs no download either. */
+  labEngine?: LabEngine;
 }
 
 /** What happened to one image: one line of prepare's report. */
@@ -85,7 +87,7 @@ export function buildStepLine(line: string): string | undefined {
   return step ? step[1]!.slice(0, 100) : undefined;
 }
 
-async function build(ref: string, dir: string, signal: AbortSignal, out: Out): Promise<PreparedImage> {
+async function build(ref: string, dir: string, signal: AbortSignal, out: Out, buildArgs: string[] = []): Promise<PreparedImage> {
   const started = Date.now();
   const before = await inspect(ref, signal);
   let pending = '';
@@ -98,7 +100,7 @@ async function build(ref: string, dir: string, signal: AbortSignal, out: Out): P
       if (step) out(`      ${step}\n`);
     }
   };
-  const r = await docker(['build', '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, '-t', ref, dir], signal, progress);
+  const r = await docker(['build', ...buildArgs.flatMap((a) => ['--build-arg', a]), '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, '-t', ref, dir], signal, progress);
   const seconds = (Date.now() - started) / 1000;
   if (r.exitCode !== 0) return { ref, action: 'failed', seconds, detail: lastLines(`${r.stdout}\n${r.stderr}`, 15) };
   const after = await inspect(ref, signal);
@@ -112,11 +114,12 @@ const describe = (r: PreparedImage) => {
 };
 
 /** Pull what is missing, build the DockerCoins images; returns what happened to each image. */
-export async function prepareImages(signal: AbortSignal, out: Out): Promise<PreparedImage[]> {
+export async function prepareImages(signal: AbortSignal, out: Out, labEngine: LabEngine = '20'): Promise<PreparedImage[]> {
   const version = await requireEngine(signal);
   out(`Preparing the workshop's images on Docker engine ${version}.\n`);
   const results: PreparedImage[] = [];
-  for (const ref of BASE_IMAGES) {
+  const extraNode = labEngine === '20' ? undefined : LAB_ENGINES[labEngine];
+  for (const ref of [...BASE_IMAGES, ...(extraNode ? [extraNode.base] : [])]) {
     const r = await pullIfMissing(ref, signal);
     results.push(r);
     out(`  ${describe(r)}\n`);
@@ -130,10 +133,14 @@ export async function prepareImages(signal: AbortSignal, out: Out): Promise<Prep
       }
     }
   }
-  const builds: [string, string][] = [...APP_IMAGES.map((name): [string, string] => [preparedRef(name), join(dockercoinsDir, name)]), [NODE_IMAGE, labNodeDir]];
-  for (const [ref, dir] of builds) {
+  const builds: [string, string, string[]][] = [
+    ...APP_IMAGES.map((name): [string, string, string[]] => [preparedRef(name), join(dockercoinsDir, name), []]),
+    [NODE_IMAGE, labNodeDir, []],
+    ...(extraNode ? [[extraNode.image, labNodeDir, [`BASE=${extraNode.base}`]] as [string, string, string[]]] : []),
+  ];
+  for (const [ref, dir, buildArgs] of builds) {
     out(`  … ${ref}\n`);
-    const r = await build(ref, dir, signal, out);
+    const r = await build(ref, dir, signal, out, buildArgs);
     results.push(r);
     out(`  ${describe(r)}\n`);
     if (r.action === 'failed') {
@@ -155,7 +162,7 @@ export async function prepareImages(signal: AbortSignal, out: Out): Promise<Prep
 async function removePrepared(signal: AbortSignal, out: Out): Promise<number> {
   await requireEngine(signal);
   const listed = await docker(['image', 'ls', '--filter', `label=${PREPARED_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'], signal);
-  const ours = new Set([...APP_IMAGES.map(preparedRef), NODE_IMAGE]);
+  const ours = new Set<string>([...APP_IMAGES.map(preparedRef), ...Object.values(LAB_ENGINES).map((e) => e.image)]);
   const refs = listed.stdout.split('\n').map((l) => l.trim()).filter((ref) => ours.has(ref));
   if (!refs.length) return out('No prepared images here; nothing removed.\n'), 0;
   const r = await docker(['image', 'rm', ...refs], signal);
@@ -168,7 +175,7 @@ async function removePrepared(signal: AbortSignal, out: Out): Promise<number> {
 export async function prepare(options: PrepareOptions, signal: AbortSignal, out: Out): Promise<number> {
   if (options.remove) return removePrepared(signal, out);
   const started = Date.now();
-  const results = await prepareImages(signal, out);
+  const results = await prepareImages(signal, out, options.labEngine);
   const failed = results.filter((r) => r.action === 'failed');
   if (failed.length) {
     out(`\n${failed.length} image(s) could not be pulled: ${failed.map((r) => r.ref).join(', ')}. The chapters pull them when a step needs them, so that step will need Docker Hub.\n`);

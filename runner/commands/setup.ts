@@ -1,3 +1,4 @@
+import { AbortError } from '../errors.js';
 import { checks } from '../../checks/index.js';
 import type { DockerClient } from '../docker/client.js';
 import { commandEnv, isLocalEngine } from '../docker/endpoint.js';
@@ -35,6 +36,15 @@ export async function openSession(): Promise<Session> {
   const local = isLocalEngine(docker.endpoint);
   const portIsFree = local ? undefined : portCheckFor(docker);
   const report = await probeEnvironment(docker, docker.host, portIsFree);
+  if (!report.engine.ok && !local) {
+    // The lab's node1 stopped (a restart of the machine, `docker stop`): say so, and how to bring it back.
+    const { isLabEngine } = await import('../lab/lab.js');
+    if (isLabEngine(docker.endpoint)) {
+      throw new AbortError(`the lab's node1 does not answer at ${docker.host} (${report.engine.error})`, [
+        '`swarm-workshop lab status` shows which nodes run; `swarm-workshop lab up` starts what stopped, and your services come back with it',
+      ]);
+    }
+  }
   const info = requireSwarmManager(report);
   const profile = profileFor(report);
   const paths = { workspace: workspaceDir(), package: dockercoinsDir };

@@ -23,3 +23,14 @@ export const preparedLabelValue = packageVersion;
 
 /** The lab's node image (a Docker engine in a container), built by `prepare` from the package's lab/node. */
 export const NODE_IMAGE = 'swarm-workshop/node:prepared';
+
+/**
+ * The engine generations a lab's nodes can run (`lab up --engine`): Debian 12's docker.io 20.10, the
+ * default, which `prepare` builds; Debian 13's docker.io 26.1, built by `lab up --engine 26` when missing.
+ */
+export const LAB_ENGINES = {
+  '20': { image: NODE_IMAGE, base: 'debian:bookworm-slim', debian: 'Debian 12' },
+  '26': { image: 'swarm-workshop/node:prepared-26', base: 'debian:trixie-slim', debian: 'Debian 13' },
+} as const;
+export type LabEngine = keyof typeof LAB_ENGINES;
+export const isLabEngineVersion = (v: string): v is LabEngine => Object.hasOwn(LAB_ENGINES, v);

@@ -12,12 +12,13 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contextName, type EngineEndpoint } from '../docker/endpoint.js';
-import { APP_IMAGES, BASE_IMAGES, NODE_IMAGE, preparedRef } from '../docker/images.js';
+import { contextName, isLocalEngine, resolveEngine, type EngineEndpoint } from '../docker/endpoint.js';
+import { APP_IMAGES, BASE_IMAGES, LAB_ENGINES, PREPARED_LABEL, preparedLabelValue, preparedRef, type LabEngine } from '../docker/images.js';
 import { runCommand, type CommandResult } from '../engine/executor.js';
 import { AbortError } from '../errors.js';
-import { dockercoinsDir } from '../paths.js';
+import { dockercoinsDir, labNodeDir } from '../paths.js';
 import { dataDir } from '../progress.js';
+import { ensureWorkspace, workspaceDir } from '../workspace.js';
 import {
   DEFAULT_API_PORT, gatewayOf, LAB_CONTEXT, LAB_LABEL, LAB_NETWORK, LAB_REGISTRY_VOLUME, labNodes, nodeRunArgs,
   privilegedRefused, SUBNETS, type LabNode, type NodeRights,
@@ -38,6 +39,10 @@ export interface LabState {
   previousContext?: string;
   contextCreated: boolean;
   createdAt: string;
+  /** The engine generation of the nodes (`lab up --engine`); a state file without it is from engine 20. */
+  engine?: LabEngine;
+  /** Folders of this machine node1 sees at the same path (see nodeRunArgs). */
+  shared?: { dir: string; readOnly?: boolean }[];
 }
 
 export const labStateFile = (env: NodeJS.ProcessEnv = process.env) => join(dataDir(env), 'lab.json');
@@ -145,6 +150,42 @@ async function imagesToLoad(d: Docker): Promise<string[]> {
 export interface UpOptions {
   nodes: number;
   apiPort?: number;
+  engine?: LabEngine;
+}
+
+/** The engine generation of a lab: what its state file says, else 20 (the only one before `--engine`). */
+export const labEngine = (state: LabState | undefined): LabEngine => state?.engine ?? '20';
+
+/**
+ * The node image of an engine generation. Engine 20's comes from `prepare`; engine 26's is built here the
+ * first time it is asked for (from debian:trixie-slim and Debian's docker.io 26, about a minute), with
+ * `prepare`'s label so that `prepare --remove` takes it too.
+ */
+async function nodeImage(engine: LabEngine, d: Docker, out: Out): Promise<string> {
+  const { image, base, debian } = LAB_ENGINES[engine];
+  if ((await d.run(['image', 'inspect', '--format', '{{.Id}}', image])).exitCode === 0) return image;
+  if (engine === '20') {
+    throw new AbortError(`the node image ${image} is not on this engine`, ['`swarm-workshop prepare` builds it (with the DockerCoins images), then `swarm-workshop lab up` again']);
+  }
+  if ((await d.run(['image', 'inspect', '--format', '{{.Id}}', base])).exitCode !== 0) {
+    out(`  pulling ${base} for the engine-${engine} nodes\n`);
+    const pull = await d.run(['pull', base], 10 * 60_000);
+    if (pull.exitCode !== 0) {
+      throw new AbortError(`the engine-${engine} nodes are built FROM ${base}, which is not on this engine and could not be pulled (${lastLine(pull.stderr)})`, [
+        `bring it from a machine that has it (\`docker save ${base}\` there, \`docker load\` here), or use the default engine: \`swarm-workshop lab up\``,
+      ]);
+    }
+  }
+  out(`  building the node image ${image} (${debian}, Debian's docker.io; once, about a minute)\n`);
+  const t0 = Date.now();
+  const r = await d.run(['build', '--build-arg', `BASE=${base}`, '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, '-t', image, labNodeDir], 15 * 60_000);
+  if (r.exitCode !== 0) {
+    throw new AbortError(`building ${image} failed: ${lastLine(r.stderr || r.stdout)}`, [
+      `a failure at \`apt-get\` means the build cannot reach a Debian mirror: test with \`docker run --rm ${base} apt-get update\``,
+    ]);
+  }
+  out(`  built ${image} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  return image;
 }
 
 /** `lab up`: make the lab, or repair the one there is (start stopped nodes, join missing ones, renew the context). */
@@ -158,23 +199,29 @@ export async function labUp(options: UpOptions, signal: AbortSignal, out: Out, e
       'start Docker, or point DOCKER_HOST / the docker context at a running engine; `docker info` checks it',
     ]);
   }
-  if ((await d.run(['image', 'inspect', '--format', '{{.Id}}', NODE_IMAGE])).exitCode !== 0) {
-    throw new AbortError(`the node image ${NODE_IMAGE} is not on this engine`, ['`swarm-workshop prepare` builds it (with the DockerCoins images), then `swarm-workshop lab up` again']);
-  }
   const objects = await labObjects(d);
   if (objects.containers.length && !existing) {
     throw new AbortError(`a lab is there (${objects.containers.join(', ')}) but its state file ${labStateFile(env)} is not`, [
       '`swarm-workshop lab down` removes it by its labels; then `lab up` makes a new one',
     ]);
   }
-  const state = existing && objects.containers.length ? await repair(existing, d, out) : await create(options, d, out, env);
+  const repairing = !!existing && objects.containers.length > 0;
+  if (repairing && options.engine && options.engine !== labEngine(existing)) {
+    throw new AbortError(`the lab there runs engine ${labEngine(existing)}, not ${options.engine}`, [
+      `\`swarm-workshop lab down\`, then \`swarm-workshop lab up --engine ${options.engine}\` (your services on the old lab go with it)`,
+    ]);
+  }
+  const engine = repairing ? labEngine(existing) : options.engine ?? '20';
+  const image = await nodeImage(engine, d, out);
+  const state = repairing ? await repair(existing!, image, d, out) : await create({ ...options, engine }, image, d, out, env);
   saveLabState(state, env);
   await loadImages(state, d, out);
   await formSwarm(state, d, out);
   await makeContext(state, d, out, env);
   await giveSshKey(state, d, env);
   saveLabState(state, env);
-  out(`\nLab up in ${((Date.now() - started) / 1000).toFixed(0)} s: ${state.nodes.map((n) => `${n.name} (${n.role}, ${n.ip})`).join(', ')}.\n`);
+  const nodeVersion = (await d.onNode(state.nodes[0]!, ['version', '--format', '{{.Server.Version}}'])).stdout.trim();
+  out(`\nLab up in ${((Date.now() - started) / 1000).toFixed(0)} s, engine ${nodeVersion} (${LAB_ENGINES[engine].debian}): ${state.nodes.map((n) => `${n.name} (${n.role}, ${n.ip})`).join(', ')}.\n`);
   out(`The docker context ${LAB_CONTEXT} is current: \`docker node ls\` and \`swarm-workshop\` now talk to node1.\n`);
   if (env.DOCKER_HOST) out(`DOCKER_HOST is set in your shell and overrides any context: \`unset DOCKER_HOST\` to reach the lab.\n`);
   out(`node1 also answers ssh, as a real manager would: DOCKER_HOST=ssh://root@127.0.0.1:${state.apiPort + 1} with the key ${join(dataDir(env), 'lab-ssh', 'id_ed25519')}.\n`);
@@ -182,7 +229,23 @@ export async function labUp(options: UpOptions, signal: AbortSignal, out: Out, e
   return state;
 }
 
-async function create(options: UpOptions, d: Docker, out: Out, env: NodeJS.ProcessEnv): Promise<LabState> {
+/**
+ * The folders node1 shares with this machine: the learner's workspace and the shipped source, when the
+ * host engine runs here (a unix socket) and so can bind-mount them. An engine elsewhere gets none: node1
+ * then has only its copy of the source in /root/dockercoins.
+ */
+function sharedFolders(env: NodeJS.ProcessEnv): { dir: string; readOnly?: boolean }[] {
+  let local = false;
+  try {
+    local = isLocalEngine(resolveEngine(env));
+  } catch {
+    local = false;
+  }
+  if (!local) return [];
+  return [{ dir: ensureWorkspace(workspaceDir(env)).dir }, { dir: dockercoinsDir, readOnly: true }];
+}
+
+async function create(options: UpOptions & { engine: LabEngine }, image: string, d: Docker, out: Out, env: NodeJS.ProcessEnv): Promise<LabState> {
   const subnet = await freeSubnet(d);
   const nodes = labNodes(options.nodes, subnet);
   const id = `lab-${Date.now().toString(36)}`;
@@ -190,6 +253,7 @@ async function create(options: UpOptions, d: Docker, out: Out, env: NodeJS.Proce
   const state: LabState = {
     id, nodes, subnet, apiPort: options.apiPort ?? DEFAULT_API_PORT, rights: 'privileged', host,
     previousContext: currentContext(env), contextCreated: false, createdAt: new Date().toISOString(),
+    engine: options.engine, shared: sharedFolders(hostEnv(env)),
   };
   // Saved before anything is made: an interrupted `lab up` leaves a lab that `lab down` can find.
   saveLabState(state, env);
@@ -198,7 +262,7 @@ async function create(options: UpOptions, d: Docker, out: Out, env: NodeJS.Proce
   await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${id}`, LAB_REGISTRY_VOLUME], 'creating the registry volume');
   for (const node of nodes) {
     await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${id}`, node.volume], `creating ${node.name}'s volume`);
-    state.rights = await startNode(node, state, d, out);
+    state.rights = await startNode(node, state, image, d, out);
   }
   for (const node of nodes) await waitForEngine(d, node);
   await d.must(['cp', dockercoinsDir, `${nodes[0]!.container}:/root/dockercoins`], 'copying the DockerCoins source to node1');
@@ -209,8 +273,8 @@ async function create(options: UpOptions, d: Docker, out: Out, env: NodeJS.Proce
  * Start one node: privileged first (kind's and dind's way); where this machine refuses it, the measured
  * capability set, said once. Returns the rights the node runs with.
  */
-async function startNode(node: LabNode, state: LabState, d: Docker, out: Out): Promise<NodeRights> {
-  const first = await d.run(nodeRunArgs(node, state.rights, { apiPort: state.apiPort, labId: state.id, registryAt: `${state.nodes[0]!.ip}:5000` }));
+async function startNode(node: LabNode, state: LabState, image: string, d: Docker, out: Out): Promise<NodeRights> {
+  const first = await d.run(nodeRunArgs(node, state.rights, { apiPort: state.apiPort, labId: state.id, registryAt: `${state.nodes[0]!.ip}:5000`, image, shared: state.shared }));
   if (first.exitCode === 0) {
     out(`  ${node.name}: ${node.role}, ${node.ip}${state.rights === 'privileged' ? '' : ' (capability set)'}\n`);
     return state.rights;
@@ -227,18 +291,18 @@ async function startNode(node: LabNode, state: LabState, d: Docker, out: Out): P
   // The container was created before its start failed: it is ours (label and name), remove it and retry.
   await d.run(['rm', '-f', node.container]);
   out(`  this engine refuses --privileged (${why.slice(0, 160)}):\n  the nodes run with every capability but CAP_SYS_RESOURCE, unconfined, with the host's cgroups instead.\n`);
-  return startNode(node, { ...state, rights: 'capabilities' }, d, out);
+  return startNode(node, { ...state, rights: 'capabilities' }, image, d, out);
 }
 
 /** An existing lab: start what stopped, wait for every engine. The swarm comes back by itself (its state is on the volumes). */
-async function repair(state: LabState, d: Docker, out: Out): Promise<LabState> {
+async function repair(state: LabState, image: string, d: Docker, out: Out): Promise<LabState> {
   out(`A lab is there (${state.nodes.length} nodes): checking it.\n`);
   for (const node of state.nodes) {
     const running = await d.run(['inspect', '--format', '{{.State.Running}}', node.container]);
     if (running.exitCode !== 0) {
       out(`  ${node.name}: missing, made again\n`);
       if ((await d.run(['volume', 'inspect', node.volume])).exitCode !== 0) await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${state.id}`, node.volume], `creating ${node.name}'s volume`);
-      await startNode(node, state, d, out);
+      await startNode(node, state, image, d, out);
     } else if (running.stdout.trim() !== 'true') {
       out(`  ${node.name}: stopped, started\n`);
       await d.must(['start', node.container], `starting ${node.name}`);
@@ -371,7 +435,7 @@ export async function labStatus(signal: AbortSignal, out: Out, env: NodeJS.Proce
     return 1;
   }
   let ok = true;
-  out(`Lab ${state.id}: ${state.nodes.length} nodes on ${state.subnet}, nodes run ${state.rights === 'privileged' ? 'privileged' : 'with the capability set (this engine refuses --privileged)'}\n`);
+  out(`Lab ${state.id}: ${state.nodes.length} nodes on ${state.subnet}, engine ${labEngine(state)} nodes (${LAB_ENGINES[labEngine(state)].debian}), run ${state.rights === 'privileged' ? 'privileged' : 'with the capability set (this engine refuses --privileged)'}\n`);
   for (const node of state.nodes) {
     const running = (await d.run(['inspect', '--format', '{{.State.Status}}', node.container])).stdout.trim() || 'missing';
     const swarm = running === 'running' ? (await d.onNode(node, ['info', '--format', '{{.Swarm.LocalNodeState}} {{.ServerVersion}}'])).stdout.trim() : '';

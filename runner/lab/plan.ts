@@ -83,7 +83,7 @@ export function privilegedRefused(stderr: string): boolean {
 }
 
 /** `docker run` arguments of one node (its image last, no command: the entrypoint starts dockerd). */
-export function nodeRunArgs(node: LabNode, rights: NodeRights, options: { apiPort: number; labId: string; registryAt?: string }): string[] {
+export function nodeRunArgs(node: LabNode, rights: NodeRights, options: { apiPort: number; labId: string; registryAt?: string; image?: string; shared?: { dir: string; readOnly?: boolean }[] }): string[] {
   const labels = [`${LAB_LABEL}=${options.labId}`, `${LAB_NODE_LABEL}=${node.name}`];
   return [
     'run', '--detach', '--name', node.container, '--hostname', node.name,
@@ -99,6 +99,10 @@ export function nodeRunArgs(node: LabNode, rights: NodeRights, options: { apiPor
     ...(node.name === 'node1' ? ['--publish', `127.0.0.1:${options.apiPort}:2376`, '--publish', `127.0.0.1:${options.apiPort + 1}:22`] : []),
     // Where the registry runs (node1, as the lessons pin it): the node's stand-in for the routing mesh.
     ...(node.name !== 'node1' && options.registryAt ? ['--env', `SWARM_WORKSHOP_REGISTRY_AT=${options.registryAt}`] : []),
-    NODE_IMAGE,
+    // Folders of the learner's machine that node1 sees at the same path (the workspace, the shipped
+    // source): the command box's commands then work as they are in `lab shell node1`, and an edit made
+    // on either side is the one `check` reads.
+    ...(node.name === 'node1' ? (options.shared ?? []).flatMap(({ dir, readOnly }) => ['-v', `${dir}:${dir}${readOnly ? ':ro' : ''}`]) : []),
+    options.image ?? NODE_IMAGE,
   ];
 }

@@ -1,19 +1,25 @@
 /**
- * The lab on the real engine: `lab up --nodes 3` makes three nodes (Docker engines in containers of the
- * test engine), forms the swarm and makes the docker context current. The docker CLI and the workshop
- * reach node1 in each form the CLI takes (the context, DOCKER_HOST with TLS variables, ssh://), and a
- * service spreads over more than one node.
+ * The lab on the real engine, twice: one lab of Debian 12 nodes (docker.io 20.10) and one of Debian 13
+ * nodes (docker.io 26.1), `lab up --nodes 3 --engine N` each, the docker context current.
  *
- * Then the one auto run of both chapters of the whole test run, across the lab and with --prove: every
- * step's checks fail before it and pass after it; the figures the chapters are about (rng is the
+ * On the first (engine 20 unless SWARM_WORKSHOP_TEST_LAB_SWAP=1): the docker CLI and the workshop reach
+ * node1 in each form the CLI takes (the context, DOCKER_HOST with TLS variables, ssh://); a service spreads
+ * over more than one node; then the one auto run of both chapters of the whole test run, with --prove:
+ * every step's checks fail before it and pass after it; the figures the chapters are about (rng is the
  * bottleneck, scaling it speeds mining up, the worker fix speeds it up again, the rollback leaves every
  * worker on v0.1); tasks on several nodes, a worker node that pulled from the registry; `check` from the
- * cluster alone ticks every step; `reset` leaves node1 clean and chapter 3 can start again at once.
+ * cluster alone ticks every step; `reset` leaves node1 clean and chapter 3 can start again at once; `lab
+ * up` again repairs without making anything new.
  *
- * `lab up` again repairs without making anything new; `lab down` leaves the test engine exactly as it was
- * (containers, volumes, networks, images) and the docker config without the context.
+ * On the second (engine 26): the learner who types. The lessons' commands, as the command box shows them,
+ * typed in a shell on node1 (what `lab shell node1` opens), with `swarm-workshop check` on this machine
+ * after each step. In the middle of chapter 3 a worker node stops: check names it, and the services come
+ * back on the other nodes. After chapter 3, node1 stops, with the registry and the only manager: check
+ * says the lab's node1 does not answer, `lab up` brings it back and every step ticks again.
  *
- * The docker config (contexts) and the workshop's home are the test's own folders, never the machine's.
+ * After each, `lab down` leaves the test engine exactly as it was (containers, volumes, networks, images)
+ * and the docker config without the context. The docker config (contexts) and the workshop's homes are
+ * the test's own folders, never the machine's.
  */
 import { execa } from 'execa';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -22,21 +28,39 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkshopEvent } from '../../runner/engine/events.js';
 import { loadLessons } from '../../runner/lesson/load.js';
-import { lessonsDir } from '../../runner/paths.js';
+import { LAB_ENGINES, type LabEngine } from '../../runner/docker/images.js';
+import { profileVariables } from '../../runner/docker/probe.js';
+import { displayCommand, renderCommand } from '../../runner/lesson/template.js';
+import { dockercoinsDir, lessonsDir } from '../../runner/paths.js';
+import { workspaceDir } from '../../runner/workspace.js';
 import { cli, parseEvents } from '../support/cli.js';
 import { docker, eventually, requireTestEngine, testDockerHost } from '../support/engine.js';
+import { checkAs, failures, profile } from '../support/learner.js';
 
 const { chapters } = loadLessons(lessonsDir);
-const home = mkdtempSync(join(tmpdir(), 'sw-lab-'));
-const config = mkdtempSync(join(tmpdir(), 'sw-lab-docker-'));
-/** The learner's shell: the host engine by DOCKER_HOST (as the tests reach it), their own docker config. */
-const hostShell: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: testDockerHost(), DOCKER_CONFIG: config, SWARM_WORKSHOP_HOME: home };
-/** The same shell once DOCKER_HOST is unset: the current context (the lab's, after `lab up`) decides. */
-const labShell: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_CONFIG: config, SWARM_WORKSHOP_HOME: home };
-const inLab = (args: string[]) => execa('docker', args, { env: labShell, extendEnv: false, reject: false, timeout: 120_000 });
+const swapped = process.env.SWARM_WORKSHOP_TEST_LAB_SWAP === '1';
+/** Which engine generation each half runs on: both halves, both generations, in every run. */
+const autoEngine: LabEngine = swapped ? '26' : '20';
+const byHandEngine: LabEngine = swapped ? '20' : '26';
+const versionPrefix: Record<LabEngine, string> = { '20': '20.10.', '26': '26.1.' };
 
-/** The learner: the lab's context current, a home (progress, workspace) of their own. */
-const learner: NodeJS.ProcessEnv = { ...labShell, SWARM_WORKSHOP_HOME: mkdtempSync(join(tmpdir(), 'sw-lab-learner-')) };
+// One lab at a time, each with folders of its own (freshLab, in each half's beforeAll).
+let home = '';
+let config = '';
+/** The learner's shell: the host engine by DOCKER_HOST (as the tests reach it), their own docker config. */
+let hostShell: NodeJS.ProcessEnv = {};
+/** The same shell once DOCKER_HOST is unset: the current context (the lab's, after `lab up`) decides. */
+let labShell: NodeJS.ProcessEnv = {};
+/** The learner: the lab's context current, the home (progress, workspace) `lab up` shared with node1. */
+let learner: NodeJS.ProcessEnv = {};
+function freshLab() {
+  home = mkdtempSync(join(tmpdir(), 'sw-lab-'));
+  config = mkdtempSync(join(tmpdir(), 'sw-lab-docker-'));
+  hostShell = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: testDockerHost(), DOCKER_CONFIG: config, SWARM_WORKSHOP_HOME: home };
+  labShell = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_CONFIG: config, SWARM_WORKSHOP_HOME: home };
+  learner = { ...labShell };
+}
+const inLab = (args: string[]) => execa('docker', args, { env: labShell, extendEnv: false, reject: false, timeout: 120_000 });
 const figures: string[] = [];
 type Of<T extends WorkshopEvent['type']> = Extract<WorkshopEvent, { type: T }>;
 const ofType = <T extends WorkshopEvent['type']>(events: WorkshopEvent[], type: T) => events.filter((e): e is Of<T> => e.type === type);
@@ -81,12 +105,22 @@ async function hostSnapshot() {
   };
 }
 
-describe('lab: several nodes on one machine', () => {
+/**
+ * The start and the end of each half: a clean engine and a snapshot of it; `lab up --engine N`; at the
+ * end `lab down`, compared with the snapshot.
+ */
+function labLifecycle(engine: LabEngine) {
   let before: Awaited<ReturnType<typeof hostSnapshot>>;
   beforeAll(async () => {
     await requireTestEngine();
-    const node = await docker(['image', 'inspect', '--format', '{{.Id}}', 'swarm-workshop/node:prepared']).catch(() => undefined);
-    if (!node) throw new Error('the node image swarm-workshop/node:prepared is missing: `swarm-workshop prepare` builds it (scripts/test.sh runs prepare)');
+    freshLab();
+    const image = LAB_ENGINES[engine].image;
+    const node = await docker(['image', 'inspect', '--format', '{{.Id}}', image]).catch(() => undefined);
+    if (!node) throw new Error(`the node image ${image} is missing: \`swarm-workshop prepare --lab-engine ${engine}\` builds it (scripts/test.sh runs it)`);
+    // A test run cut off in the middle leaves its lab on the engine's disk, and its nodes start again with
+    // the engine. `lab down` finds them by their labels, with no state file, as it would for a learner.
+    const leftover = await cli(['lab', 'down'], hostShell);
+    if (!String(leftover.stdout).includes('No lab here')) console.log(`a lab left by an earlier run, removed:\n${String(leftover.stdout)}`);
     before = await hostSnapshot();
   });
 
@@ -95,10 +129,11 @@ describe('lab: several nodes on one machine', () => {
     await cli(['lab', 'down'], hostShell);
   });
 
-  it('lab up --nodes 3: three engines, one swarm, the context current and reaching node1 over TLS', async () => {
-    const up = await cli(['lab', 'up', '--nodes', '3'], hostShell, { timeoutMs: 10 * 60_000 });
+  it(`lab up --nodes 3 --engine ${engine}: three engines ${versionPrefix[engine]}x (${LAB_ENGINES[engine].debian}), one swarm, the context current and reaching node1 over TLS`, async () => {
+    const up = await cli(['lab', 'up', '--nodes', '3', '--engine', engine], hostShell, { timeoutMs: 10 * 60_000 });
     console.log(String(up.stdout));
     expect({ exit: up.exitCode, stderr: String(up.stderr) }).toEqual({ exit: 0, stderr: '' });
+    expect(up.stdout).toContain(`, engine ${versionPrefix[engine]}`);
     expect(up.stdout).toContain('node1 (manager, 172.');
     expect(up.stdout).toContain('node3 (worker, 172.');
 
@@ -110,7 +145,31 @@ describe('lab: several nodes on one machine', () => {
     const status = await cli(['lab', 'status'], hostShell);
     expect(status.exitCode, String(status.stdout)).toBe(0);
     expect(String(status.stdout).match(/swarm active/g)).toHaveLength(3);
+    expect(String(status.stdout).match(new RegExp(`engine ${versionPrefix[engine].replaceAll('.', '\\.')}`, 'g'))).toHaveLength(3);
+    // node1 sees the learner's workspace and the shipped source at the paths this machine has them.
+    const shared = await docker(['exec', 'swarm-workshop-node1', 'ls', join(home, 'workspace', 'dockercoins', 'worker', 'worker.py'), join(dockercoinsDir, 'rng')]);
+    expect(shared.stdout).toContain('worker.py');
   });
+  return () => before;
+}
+
+/** The end of each half: `lab down`, and the engine as it was before `lab up`. */
+function labTeardown(before: () => Awaited<ReturnType<typeof hostSnapshot>>) {
+  it('lab down removes the nodes, their volumes, the network and the context, and nothing else', async () => {
+    const down = await cli(['lab', 'down'], hostShell, { timeoutMs: 5 * 60_000 });
+    expect({ exit: down.exitCode, stderr: String(down.stderr) }).toEqual({ exit: 0, stderr: '' });
+    expect(down.stdout).toContain('removed network swarm-workshop-lab');
+    expect(down.stdout).toContain('removed docker context swarm-workshop-lab');
+    expect(await hostSnapshot()).toEqual(before());
+    const contexts = await execa('docker', ['context', 'ls', '--format', '{{.Name}}'], { env: labShell, extendEnv: false });
+    expect(contexts.stdout.split('\n')).toEqual(['default']);
+    const again = await cli(['lab', 'down'], hostShell);
+    expect(again.stdout).toContain('No lab here; nothing removed.');
+  });
+}
+
+describe(`lab of engine ${autoEngine} (${LAB_ENGINES[autoEngine].debian}): chapters 3 and 4 in auto mode, proven across three nodes`, () => {
+  const snapshot = labLifecycle(autoEngine);
 
   it('the workshop reaches node1 in each form the docker CLI takes: the context, DOCKER_HOST with TLS variables, ssh://', async () => {
     // An ssh config for the lab's key, as a learner would put in ~/.ssh/config. OpenSSH reads the home of
@@ -158,7 +217,7 @@ describe('lab: several nodes on one machine', () => {
   it('chapters 3 and 4 in auto mode across the lab, proven step by step; the figures the chapters are about; tasks on several nodes', async () => {
     const doctor = await cli(['doctor'], learner, { timeoutMs: 5 * 60_000 });
     console.log(String(doctor.stdout));
-    expect(doctor.stdout).toContain('engine 20.10');
+    expect(doctor.stdout).toContain(`engine ${versionPrefix[autoEngine]}`);
     expect(doctor.stdout).toMatch(/on node1\n/);
     expect(doctor.stdout).toMatch(/routing mesh works|no routing mesh/);
     expect(doctor.stdout).toMatch(/this is the lab: every node forwards|127.0.0.1:5000 answers on node/);
@@ -259,15 +318,95 @@ describe('lab: several nodes on one machine', () => {
     expect(containers).toEqual(['swarm-workshop-node1', 'swarm-workshop-node2', 'swarm-workshop-node3']);
   });
 
-  it('lab down removes the nodes, their volumes, the network and the context, and nothing else', async () => {
-    const down = await cli(['lab', 'down'], hostShell, { timeoutMs: 5 * 60_000 });
-    expect({ exit: down.exitCode, stderr: String(down.stderr) }).toEqual({ exit: 0, stderr: '' });
-    expect(down.stdout).toContain('removed network swarm-workshop-lab');
-    expect(down.stdout).toContain('removed docker context swarm-workshop-lab');
-    expect(await hostSnapshot()).toEqual(before);
-    const contexts = await execa('docker', ['context', 'ls', '--format', '{{.Name}}'], { env: labShell, extendEnv: false });
-    expect(contexts.stdout.split('\n')).toEqual(['default']);
-    const again = await cli(['lab', 'down'], hostShell);
-    expect(again.stdout).toContain('No lab here; nothing removed.');
+  labTeardown(snapshot);
+});
+
+/** Stands for the debug container in a command; the shell on node1 finds it (DEBUG below). */
+const DEBUG = '@@DEBUG@@';
+
+/**
+ * One line typed in a shell on node1, as `lab shell node1` opens it (`docker exec` into the node, a
+ * login shell in /root): node1's own docker CLI and engine, the files node1 has.
+ */
+async function typeOnNode1(line: string) {
+  const prelude = 'DEBUG() { docker ps -q --filter label=com.docker.swarm.service.name=debug | head -1; }\n';
+  const r = await execa('docker', ['exec', '-i', '-w', '/root', 'swarm-workshop-node1', 'bash', '-lc', `${prelude}set -e\n${line}`], {
+    env: hostShell, extendEnv: false, reject: false, timeout: 10 * 60_000, all: true,
   });
+  if (r.exitCode !== 0) throw new Error(`\`${line}\` on node1 failed (exit ${r.exitCode}):\n${String(r.all).slice(-3000)}`);
+}
+
+describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): the lessons' commands typed on node1, check after each step; a worker node and node1 stopped`, () => {
+  const snapshot = labLifecycle(byHandEngine);
+  /** The command box's commands on this lab: webui pinned to node1 where there is no routing mesh. */
+  const variables = () => ({
+    ...profileVariables({ ...profile, ...(profile.ipvs ? {} : { pinTo: 'node1' }) }, { hostname: 'node1' } as Parameters<typeof profileVariables>[1]),
+    dockercoins: dockercoinsDir,
+    workspace: workspaceDir(learner),
+    debug: DEBUG,
+  });
+  const commandsOf = (step: (typeof chapters)[number]['steps'][number]) =>
+    step.commands.map((c) => displayCommand(renderCommand(c.template, variables())).replaceAll(DEBUG, '$(DEBUG)'));
+
+  /** Type a step's commands on node1, then `check` here: the step and every one before it tick. */
+  async function typeStep(chapterId: string, index: number) {
+    const chapter = chapters.find((c) => c.id === chapterId)!;
+    const step = chapter.steps[index]!;
+    for (const line of commandsOf(step)) await typeOnNode1(line);
+    const r = await checkAs(learner, chapterId, 120);
+    expect({ step: step.id, status: r.status.get(step.id), failures: failures(r.events, step.id) }).toEqual({ step: step.id, status: 'done', failures: [] });
+    const behind = chapter.steps.slice(0, index).filter((s) => r.status.get(s.id) !== 'done').map((s) => s.id);
+    expect({ step: step.id, behind }).toEqual({ step: step.id, behind: [] });
+    return `[${index + 1}/${chapter.steps.length}] ${step.id}: done`;
+  }
+
+  it('chapter 3 typed on node1; node3 stops after the workers are scaled: check names it, the tasks move to node1 and node2, the chapter goes on', async () => {
+    const ch3 = chapters.find((c) => c.id === 'ch3')!;
+    const report: string[] = [];
+    const stopAfter = ch3.steps.findIndex((s) => s.id === 'scale-workers');
+    expect(stopAfter).toBeGreaterThan(0);
+    for (const i of ch3.steps.keys()) {
+      report.push(await typeStep('ch3', i));
+      if (i !== stopAfter) continue;
+      await docker(['stop', 'swarm-workshop-node3']);
+      await eventually('node3 Down in the swarm', async () => ((await inLab(['node', 'ls', '--format', '{{.Hostname}} {{.Status}}'])).stdout.includes('node3 Down') ? true : undefined), { timeoutMs: 120_000 });
+      const seen = await checkAs(learner, 'ch3', 0);
+      const named = seen.events.filter((e) => e.type === 'check-result' && e.step === 'scale-workers' && e.actual.includes('node3 is down'));
+      expect(named.length, `check right after node3 stopped:\n${seen.all}`).toBeGreaterThan(0);
+      // Swarm starts node3's tasks again on the others; check waits for it and ticks every step so far.
+      const back = await checkAs(learner, 'ch3', 180);
+      const notDone = ch3.steps.slice(0, i + 1).filter((s) => back.status.get(s.id) !== 'done').map((s) => `${s.id}: ${back.said.get(s.id)?.join(' ')}`);
+      expect(notDone).toEqual([]);
+      const workers = (await inLab(['service', 'ps', 'worker', '--filter', 'desired-state=running', '--format', '{{.Node}}'])).stdout.split('\n').filter(Boolean);
+      expect({ tasks: workers.length, onNode3: workers.filter((n) => n === 'node3').length }).toEqual({ tasks: 10, onNode3: 0 });
+      report.push(`node3 stopped: check said "node3 is down"; 10 workers on ${[...new Set(workers)].sort().join(', ')}`);
+    }
+    console.log(report.join('\n'));
+  }, 40 * 60_000);
+
+  it('node1 stops, with the registry and the only manager: check says so and how to repair; lab up brings both stopped nodes back and every step of chapter 3 ticks again', async () => {
+    await docker(['stop', 'swarm-workshop-node1']);
+    const down = await checkAs(learner, 'ch3', 0);
+    expect({ exit: down.exitCode, stderr: down.stderr }).toMatchObject({ exit: 1, stderr: expect.stringContaining("the lab's node1 does not answer") });
+    expect(down.stderr).toContain('`swarm-workshop lab up` starts what stopped');
+    const up = await cli(['lab', 'up'], hostShell, { timeoutMs: 10 * 60_000 });
+    expect({ exit: up.exitCode, stderr: String(up.stderr) }).toEqual({ exit: 0, stderr: '' });
+    expect(up.stdout).toContain('node1: stopped, started');
+    expect(up.stdout).toContain('node3: stopped, started');
+    const again = await checkAs(learner, 'ch3', 240);
+    const ch3 = chapters.find((c) => c.id === 'ch3')!;
+    expect(ch3.steps.filter((s) => again.status.get(s.id) !== 'done').map((s) => `${s.id}: ${again.said.get(s.id)?.join(' ')}`)).toEqual([]);
+    // The registry came back with what was pushed to it (its storage is the lab's volume).
+    const catalog = await execa('docker', ['exec', 'swarm-workshop-node1', 'curl', '-s', 'http://127.0.0.1:5000/v2/_catalog'], { env: hostShell, extendEnv: false });
+    expect(catalog.stdout).toContain('dockercoins_worker');
+  }, 20 * 60_000);
+
+  it('chapter 4 typed on node1: the fix edited in the workspace node1 shares, built and pushed on node1, rolled out and back', async () => {
+    const ch4 = chapters.find((c) => c.id === 'ch4')!;
+    const report: string[] = [];
+    for (const i of ch4.steps.keys()) report.push(await typeStep('ch4', i));
+    console.log(report.join('\n'));
+  }, 40 * 60_000);
+
+  labTeardown(snapshot);
 });

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { APP_IMAGES, PREPARED_LABEL, preparedRef } from '../../runner/docker/images.js';
+import { APP_IMAGES, LAB_ENGINES, PREPARED_LABEL, preparedRef } from '../../runner/docker/images.js';
 import { dockercoinsDir } from '../../runner/paths.js';
 import { cli } from '../support/cli.js';
 import { docker, requireTestEngine, testEnv } from '../support/engine.js';
@@ -48,11 +48,14 @@ describe('prepare', () => {
   it('--remove takes only its own images: a same-named image without the label stays', async () => {
     // Keep the layers alive through the lesson-named images, so that preparing again afterwards is quick.
     for (const name of APP_IMAGES) await docker(['build', '-q', '-t', `dockercoins_${name}`, join(dockercoinsDir, name)]);
+    // The lab's node images (engine 20 and, as scripts/test.sh prepares it, 26): kept alive by a tag of the test's.
+    const nodes = Object.values(LAB_ENGINES).map((e) => e.image);
+    for (const [i, ref] of nodes.entries()) await docker(['tag', ref, `sw-test/keep-node:${i}`]);
     const r = await prepare('--remove');
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    for (const name of APP_IMAGES) {
-      expect(r.stdout).toContain(`removed ${preparedRef(name)}`);
-      expect(await imageId(preparedRef(name)), name).toBeUndefined();
+    for (const ref of [...APP_IMAGES.map(preparedRef), ...nodes]) {
+      expect(r.stdout).toContain(`removed ${ref}`);
+      expect(await imageId(ref), ref).toBeUndefined();
     }
     // Somebody's own image that happens to use one of prepare's names.
     await docker(['tag', 'debian:bookworm-slim', preparedRef('worker')]);
@@ -61,8 +64,9 @@ describe('prepare', () => {
     expect(await imageId(preparedRef('worker'))).toBe(await imageId('debian:bookworm-slim'));
     await docker(['image', 'rm', preparedRef('worker')]);
 
-    const restored = await prepare();
+    const restored = await prepare('--lab-engine', '26');
     expect(restored.exitCode, String(restored.stderr)).toBe(0);
-    for (const name of APP_IMAGES) expect(await imageId(preparedRef(name)), name).toBeDefined();
+    for (const ref of [...APP_IMAGES.map(preparedRef), ...nodes]) expect(await imageId(ref), ref).toBeDefined();
+    for (const i of nodes.keys()) await docker(['image', 'rm', `sw-test/keep-node:${i}`]);
   });
 });

@@ -38,24 +38,26 @@ export function learner() {
     if (!options.mayFail && r.exitCode !== 0) throw new Error(`\`${line}\` failed (exit ${r.exitCode}):\n${r.all}`);
     return r;
   };
-  /** `check CH --json`: the step-finished events by step, and everything check said about each step. */
-  const check = async (chapter: string, waitSeconds: number) => {
-    const r = await cli(['check', chapter, '--json', '--wait', String(waitSeconds)], env);
-    const events = parseEvents(String(r.stdout));
-    const status = new Map<string, string>();
-    const said = new Map<string, string[]>();
-    for (const e of events) {
-      if (e.type === 'step-finished') {
-        status.set(e.step, e.status);
-        said.set(e.step, [...(said.get(e.step) ?? []), e.reason ?? '']);
-      }
-      if (e.type === 'check-result' && !e.ok) said.set(e.step, [...(said.get(e.step) ?? []), e.actual, e.hint ?? '']);
-    }
-    // Everything check said that is not a pass: every failing check of every step, the steps' reasons and
-    // its notices (names in use).
-    const all = [...said.values()].flat().join('\n') + `\n${String(r.stderr)}`;
-    return { exitCode: r.exitCode, stderr: String(r.stderr), events, status, said, all };
-  };
+  const check = (chapter: string, waitSeconds: number) => checkAs(env, chapter, waitSeconds);
   return { home, env, type, check, workspace: shellEnv.WORKSPACE };
+}
+
+/** `check CH --json` as a learner with this environment: the step-finished events by step, and everything check said about each step. */
+export async function checkAs(env: NodeJS.ProcessEnv, chapter: string, waitSeconds: number) {
+  const r = await cli(['check', chapter, '--json', '--wait', String(waitSeconds)], env);
+  const events = parseEvents(String(r.stdout));
+  const status = new Map<string, string>();
+  const said = new Map<string, string[]>();
+  for (const e of events) {
+    if (e.type === 'step-finished') {
+      status.set(e.step, e.status);
+      said.set(e.step, [...(said.get(e.step) ?? []), e.reason ?? '']);
+    }
+    if (e.type === 'check-result' && !e.ok) said.set(e.step, [...(said.get(e.step) ?? []), e.actual, e.hint ?? '']);
+  }
+  // Everything check said that is not a pass: every failing check of every step, the steps' reasons and
+  // its notices (names in use).
+  const all = [...said.values()].flat().join('\n') + `\n${String(r.stderr)}`;
+  return { exitCode: r.exitCode, stderr: String(r.stderr), events, status, said, all };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isLabEngineVersion, LAB_ENGINES } from '../../runner/docker/images.js';
 import { DEFAULT_API_PORT, labNodes, LAB_LABEL, nodeRunArgs, privilegedRefused, rightsArgs, rolesFor } from '../../runner/lab/plan.js';
 
 describe('the lab plan', () => {
@@ -44,5 +45,17 @@ describe('the lab plan', () => {
     // Every node but node1 forwards its loopback 5000 to node1's registry where there is no mesh.
     expect(a2.join(' ')).toContain('--env SWARM_WORKSHOP_REGISTRY_AT=10.213.213.11:5000');
     expect(a1.join(' ')).not.toContain('SWARM_WORKSHOP_REGISTRY_AT');
+  });
+
+  it('runs the node image of the engine asked for, and shares folders with node1 only, at the same path', () => {
+    const [node1, node2] = labNodes(2, '10.213.213.0/24');
+    const shared = [{ dir: '/home/me/swarm-workshop/dockercoins' }, { dir: '/opt/pkg/dockercoins', readOnly: true }];
+    const a1 = nodeRunArgs(node1!, 'privileged', { apiPort: DEFAULT_API_PORT, labId: 'lab-x', image: LAB_ENGINES['26'].image, shared });
+    const a2 = nodeRunArgs(node2!, 'privileged', { apiPort: DEFAULT_API_PORT, labId: 'lab-x', image: LAB_ENGINES['26'].image, shared });
+    expect(a1.at(-1)).toBe('swarm-workshop/node:prepared-26');
+    expect(a1.join(' ')).toContain('-v /home/me/swarm-workshop/dockercoins:/home/me/swarm-workshop/dockercoins -v /opt/pkg/dockercoins:/opt/pkg/dockercoins:ro');
+    expect(a2.join(' ')).not.toContain('/home/me');
+    expect(Object.keys(LAB_ENGINES).filter(isLabEngineVersion)).toEqual(['20', '26']);
+    expect(isLabEngineVersion('27')).toBe(false);
   });
 });
