@@ -1,3 +1,4 @@
+import type { MeshVerdict } from '../docker/mesh.js';
 import { commandEnv, describeEndpoint } from '../docker/endpoint.js';
 import { DockerodeClient } from '../docker/dockerode-client.js';
 import { portCheckFor, probeEnvironment, profileFor, profileVariables } from '../docker/probe.js';
@@ -45,14 +46,19 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
     // The mesh by what it does: a port published here, reached through another node (mesh.ts).
     const { probeMesh } = await import('../docker/mesh.js');
     const run = (args: string[], timeoutMs = 60_000) => runCommand(['docker', ...args], { env: commandEnv(docker.endpoint), signal: AbortSignal.timeout(180_000), timeoutMs });
-    const mesh = await probeMesh(docker, run, info.hostname).catch((error: Error) => ({ mesh: 'unknown' as const, detail: `the probe failed (${error.message.split('\n')[0]})`, registryElsewhere: undefined }));
-    if (mesh.mesh === 'works') line(true, `routing mesh works: a port published by a task on ${info.hostname} answered on ${mesh.detail}, which runs none of its tasks`);
-    else if (mesh.mesh === 'missing') line('warn', `no routing mesh: a port published by a task on ${info.hostname} did not answer on ${mesh.detail}; the lessons use host-mode ports${r.ipvs ? ' (the kernel has IPVS, but nested engines can break the mesh)' : ''}`);
-    else line('warn', `routing mesh not probed: ${mesh.detail}`);
-    if (mesh.registryElsewhere !== undefined) {
+    const mesh: MeshVerdict = await probeMesh(docker, run, info.hostname).catch((error: Error) => ({ mesh: 'unknown' as const, reason: `the probe failed (${error.message.split('\n')[0]})` }));
+    if (mesh.mesh === 'unknown') line('warn', `routing mesh not probed: ${mesh.reason}`);
+    else if (mesh.mesh === 'works') line(true, `routing mesh works: a port published by a task on ${info.hostname} answered on ${mesh.node}, which runs none of its tasks`);
+    else {
+      line('warn', `no routing mesh: a port published by a task on ${info.hostname} did not answer on ${mesh.node}; the lessons use host-mode ports${r.ipvs ? ' (the kernel has IPVS, but nested engines can break the mesh)' : ''}`);
+      const { meshBlocker } = await import('../docker/mesh.js');
+      const blocker = r.ipvs ? await meshBlocker(docker) : undefined;
+      if (blocker) line('warn', blocker);
+    }
+    if (mesh.mesh !== 'unknown' && mesh.registryElsewhere !== undefined) {
       line(mesh.registryElsewhere ? true : 'warn', mesh.registryElsewhere
-        ? `127.0.0.1:5000 answers on ${mesh.detail} too: every node can pull from the registry${mesh.mesh === 'works' ? '' : ' (the lab forwards it to the registry\'s node)'}`
-        : `127.0.0.1:5000 does not answer on ${mesh.detail}: tasks placed there cannot pull the DockerCoins images\n    → a lab (\`swarm-workshop lab up\`) forwards it; on your own nodes, a kernel with IPVS gives the mesh`);
+        ? `127.0.0.1:5000 answers on ${mesh.node} too: every node can pull from the registry${mesh.mesh === 'works' ? '' : ' (the lab forwards it to the registry\'s node)'}`
+        : `127.0.0.1:5000 does not answer on ${mesh.node}: tasks placed there cannot pull the DockerCoins images\n    → a lab (\`swarm-workshop lab up\`) forwards it; on your own nodes, a kernel with IPVS gives the mesh`);
     } else if (mesh.mesh !== 'works') {
       const { isLabEngine } = await import('../lab/lab.js');
       if (isLabEngine(docker.endpoint)) {

@@ -15,14 +15,14 @@ const SERVER = 'swarm-workshop-mesh-probe';
 const CLIENT = 'swarm-workshop-mesh-probe-client';
 const PORT = 5990;
 
-export interface MeshVerdict {
-  /** `works`: a node without the task answered; `missing`: it did not; `unknown`: the probe could not run. */
-  mesh: 'works' | 'missing' | 'unknown';
-  /** Whether 127.0.0.1:5000 answered on that other node (undefined: no registry service to ask). */
-  registryElsewhere?: boolean;
-  /** The node the client ran on, or why the probe could not run. */
-  detail: string;
-}
+/**
+ * `works`: a node without the task answered; `missing`: it did not (both name the node the client ran on,
+ * and say whether 127.0.0.1:5000 answered there, when a registry service was there to ask); `unknown`:
+ * the probe could not run, and why.
+ */
+export type MeshVerdict =
+  | { mesh: 'works' | 'missing'; node: string; registryElsewhere?: boolean }
+  | { mesh: 'unknown'; reason: string };
 
 type Run = (args: string[], timeoutMs?: number) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
@@ -35,32 +35,32 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function probeMesh(docker: DockerClient, run: Run, thisNode: string): Promise<MeshVerdict> {
   const nodes = (await docker.nodes()).filter((n) => n.state === 'ready');
   const other = nodes.find((n) => n.hostname !== thisNode);
-  if (!other) return { mesh: 'unknown', detail: 'one node: no other node to reach the published port through' };
+  if (!other) return { mesh: 'unknown', reason: 'one node: no other node to reach the published port through' };
   const registry = (await docker.services()).some((s) => s.name === 'registry');
   const label = ['--label', `${PROBE_LABEL}=1`, '--container-label', `${PROBE_LABEL}=1`];
   try {
     const server = await run(['service', 'create', '--detach', '--name', SERVER, ...label, '--constraint', `node.hostname==${thisNode}`,
       '--publish', `published=${PORT},target=5000,mode=ingress`, 'registry:2'], 60_000);
-    if (server.exitCode !== 0) return { mesh: 'unknown', detail: `the probe service could not be created: ${server.stderr.trim().split('\n').pop()}` };
+    if (server.exitCode !== 0) return { mesh: 'unknown', reason: `the probe service could not be created: ${server.stderr.trim().split('\n').pop()}` };
     // Until its task runs (a mesh that works then answers at once).
     if (!(await until(async () => (await docker.tasks(SERVER)).some((t) => t.state === 'running'), 30_000))) {
-      return { mesh: 'unknown', detail: 'the probe service\'s task did not start on this node within 30 s' };
+      return { mesh: 'unknown', reason: 'the probe service\'s task did not start on this node within 30 s' };
     }
     await sleep(2000);
     const script = `exec 3<>/dev/tcp/127.0.0.1/${PORT} && echo mesh=yes || echo mesh=no; ` +
       (registry ? 'if exec 4<>/dev/tcp/127.0.0.1/5000; then echo registry=yes; else echo registry=no; fi' : 'true');
     const client = await run(['service', 'create', '--detach', '--name', CLIENT, ...label, '--constraint', `node.hostname==${other.hostname}`,
       '--network', 'host', '--restart-condition', 'none', 'debian:bookworm-slim', 'bash', '-c', script], 60_000);
-    if (client.exitCode !== 0) return { mesh: 'unknown', detail: `the probe's client could not be created: ${client.stderr.trim().split('\n').pop()}` };
+    if (client.exitCode !== 0) return { mesh: 'unknown', reason: `the probe's client could not be created: ${client.stderr.trim().split('\n').pop()}` };
     const done = await until(async () => (await docker.tasks(CLIENT)).some((t) => ['complete', 'failed', 'rejected'].includes(t.state)), 90_000);
-    if (!done) return { mesh: 'unknown', detail: `the probe's client did not finish on ${other.hostname} within 90 s` };
+    if (!done) return { mesh: 'unknown', reason: `the probe's client did not finish on ${other.hostname} within 90 s` };
     const logs = await run(['service', 'logs', '--raw', CLIENT], 30_000);
     const said = logs.stdout + logs.stderr;
-    if (!/mesh=(yes|no)/.test(said)) return { mesh: 'unknown', detail: `the probe's client on ${other.hostname} said nothing readable` };
+    if (!/mesh=(yes|no)/.test(said)) return { mesh: 'unknown', reason: `the probe's client on ${other.hostname} said nothing readable` };
     return {
       mesh: said.includes('mesh=yes') ? 'works' : 'missing',
       ...(registry ? { registryElsewhere: said.includes('registry=yes') } : {}),
-      detail: other.hostname,
+      node: other.hostname,
     };
   } finally {
     await run(['service', 'rm', SERVER, CLIENT], 60_000).catch(() => undefined);
@@ -74,4 +74,19 @@ async function until(test: () => Promise<boolean>, timeoutMs: number): Promise<b
     await sleep(500);
   }
   return false;
+}
+
+/** Exits 0 when the engine's network namespace has the bridge netfilter switch the mesh's iptables rules need. */
+export const BRIDGE_NF_SCRIPT = 'test -e /proc/sys/net/bridge/bridge-nf-call-iptables';
+
+/**
+ * Why a mesh the kernel should give (IPVS there) does not work, when it can be told: nested engines (a
+ * lab's nodes, dind) whose network namespace lacks /proc/sys/net/bridge/bridge-nf-call-iptables leave
+ * published tasks in "Preparing". Undefined when the probe cannot run or finds the switch.
+ */
+export async function meshBlocker(docker: Pick<DockerClient, 'probeEngine'>): Promise<string | undefined> {
+  const code = await docker.probeEngine('debian:bookworm-slim', BRIDGE_NF_SCRIPT).catch(() => undefined);
+  if (code === undefined || code === 0) return undefined;
+  return '/proc/sys/net/bridge/bridge-nf-call-iptables is missing on the engine: published tasks stay in "Preparing"\n' +
+    '    → load br_netfilter on the machine that runs the engine (`sudo modprobe br_netfilter`), then restart the engine (a lab: `swarm-workshop lab down`, `lab up`)';
 }

@@ -15,7 +15,11 @@
  * typed in a shell on node1 (what `lab shell node1` opens), with `swarm-workshop check` on this machine
  * after each step. In the middle of chapter 3 a worker node stops: check names it, and the services come
  * back on the other nodes. After chapter 3, node1 stops, with the registry and the only manager: check
- * says the lab's node1 does not answer, `lab up` brings it back and every step ticks again.
+ * says the lab's node1 does not answer; `lab up` brings it back, with the registry empty (the lessons'
+ * registry, as the articles', keeps its images in its task's container): check names what that undid,
+ * and once the learner pushes again, every step ticks. After chapter
+ * 4, the test engine itself restarts (as after a reboot): the nodes come back on their addresses, and
+ * every step of both chapters ticks again.
  *
  * After each, `lab down` leaves the test engine exactly as it was (containers, volumes, networks, images)
  * and the docker config without the context. The docker config (contexts) and the workshop's homes are
@@ -31,7 +35,7 @@ import { loadLessons } from '../../runner/lesson/load.js';
 import { LAB_ENGINES, type LabEngine } from '../../runner/docker/images.js';
 import { profileVariables } from '../../runner/docker/probe.js';
 import { displayCommand, renderCommand } from '../../runner/lesson/template.js';
-import { dockercoinsDir, lessonsDir } from '../../runner/paths.js';
+import { dockercoinsDir, lessonsDir, packageRoot } from '../../runner/paths.js';
 import { workspaceDir } from '../../runner/workspace.js';
 import { cli, parseEvents } from '../support/cli.js';
 import { docker, eventually, requireTestEngine, testDockerHost } from '../support/engine.js';
@@ -373,9 +377,14 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
       const seen = await checkAs(learner, 'ch3', 0);
       const named = seen.events.filter((e) => e.type === 'check-result' && e.step === 'scale-workers' && e.actual.includes('node3 is down'));
       expect(named.length, `check right after node3 stopped:\n${seen.all}`).toBeGreaterThan(0);
-      // Swarm starts node3's tasks again on the others; check waits for it and ticks every step so far.
-      const back = await checkAs(learner, 'ch3', 180);
-      const notDone = ch3.steps.slice(0, i + 1).filter((s) => back.status.get(s.id) !== 'done').map((s) => `${s.id}: ${back.said.get(s.id)?.join(' ')}`);
+      // Swarm starts node3's tasks again on the others; every step so far ticks again. (`--wait` would wait
+      // for the next step, not typed yet: check again until they do.)
+      let notDone: string[] = [];
+      await eventually('every step so far ticking with node3 down', async () => {
+        const back = await checkAs(learner, 'ch3', 0);
+        notDone = ch3.steps.slice(0, i + 1).filter((s) => back.status.get(s.id) !== 'done').map((s) => `${s.id}: ${back.said.get(s.id)?.join(' ')}`);
+        return notDone.length ? undefined : true;
+      }, { timeoutMs: 240_000 }).catch(() => undefined);
       expect(notDone).toEqual([]);
       const workers = (await inLab(['service', 'ps', 'worker', '--filter', 'desired-state=running', '--format', '{{.Node}}'])).stdout.split('\n').filter(Boolean);
       expect({ tasks: workers.length, onNode3: workers.filter((n) => n === 'node3').length }).toEqual({ tasks: 10, onNode3: 0 });
@@ -384,7 +393,7 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
     console.log(report.join('\n'));
   }, 40 * 60_000);
 
-  it('node1 stops, with the registry and the only manager: check says so and how to repair; lab up brings both stopped nodes back and every step of chapter 3 ticks again', async () => {
+  it('node1 stops, with the registry and the only manager: check says so and how to repair; after lab up, check names what the registry lost, and the pushes typed again make every step tick', async () => {
     await docker(['stop', 'swarm-workshop-node1']);
     const down = await checkAs(learner, 'ch3', 0);
     expect({ exit: down.exitCode, stderr: down.stderr }).toMatchObject({ exit: 1, stderr: expect.stringContaining("the lab's node1 does not answer") });
@@ -393,12 +402,29 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
     expect({ exit: up.exitCode, stderr: String(up.stderr) }).toEqual({ exit: 0, stderr: '' });
     expect(up.stdout).toContain('node1: stopped, started');
     expect(up.stdout).toContain('node3: stopped, started');
-    const again = await checkAs(learner, 'ch3', 240);
+    // The lessons' registry keeps its images in its task's container, as the articles' does: its task
+    // starts again empty. check says so, and what to push, for every step it undoes.
     const ch3 = chapters.find((c) => c.id === 'ch3')!;
-    expect(ch3.steps.filter((s) => again.status.get(s.id) !== 'done').map((s) => `${s.id}: ${again.said.get(s.id)?.join(' ')}`)).toEqual([]);
-    // The registry came back with what was pushed to it (its storage is the lab's volume).
-    const catalog = await execa('docker', ['exec', 'swarm-workshop-node1', 'curl', '-s', 'http://127.0.0.1:5000/v2/_catalog'], { env: hostShell, extendEnv: false });
-    expect(catalog.stdout).toContain('dockercoins_worker');
+    const lost = await eventually('the registry back, and empty', async () => {
+      const r = await checkAs(learner, 'ch3', 0);
+      return r.said.get('push-images')?.join(' ').includes('no repository dockercoins_rng in the registry') ? r : undefined;
+    }, { timeoutMs: 180_000 });
+    expect(lost.status.get('registry-service')).toBe('done');
+    expect(lost.said.get('push-images')!.join(' ')).toContain('push it by its full name, tag included: docker push 127.0.0.1:5000/dockercoins_rng:v0.1');
+    expect(lost.said.get('push-test-image')!.join(' ')).toContain('the registry is empty');
+    // The learner pushes again what check names (steps 2 and 4, the tools image of step 11), and makes
+    // step 13's file again in the new debug task: every step ticks.
+    const byId = (id: string) => ch3.steps.find((s) => s.id === id)!;
+    const again = [...commandsOf(byId('push-test-image')), ...commandsOf(byId('push-images')),
+      ...commandsOf(byId('debug-service')).filter((l) => /^docker (tag|push) /.test(l)), ...commandsOf(byId('bench-hasher'))];
+    for (const line of again) await typeOnNode1(line);
+    let notDone: string[] = [];
+    await eventually('every step of chapter 3 ticking again', async () => {
+      const r = await checkAs(learner, 'ch3', 60);
+      notDone = ch3.steps.filter((s) => r.status.get(s.id) !== 'done').map((s) => `${s.id}: ${r.said.get(s.id)?.join(' ')}`);
+      return notDone.length ? undefined : true;
+    }, { timeoutMs: 300_000 }).catch(() => undefined);
+    expect(notDone).toEqual([]);
   }, 20 * 60_000);
 
   it('chapter 4 typed on node1: the fix edited in the workspace node1 shares, built and pushed on node1, rolled out and back', async () => {
@@ -407,6 +433,32 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
     for (const i of ch4.steps.keys()) report.push(await typeStep('ch4', i));
     console.log(report.join('\n'));
   }, 40 * 60_000);
+
+  it('the host engine restarts, as after a reboot: the nodes come back on their addresses with the swarm, and every step of both chapters ticks again', async () => {
+    const ips = async () => (await docker(['ps', '--filter', 'label=io.swarm-workshop.lab', '--format', '{{.Names}} {{.Networks}}'])).stdout;
+    const addresses = (await docker(['inspect', '--format', '{{.Name}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'swarm-workshop-node1', 'swarm-workshop-node2', 'swarm-workshop-node3'])).stdout;
+    expect(await ips()).toContain('swarm-workshop-node1');
+    const engine = join(packageRoot, 'scripts', 'engine.sh');
+    await execa('bash', [engine, 'down'], { timeout: 5 * 60_000 });
+    await execa('bash', [engine, 'up'], { timeout: 10 * 60_000 });
+    await eventually('three nodes Ready again', async () => {
+      const ls = await inLab(['node', 'ls', '--format', '{{.Hostname}} {{.Status}}']);
+      return ls.stdout.split('\n').filter((l) => l.endsWith(' Ready')).length === 3 ? true : undefined;
+    }, { timeoutMs: 300_000 });
+    expect((await docker(['inspect', '--format', '{{.Name}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'swarm-workshop-node1', 'swarm-workshop-node2', 'swarm-workshop-node3'])).stdout).toBe(addresses);
+    const status = await cli(['lab', 'status'], hostShell);
+    expect(status.exitCode, String(status.stdout)).toBe(0);
+    for (const chapter of ['ch3', 'ch4']) {
+      const steps = chapters.find((c) => c.id === chapter)!.steps;
+      let notDone: string[] = [];
+      await eventually(`every step of ${chapter} ticking after the restart`, async () => {
+        const r = await checkAs(learner, chapter, 60);
+        notDone = steps.filter((s) => r.status.get(s.id) !== 'done').map((s) => `${s.id}: ${r.said.get(s.id)?.join(' ')}`);
+        return notDone.length ? undefined : true;
+      }, { timeoutMs: 300_000 }).catch(() => undefined);
+      expect({ chapter, notDone }).toEqual({ chapter, notDone: [] });
+    }
+  }, 20 * 60_000);
 
   labTeardown(snapshot);
 });
