@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { checks } from '../../checks/index.js';
@@ -45,7 +45,29 @@ export interface Step {
   hints: string[];
   /** The prose, Markdown. */
   body: string;
+  /** The step's prose in another language (`NN-name.zh.md` beside it): title, hints and body only. */
+  translations?: Partial<Record<Translated, StepText>>;
 }
+
+/** The languages a lesson can be translated into, besides English (the step file itself). */
+export const TRANSLATED = ['zh'] as const;
+export type Translated = (typeof TRANSLATED)[number];
+
+/** What a translation gives a step: everything a learner reads, nothing the runner does. */
+export interface StepText {
+  title: string;
+  hints: string[];
+  body: string;
+  file: string;
+}
+
+/** A step's title, hints and prose in `lang`; English where the step has no translation into it. */
+export function stepText(step: Step, lang: 'en' | Translated): StepText {
+  return (lang !== 'en' && step.translations?.[lang]) || { title: step.title, hints: step.hints, body: step.body, file: step.file };
+}
+
+/** The conditional blocks of a step's prose (`::: ipvs`, `::: no-ipvs`), in order: a translation has the same. */
+const blocksOf = (body: string) => [...body.matchAll(/^::: *(no-ipvs|ipvs) *$/gm)].map((m) => m[1]!);
 
 /** What a chapter starts from: checks that must pass first, and the chapter that gets there. */
 export interface StartsFrom {
@@ -157,7 +179,14 @@ const TRANSLATION_FILE = /^\d+-.*\.[a-z]{2}(-[A-Z]{2})?\.md$/;
 function stepFiles(dir: string, problems: LessonProblem[]): string[] {
   const steps: { name: string; number: number }[] = [];
   for (const name of readdirSync(dir)) {
-    if (name === 'chapter.yaml' || name === 'README.md' || name.startsWith('.') || TRANSLATION_FILE.test(name)) continue;
+    if (name === 'chapter.yaml' || name === 'README.md' || name.startsWith('.')) continue;
+    if (TRANSLATION_FILE.test(name)) {
+      // Read with its step (loadTranslations); one without a step would never be shown.
+      const step = name.replace(/\.[a-z]{2}(-[A-Z]{2})?\.md$/, '.md');
+      if (!existsSync(join(dir, step))) problems.push({ file: join(dir, name), message: `a translation of ${step}, which is not in this chapter` });
+      else if (!/\.zh\.md$/.test(name)) problems.push({ file: join(dir, name), message: `a translation into a language the workshop does not speak: it speaks ${TRANSLATED.map((l) => `.${l}.md`).join(', ')} besides English` });
+      continue;
+    }
     const file = join(dir, name);
     const match = STEP_FILE.exec(name);
     if (isFolder(file)) problems.push({ file, message: 'not a step: a chapter folder holds chapter.yaml and step files, not folders' });
@@ -202,10 +231,63 @@ function loadChapter(dir: string, slug: string, problems: LessonProblem[]): Chap
       if (twin) problems.push({ file: join(dir, f), message: `duplicate step id "${id}" (also in ${twin})` });
       seen.set(id, f);
     }
-    if (step) steps.push(step);
+    if (step) {
+      step.translations = loadTranslations(dir, f, step, problems);
+      steps.push(step);
+    }
   }
   if (!steps.length && !problems.length) problems.push({ file: dir, message: 'chapter has no steps' });
   return { id: meta.id, slug, title: meta.title, steps, startsFrom };
+}
+
+/**
+ * The translations of one step file (`02-push-test-image.zh.md` for `02-push-test-image.md`). A translation
+ * has front matter with format, id (the step's), title and hints (as many as the step has), then the
+ * prose with the same `::: ipvs` / `::: no-ipvs` blocks. Commands, checks, timeouts and measures are the
+ * step's own, defined once: a translation that sets them is a problem.
+ */
+function loadTranslations(dir: string, stepFile: string, step: Step, problems: LessonProblem[]): Step['translations'] {
+  const out: Partial<Record<Translated, StepText>> = {};
+  for (const lang of TRANSLATED) {
+    const file = join(dir, stepFile.replace(/\.md$/, `.${lang}.md`));
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
+    } catch {
+      continue;
+    }
+    const fence = /^---\n([\s\S]*?)\n---\n?/.exec(text);
+    if (!fence) {
+      problems.push({ file, line: 1, message: 'a translation starts with YAML front matter between two "---" lines (format, id, title, hints)' });
+      continue;
+    }
+    const counter = new LineCounter();
+    const doc = parseDocument(fence[1]!, { lineCounter: counter, prettyErrors: false });
+    if (doc.errors.length) {
+      problems.push({ file, line: counter.linePos(doc.errors[0]!.pos[0]).line + 1, message: `bad YAML: ${doc.errors[0]!.message.split('\n')[0]}` });
+      continue;
+    }
+    const fm = (doc.toJS() ?? {}) as Record<string, unknown>;
+    const problem = (key: string, message: string) => problems.push({ file, line: lineOf(doc, counter, [key], 1) ?? 2, message });
+    const before = problems.length;
+    if (fm.format !== FORMAT_VERSION) problem('format', `format must be ${FORMAT_VERSION}`);
+    if (fm.id !== step.id) problem('id', `id must be the step's own, "${step.id}" (it is ${JSON.stringify(fm.id)})`);
+    if (typeof fm.title !== 'string' || !fm.title) problem('title', '"title" must be a non-empty string');
+    for (const key of Object.keys(fm)) {
+      if (['timeout', 'commands', 'checks', 'measure'].includes(key)) problem(key, `"${key}" is defined once, in ${stepFile}, for every language: a translation has only format, id, title and hints`);
+      else if (!['format', 'id', 'title', 'hints'].includes(key)) problem(key, `unknown key "${key}"`);
+    }
+    const hints = fm.hints ?? [];
+    if (!Array.isArray(hints) || hints.some((h) => typeof h !== 'string')) problem('hints', 'hints must be a list of strings');
+    else if (hints.length !== step.hints.length) problem('hints', `${hints.length} hint(s), and ${stepFile} has ${step.hints.length}: translate each one`);
+    const body = text.slice(fence[0].length).trim();
+    if (!body) problems.push({ file, message: 'the prose is missing (after the front matter)' });
+    if (blocksOf(body).join(',') !== blocksOf(step.body).join(',')) {
+      problems.push({ file, message: `its ::: blocks (${blocksOf(body).join(', ') || 'none'}) are not those of ${stepFile} (${blocksOf(step.body).join(', ') || 'none'})` });
+    }
+    if (problems.length === before) out[lang] = { title: fm.title as string, hints: hints as string[], body, file };
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** `starts-from: {chapter, what, checks}` of chapter.yaml. */

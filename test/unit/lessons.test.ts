@@ -1,7 +1,7 @@
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checks } from '../../checks/index.js';
-import { formatProblem, loadLessons, proseFor, TEMPLATE_VARIABLES, type LessonProblem } from '../../runner/lesson/load.js';
+import { formatProblem, loadLessons, proseFor, stepText, TEMPLATE_VARIABLES, type LessonProblem } from '../../runner/lesson/load.js';
 import { renderCommand } from '../../runner/lesson/template.js';
 import { lessonsDir, packageRoot } from '../../runner/paths.js';
 
@@ -85,7 +85,7 @@ describe('file names', () => {
       `names/chn/2-push.MD: ${expected}`,
       `names/chn/notes.md: ${expected}`,
     ]);
-    // chapter.yaml, README.md, the dot-file and the zh-CN translation are not reported; the step is read.
+    // chapter.yaml, README.md, the dot-file and the Chinese translation are not reported; the step is read.
     expect(chapters.map((c) => c.steps.map((s) => s.id))).toEqual([['named-right']]);
   });
 
@@ -119,5 +119,34 @@ describe('proseFor', () => {
   it('keeps the block for this machine and drops the other', () => {
     expect(proseFor(body, false)).toBe('Always.\n\nNo IPVS here.\n\nEnd.');
     expect(proseFor(body, true)).toBe('Always.\n\n\nVIPs work.\nEnd.');
+  });
+});
+
+describe('translations of a step (NN-name.zh.md)', () => {
+  const { chapters, problems } = loadLessons(join(fixtures, 'translations'));
+  const lines = problems.map((p) => formatProblem({ ...p, file: p.file.slice(fixtures.length + 1) }));
+  const good = chapters[0]!.steps.find((s) => s.id === 'good')!;
+
+  it('give a step its title, hints and prose in Chinese, and leave what it runs and checks to the step', () => {
+    const zh = stepText(good, 'zh');
+    expect(zh.title).toBe('一个带中文说明的步骤');
+    expect(zh.hints).toEqual(['第一条提示。', '第二条提示。']);
+    expect(proseFor(zh.body, false)).toContain('没有 IPVS 时。');
+    expect(stepText(good, 'en').title).toBe('A step with its Chinese text');
+    expect(good.commands.map((c) => c.template)).toEqual(['docker service ls']);
+    // A step with no (valid) translation reads in English whatever the language.
+    const other = chapters[0]!.steps.find((s) => s.id === 'sets-commands')!;
+    expect(stepText(other, 'zh').title).toBe('A translation that redefines what the step runs');
+  });
+
+  it('are lint problems when they set commands or checks, name another step, miss a hint or a ::: block, or have no step', () => {
+    expect(lines).toEqual(expect.arrayContaining([
+      'translations/cht/02-sets-commands.zh.md:3: id must be the step\'s own, "sets-commands" (it is "sets-command")',
+      'translations/cht/02-sets-commands.zh.md:6: "commands" is defined once, in 02-sets-commands.md, for every language: a translation has only format, id, title and hints',
+      'translations/cht/02-sets-commands.zh.md:8: 2 hint(s), and 02-sets-commands.md has 1: translate each one',
+      'translations/cht/02-sets-commands.zh.md: its ::: blocks (none) are not those of 02-sets-commands.md (ipvs)',
+      'translations/cht/03-orphan.zh.md: a translation of 03-orphan.md, which is not in this chapter',
+    ]));
+    expect(lines.filter((l) => l.includes('01-good'))).toEqual([]);
   });
 });
