@@ -85,6 +85,13 @@ export interface Chapter {
   title: string;
   steps: Step[];
   startsFrom?: StartsFrom;
+  /** chapter.zh.yaml: the chapter's title, and starts-from's `what`, in that language. */
+  translations?: Partial<Record<Translated, { title: string; what?: string }>>;
+}
+
+/** A chapter's title and starts-from line in `lang`; English where there is no translation. */
+export function chapterText(chapter: Chapter, lang: 'en' | Translated): { title: string; what?: string } {
+  return (lang !== 'en' && chapter.translations?.[lang]) || { title: chapter.title, what: chapter.startsFrom?.what };
 }
 
 export interface LessonProblem {
@@ -179,7 +186,7 @@ const TRANSLATION_FILE = /^\d+-.*\.[a-z]{2}(-[A-Z]{2})?\.md$/;
 function stepFiles(dir: string, problems: LessonProblem[]): string[] {
   const steps: { name: string; number: number }[] = [];
   for (const name of readdirSync(dir)) {
-    if (name === 'chapter.yaml' || name === 'README.md' || name.startsWith('.')) continue;
+    if (name === 'chapter.yaml' || /^chapter\.[a-z]{2}\.yaml$/.test(name) || name === 'README.md' || name.startsWith('.')) continue;
     if (TRANSLATION_FILE.test(name)) {
       // Read with its step (loadTranslations); one without a step would never be shown.
       const step = name.replace(/\.[a-z]{2}(-[A-Z]{2})?\.md$/, '.md');
@@ -237,7 +244,39 @@ function loadChapter(dir: string, slug: string, problems: LessonProblem[]): Chap
     }
   }
   if (!steps.length && !problems.length) problems.push({ file: dir, message: 'chapter has no steps' });
-  return { id: meta.id, slug, title: meta.title, steps, startsFrom };
+  const translations = loadChapterTranslations(dir, !!startsFrom, problems);
+  // A chapter translated into a language is translated whole: no learner meets an English step in it.
+  for (const lang of TRANSLATED) {
+    if (!translations?.[lang] && !steps.some((s) => s.translations?.[lang])) continue;
+    if (!translations?.[lang] && !existsSync(join(dir, `chapter.${lang}.yaml`))) problems.push({ file: join(dir, `chapter.${lang}.yaml`), message: `missing: the chapter has steps in ${lang}, so its title needs translating too (title${startsFrom ? ', what' : ''})` });
+    for (const f of files) {
+      const file = join(dir, f.replace(/\.md$/, `.${lang}.md`));
+      if (!existsSync(file)) problems.push({ file, message: `missing: the chapter is translated into ${lang}, and ${f} is not` });
+    }
+  }
+  return { id: meta.id, slug, title: meta.title, steps, startsFrom, ...(translations ? { translations } : {}) };
+}
+
+/** chapter.zh.yaml: {format, title, what (when the chapter starts from another)}. */
+function loadChapterTranslations(dir: string, hasStartsFrom: boolean, problems: LessonProblem[]): Chapter['translations'] {
+  const out: NonNullable<Chapter['translations']> = {};
+  for (const lang of TRANSLATED) {
+    const file = join(dir, `chapter.${lang}.yaml`);
+    if (!existsSync(file)) continue;
+    const doc = parseDocument(readFileSync(file, 'utf8'));
+    if (doc.errors.length) {
+      problems.push({ file, message: `bad YAML: ${doc.errors[0]!.message.split('\n')[0]}` });
+      continue;
+    }
+    const meta = (doc.toJS() ?? {}) as Record<string, unknown>;
+    const before = problems.length;
+    if (meta.format !== FORMAT_VERSION) problems.push({ file, message: `format must be ${FORMAT_VERSION}` });
+    if (typeof meta.title !== 'string' || !meta.title) problems.push({ file, message: '"title" must be a non-empty string' });
+    if (hasStartsFrom !== (typeof meta.what === 'string' && !!meta.what)) problems.push({ file, message: hasStartsFrom ? '"what" translates starts-from\'s what: it is missing' : '"what" is only for a chapter with starts-from' });
+    for (const key of Object.keys(meta)) if (!['format', 'title', 'what'].includes(key)) problems.push({ file, message: `unknown key "${key}" (a translation has format, title and what)` });
+    if (problems.length === before) out[lang] = { title: meta.title as string, ...(typeof meta.what === 'string' ? { what: meta.what } : {}) };
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checks } from '../../checks/index.js';
-import { formatProblem, loadLessons, proseFor, stepText, TEMPLATE_VARIABLES, type LessonProblem } from '../../runner/lesson/load.js';
+import { chapterText, formatProblem, loadLessons, proseFor, stepText, TEMPLATE_VARIABLES, type LessonProblem } from '../../runner/lesson/load.js';
 import { renderCommand } from '../../runner/lesson/template.js';
 import { lessonsDir, packageRoot } from '../../runner/paths.js';
 
@@ -29,6 +29,25 @@ describe('the shipped lessons', () => {
       expect(step.body.length).toBeGreaterThan(200);
       expect(step.body).not.toContain('TODO');
       expect(step.hints.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('the shipped lessons in Chinese', () => {
+  const { chapters } = loadLessons(lessonsDir);
+  const han = /[\u4e00-\u9fff]/;
+  it('give every chapter and every step its title, hints and prose in Chinese', () => {
+    for (const c of chapters) {
+      expect(chapterText(c, 'zh').title, c.id).toMatch(han);
+      if (c.startsFrom) expect(chapterText(c, 'zh').what, c.id).toMatch(han);
+      for (const step of c.steps) {
+        const zh = stepText(step, 'zh');
+        expect(zh.file, step.id).toMatch(/\.zh\.md$/);
+        expect(zh.title, step.id).toMatch(han);
+        expect(zh.hints.length, step.id).toBe(step.hints.length);
+        for (const h of zh.hints) expect(h, step.id).toMatch(han);
+        expect(proseFor(zh.body, false), step.id).toMatch(han);
+      }
     }
   });
 });
@@ -148,5 +167,7 @@ describe('translations of a step (NN-name.zh.md)', () => {
       'translations/cht/03-orphan.zh.md: a translation of 03-orphan.md, which is not in this chapter',
     ]));
     expect(lines.filter((l) => l.includes('01-good'))).toEqual([]);
+    // Steps in Chinese make a translated chapter: its title is needed too.
+    expect(lines).toContain('translations/cht/chapter.zh.yaml: missing: the chapter has steps in zh, so its title needs translating too (title)');
   });
 });
