@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { chooseLanguage, setLanguage } from './i18n/language.js';
 import type { Command as CommandType } from 'commander';
 // The commands are imported when used: `--version`, `--help` and `list` should not load dockerode, ink and the rest.
 import { setMaxListeners } from 'node:events';
@@ -26,6 +27,7 @@ async function program(out: Out, signal: AbortSignal, result: { code: number }):
     .version(packageVersion, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help (also `swarm-workshop <command> --help`)')
     .addOption(lessonsOption())
+    .addOption(new Option('--lang <lang>', 'the language of the lessons: en or zh (else SWARM_WORKSHOP_LANG, else the locale: LC_ALL, LC_MESSAGES, LANG)'))
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: (text) => void process.stderr.write(text), outputError: () => undefined })
@@ -35,6 +37,8 @@ Chapters: ch3 (registry, overlay network, DockerCoins on Swarm, scaling, benchma
           ch4 (fix the code, rolling update, rollback; starts where ch3 ends).
 Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM_WORKSHOP_HOME.`);
   p.configureHelp({ showGlobalOptions: true });
+  // The language, from --lang (anywhere on the line) or the environment, before any command runs.
+  p.hook('preAction', (_program, action) => setLanguage(chooseLanguage((action.optsWithGlobals() as { lang?: string }).lang)));
   const lessons = (cmd: CommandType) => (cmd.optsWithGlobals() as { lessons?: string }).lessons;
 
   p.command('run')
@@ -123,7 +127,7 @@ export function commandWord(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') return argv[i + 1];
-    if (a === '--lessons') i++;
+    if (a === '--lessons' || a === '--lang') i++;
     else if (!a.startsWith('-')) return a;
   }
   return undefined;
@@ -134,23 +138,27 @@ export function commandWord(argv: string[]): string | undefined {
  * list`, each with `--lessons DIR` or not), go straight to their module: commander takes longer to load
  * than `list` takes to run. Anything else goes through commander, which checks it.
  */
-function quickForm(argv: string[]): { command: 'ui' | 'list'; lessons?: string } | undefined {
+function quickForm(argv: string[]): { command: 'ui' | 'list'; lessons?: string; lang?: string } | undefined {
   const rest = [...argv];
-  let lessons: string | undefined;
-  const i = rest.findIndex((a) => a === '--lessons' || a.startsWith('--lessons='));
-  if (i >= 0) {
+  const take = (name: string): string | undefined | null => {
+    const i = rest.findIndex((a) => a === name || a.startsWith(`${name}=`));
+    if (i < 0) return undefined;
     const [flag] = rest.splice(i, 1);
-    lessons = flag!.includes('=') ? flag!.slice('--lessons='.length) : rest.splice(i, 1)[0];
-    if (!lessons || lessons.startsWith('-')) return undefined;
-  }
-  if (rest.length === 0) return { command: 'ui', lessons };
-  if (rest.length === 1 && rest[0] === 'list') return { command: 'list', lessons };
+    const value = flag!.includes('=') ? flag!.slice(name.length + 1) : rest.splice(i, 1)[0];
+    return !value || value.startsWith('-') ? null : value;
+  };
+  const lessons = take('--lessons');
+  const lang = take('--lang');
+  if (lessons === null || lang === null) return undefined;
+  if (rest.length === 0) return { command: 'ui', lessons, lang };
+  if (rest.length === 1 && rest[0] === 'list') return { command: 'list', lessons, lang };
   return undefined;
 }
 
 async function main(argv: string[], signal: AbortSignal): Promise<number> {
   const out: Out = (text) => void process.stdout.write(text);
   const quick = quickForm(argv);
+  if (quick) setLanguage(chooseLanguage(quick.lang));
   if (quick?.command === 'ui') return startUi(quick.lessons, out);
   if (quick?.command === 'list') return (await import('./commands/list.js')).list(out, quick.lessons);
   const result = { code: 0 };
@@ -171,6 +179,7 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
     // No command: options only (--lessons), then the UI.
     const { unknown } = p.parseOptions(argv);
     if (unknown.length) throw new AbortError(`unknown option "${unknown[0]}"`, ['`swarm-workshop --help` lists the commands and options'], 2);
+    setLanguage(chooseLanguage((p.opts() as { lang?: string }).lang));
     return startUi((p.opts() as { lessons?: string }).lessons, out);
   }
   await p.parseAsync(argv, { from: 'user' });

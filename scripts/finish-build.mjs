@@ -50,10 +50,10 @@ await build({
 });
 chmodSync(new URL('cli.js', bin), 0o755);
 
-const { loadLessons } = await import('../dist/runner/lesson/load.js');
+const { loadLessons, localize, TRANSLATED } = await import('../dist/runner/lesson/load.js');
 const { writeIndex, indexFile } = await import('../dist/runner/lesson/summary.js');
 const { lessonsDir } = await import('../dist/runner/paths.js');
 const { chapters, problems } = loadLessons(lessonsDir);
 // Lessons with problems get no index: the commands then parse them and report every problem.
 if (problems.length) rmSync(indexFile, { force: true });
-else writeIndex(lessonsDir, chapters);
+else writeIndex(lessonsDir, Object.fromEntries([['en', chapters], ...TRANSLATED.map((lang) => [lang, localize(chapters, lang)])]));

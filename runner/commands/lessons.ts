@@ -1,5 +1,6 @@
 import { AbortError } from '../errors.js';
-import { findChapter, formatProblem, loadLessons, type Chapter } from '../lesson/load.js';
+import { currentLanguage } from '../i18n/language.js';
+import { findChapter, formatProblem, loadLessons, localize, type Chapter } from '../lesson/load.js';
 import { lessonsDir } from '../paths.js';
 
 /*
@@ -7,8 +8,8 @@ import { lessonsDir } from '../paths.js';
  * client, ink or marked, so that `list` and `lint` answer at once.
  */
 
-/** Load the lessons or stop with every problem listed, file and line first. */
-export function lessonsOrAbort(dir = lessonsDir): Chapter[] {
+/** Load the lessons, in the language of this run, or stop with every problem listed, file and line first. */
+export function lessonsOrAbort(dir = lessonsDir, lang = currentLanguage().lang): Chapter[] {
   const { chapters, problems } = loadLessons(dir);
   if (problems.length === 1 && problems[0]!.file === dir && !problems[0]!.line) {
     throw new AbortError(`cannot read lessons from ${dir}: ${problems[0]!.message}`, [
@@ -20,7 +21,7 @@ export function lessonsOrAbort(dir = lessonsDir): Chapter[] {
       `fix them and check with \`swarm-workshop lint${dir === lessonsDir ? '' : ` --lessons ${dir}`}\``,
     ]);
   }
-  return chapters;
+  return localize(chapters, lang);
 }
 
 export function chapterOrAbort(chapters: Chapter[], name: string | undefined): Chapter {

@@ -1,3 +1,4 @@
+import { currentLanguage } from '../i18n/language.js';
 import { lessonsDir } from '../paths.js';
 import { readIndex, type ChapterSummary } from '../lesson/summary.js';
 import { noticeProgress, ProgressStore, stepKey } from '../progress.js';
@@ -7,7 +8,7 @@ import { noticeProgress, ProgressStore, stepKey } from '../progress.js';
  * (no YAML to load or parse), else from the lesson files, stopping with their problems if they have any.
  */
 export async function chapterSummaries(lessons?: string): Promise<ChapterSummary[]> {
-  const quick = lessons === undefined ? readIndex(lessonsDir) : undefined;
+  const quick = lessons === undefined ? readIndex(lessonsDir, undefined, currentLanguage().lang) : undefined;
   return quick ?? (await import('./lessons.js')).lessonsOrAbort(lessons);
 }
 

@@ -47,3 +47,11 @@ export function chooseLanguage(flag: string | undefined, env: NodeJS.ProcessEnv 
   }
   return { lang: 'en', source: 'default' };
 }
+
+let current: LanguageChoice = { lang: 'en', source: 'default' };
+
+/** The language of this run, chosen once at start (cli.ts) and read wherever lesson text is shown. */
+export const currentLanguage = (): LanguageChoice => current;
+export function setLanguage(choice: LanguageChoice): void {
+  current = choice;
+}

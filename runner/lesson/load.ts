@@ -89,6 +89,26 @@ export interface Chapter {
   translations?: Partial<Record<Translated, { title: string; what?: string }>>;
 }
 
+/**
+ * The chapters as a learner reading `lang` sees them: titles, hints, prose and starts-from's line in that
+ * language (English where a text has no translation); commands and checks untouched.
+ */
+export function localize(chapters: Chapter[], lang: 'en' | Translated): Chapter[] {
+  if (lang === 'en') return chapters;
+  return chapters.map((c) => {
+    const text = chapterText(c, lang);
+    return {
+      ...c,
+      title: text.title,
+      ...(c.startsFrom ? { startsFrom: { ...c.startsFrom, what: text.what ?? c.startsFrom.what } } : {}),
+      steps: c.steps.map((s) => {
+        const t = stepText(s, lang);
+        return { ...s, title: t.title, hints: t.hints, body: t.body };
+      }),
+    };
+  });
+}
+
 /** A chapter's title and starts-from line in `lang`; English where there is no translation. */
 export function chapterText(chapter: Chapter, lang: 'en' | Translated): { title: string; what?: string } {
   return (lang !== 'en' && chapter.translations?.[lang]) || { title: chapter.title, what: chapter.startsFrom?.what };

@@ -19,7 +19,8 @@ export interface ChapterSummary {
 
 interface Index {
   fingerprint: string;
-  chapters: ChapterSummary[];
+  /** By language: `en`, and each language the lessons are translated into. */
+  chapters: Record<string, ChapterSummary[]>;
 }
 
 export const indexFile = join(packageRoot, 'dist', 'bin', 'lessons-index.json');
@@ -43,16 +44,17 @@ export function fingerprint(dir: string): string {
 export const summarize = (chapters: ChapterSummary[]): ChapterSummary[] =>
   chapters.map((c) => ({ id: c.id, slug: c.slug, title: c.title, steps: c.steps.map((s) => ({ id: s.id, title: s.title })) }));
 
-export function writeIndex(dir: string, chapters: ChapterSummary[], file = indexFile): void {
-  writeFileSync(file, `${JSON.stringify({ fingerprint: fingerprint(dir), chapters: summarize(chapters) } satisfies Index)}\n`);
+export function writeIndex(dir: string, byLanguage: Record<string, ChapterSummary[]>, file = indexFile): void {
+  const chapters = Object.fromEntries(Object.entries(byLanguage).map(([lang, list]) => [lang, summarize(list)]));
+  writeFileSync(file, `${JSON.stringify({ fingerprint: fingerprint(dir), chapters } satisfies Index)}\n`);
 }
 
 /** The chapters of the index when it describes `dir` as it is now; undefined otherwise (parse the lessons). */
-export function readIndex(dir: string, file = indexFile): ChapterSummary[] | undefined {
+export function readIndex(dir: string, file = indexFile, lang = 'en'): ChapterSummary[] | undefined {
   try {
     if (!existsSync(file)) return undefined;
     const index = JSON.parse(readFileSync(file, 'utf8')) as Index;
-    return index.fingerprint === fingerprint(dir) ? index.chapters : undefined;
+    return index.fingerprint === fingerprint(dir) && !Array.isArray(index.chapters) ? index.chapters[lang] : undefined;
   } catch {
     return undefined;
   }

@@ -315,6 +315,24 @@ describe('clear messages, non-zero exits', () => {
     expect(general.stdout).toContain('Commands:');
   });
 
+  it('the language: --lang zh, SWARM_WORKSHOP_LANG or a zh locale give the lessons in Chinese; an unknown one is refused, naming both', async () => {
+    const e2 = env('unix:///nonexistent/docker.sock');
+    for (const [args, over] of [[['list', '--lang', 'zh'], {}], [['--lang=zh', 'list'], {}], [['list'], { SWARM_WORKSHOP_LANG: 'zh' }], [['list'], { LANG: 'zh_CN.UTF-8' }]] as const) {
+      const r = await cli([...args], { ...e2, ...over });
+      expect({ args, exit: r.exitCode }).toEqual({ args, exit: 0 });
+      expect(r.stdout).toContain('registry-service       在管理节点上运行私有镜像仓库');
+    }
+    const english = await cli(['list'], { ...e2, LANG: 'C.UTF-8' });
+    expect(english.stdout).toContain('Run a private registry on the manager');
+    const unknown = await cli(['run', 'ch9', '--lang', 'zh'], e2);
+    expect(unknown.stderr).toContain('ch3 (第 3 章');
+    for (const [args, over] of [[['list', '--lang', 'fr'], {}], [['list'], { SWARM_WORKSHOP_LANG: 'de' }]] as const) {
+      const r = await cli([...args], { ...e2, ...over });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain('the workshop speaks en (English) and zh (简体中文)');
+    }
+  });
+
   it('a command that fails: the run says to fix what the command printed, not a check', async () => {
     const e = await engine(emptyManager());
     const r = await cli(['run', 'chf', '--yes', '--lessons', lessons('failing')], env(e.host));

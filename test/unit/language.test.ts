@@ -35,3 +35,23 @@ describe('choosing the language', () => {
     }
   });
 });
+
+describe('the lessons in the language of the run', () => {
+  it('localize gives Chinese titles, hints and prose and keeps the commands and checks; English is the files as they are', async () => {
+    const { loadLessons, localize } = await import('../../runner/lesson/load.js');
+    const { lessonsDir } = await import('../../runner/paths.js');
+    const { chapters } = loadLessons(lessonsDir);
+    const zh = localize(chapters, 'zh');
+    expect(localize(chapters, 'en')).toBe(chapters);
+    expect(zh[1]!.startsFrom!.what).toMatch(/第 3 章/);
+    for (const [c, z] of chapters.map((c, i) => [c, zh[i]!] as const)) {
+      for (const [s, t] of c.steps.map((s, i) => [s, z.steps[i]!] as const)) {
+        expect(t.commands).toEqual(s.commands);
+        expect(t.checks).toEqual(s.checks);
+        expect(t.title).not.toBe(s.title);
+        expect(t.hints).toHaveLength(s.hints.length);
+      }
+    }
+  });
+
+});
