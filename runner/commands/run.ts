@@ -1,3 +1,5 @@
+import { currentLanguage } from '../i18n/language.js';
+import { translator } from '../i18n/messages.js';
 import { ChapterRunner } from '../engine/runner.js';
 import { AbortError } from '../errors.js';
 import { jsonPrinter, textPrinter } from '../printer.js';
@@ -57,7 +59,7 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
   const noteDrift = (e: WorkshopEvent) => {
     if (e.type === 'step-finished' && e.status === 'failed' && e.reason?.startsWith('no longer holds')) drifted.push(`${chapter.steps.findIndex((st) => st.id === e.step) + 1} (${e.step})`);
   };
-  const emit = fanOut(flags.json ? jsonPrinter(out) : textPrinter(out), progressRecorder(session.store), noteDrift);
+  const emit = fanOut(flags.json ? jsonPrinter(out) : textPrinter(out, translator(currentLanguage().lang)), progressRecorder(session.store), noteDrift);
   const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)], chapters,
     recorded: (step, name) => progress.measurements.filter((m) => stepKey(m.chapter, m.step) === step && m.name === name).at(-1)?.value,
   });

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../runner/paths.js';
 
 /** What the published package may hold: a folder (ending in `/`) or one file. */
-const ALLOWED = ['dist/bin/', 'lessons/', 'dockercoins/', 'lab/node/', 'README.md', 'LICENSE', 'package.json'];
+const ALLOWED = ['dist/bin/', 'lessons/', 'locales/', 'dockercoins/', 'lab/node/', 'README.md', 'LICENSE', 'package.json'];
 
 /**
  * The files `npm pack` would put in the tarball. `--ignore-scripts` skips `prepack`, so this reads the
@@ -68,6 +68,7 @@ describe('the published package', () => {
     expect(files).toContain('dist/bin/lessons-index.json');
     expect(files).toContain('lessons/ch3-registry/chapter.yaml');
     expect(files.filter((f) => f.startsWith('lessons/'))).toEqual(filesUnder('lessons'));
+    expect(files.filter((f) => f.startsWith('locales/'))).toEqual(['locales/en.json', 'locales/zh.json']);
     expect(files.filter((f) => f.startsWith('dockercoins/'))).toEqual(filesUnder('dockercoins'));
   });
 

@@ -1,0 +1,41 @@
+/**
+ * The program's own words, from one catalogue per language (locales/en.json, locales/zh.json), through
+ * i18next: interpolation (`{{name}}`) and plurals. A key missing from a catalogue is a test failure
+ * (test/unit/messages.test.ts), never a silent fallback.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import i18next, { type TFunction } from 'i18next';
+import stringWidth from 'string-width';
+import { packageRoot } from '../paths.js';
+import { LANGUAGES, type Language } from './language.js';
+
+export type Catalogue = Record<string, unknown>;
+
+export const catalogueFile = (lang: Language) => join(packageRoot, 'locales', `${lang}.json`);
+export const readCatalogue = (lang: Language): Catalogue => JSON.parse(readFileSync(catalogueFile(lang), 'utf8')) as Catalogue;
+
+/** A `t` for one language, ready at once (the catalogues are read synchronously). */
+export function translator(lang: Language): TFunction {
+  const instance = i18next.createInstance({
+    lng: lang,
+    fallbackLng: false,
+    resources: Object.fromEntries(LANGUAGES.map((l) => [l, { translation: readCatalogue(l) }])),
+    initAsync: false,
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  void instance.init();
+  return instance.t.bind(instance) as TFunction;
+}
+
+/** Labels padded to one column width, measured in terminal columns (a Chinese character is two). */
+export function padLabels(labels: string[]): string[] {
+  const width = Math.max(...labels.map((l) => stringWidth(l)));
+  return labels.map((l) => l + ' '.repeat(width - stringWidth(l)));
+}
+
+/** Every key of a catalogue, as dotted paths. */
+export function keysOf(catalogue: Catalogue, prefix = ''): string[] {
+  return Object.entries(catalogue).flatMap(([k, v]) => (v && typeof v === 'object' ? keysOf(v as Catalogue, `${prefix}${k}.`) : [`${prefix}${k}`]));
+}

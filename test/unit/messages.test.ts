@@ -1,0 +1,62 @@
+import stringWidth from 'string-width';
+import { describe, expect, it } from 'vitest';
+import type { WorkshopEvent } from '../../runner/engine/events.js';
+import { LANGUAGES } from '../../runner/i18n/language.js';
+import { keysOf, padLabels, readCatalogue, translator } from '../../runner/i18n/messages.js';
+import { textPrinter } from '../../runner/printer.js';
+
+/** The {{placeholders}} of every key of a catalogue. */
+const placeholders = (lang: (typeof LANGUAGES)[number]) => {
+  const catalogue = readCatalogue(lang);
+  return Object.fromEntries(keysOf(catalogue).map((key) => {
+    const value = key.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], catalogue) as string;
+    return [key.replace(/_(one|other|zero|two|few|many)$/, ''), [...value.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort().join(',')];
+  }));
+};
+
+describe('the message catalogues', () => {
+  it('have the same keys in every language, each with the same placeholders, and no empty message', () => {
+    const en = placeholders('en');
+    for (const lang of LANGUAGES) {
+      expect(placeholders(lang), lang).toEqual(en);
+      for (const key of keysOf(readCatalogue(lang))) expect(translator(lang)(key), `${lang} ${key}`).not.toBe('');
+    }
+  });
+
+  it('pad labels by terminal columns, so Chinese labels line up too', () => {
+    const zh = padLabels(['预期：', '实际：', '提示：', 'x']);
+    expect(zh.map((l) => stringWidth(l))).toEqual([6, 6, 6, 6]);
+    expect(padLabels(['expected:', 'actual:'])).toEqual(['expected:', 'actual:  ']);
+  });
+});
+
+describe('the run and check printer', () => {
+  const events: WorkshopEvent[] = [
+    { type: 'chapter-started', chapter: 'ch3', title: 'Chapter 3', steps: [{ id: 'registry-service', title: 'Run a registry' }] },
+    { type: 'step-started', chapter: 'ch3', step: 'registry-service', title: 'Run a registry' },
+    { type: 'check-result', chapter: 'ch3', step: 'registry-service', check: 'service-converged', title: 'registry runs 1 task(s)', phase: 'after', ok: false, expected: 'registry: 1/1 running', actual: 'registry: 0/1 running', hint: 'docker service ps registry' },
+    { type: 'step-finished', chapter: 'ch3', step: 'registry-service', status: 'failed', durationMs: 1500 },
+    { type: 'chapter-finished', chapter: 'ch3', ok: false, durationMs: 2000 },
+  ] as WorkshopEvent[];
+  const print = (lang?: 'en' | 'zh') => {
+    let text = '';
+    const p = lang ? textPrinter((t) => void (text += t), translator(lang)) : textPrinter((t) => void (text += t));
+    for (const e of events) p(e);
+    return text;
+  };
+
+  it('says in English exactly what it said before the catalogue', () => {
+    expect(print()).toBe(print('en'));
+    expect(print()).toContain('  ✗ registry runs 1 task(s)\n      expected: registry: 1/1 running\n      actual:   registry: 0/1 running\n      hint:     docker service ps registry\n');
+    expect(print()).toContain('  → failed in 1.5 s\n');
+    expect(print()).toContain('\nch3: stopped before the end (2.0 s)\n');
+  });
+
+  it('says it in Chinese, with its labels aligned', () => {
+    const zh = print('zh');
+    expect(zh).toContain('      预期： registry: 1/1 running\n      实际： registry: 0/1 running\n      提示： docker service ps registry\n');
+    expect(zh).toContain('  → 失败 用时 1.5 秒\n');
+    expect(zh).toContain('\nch3: 在结束前停止 (2.0 秒)\n');
+    expect(zh).not.toMatch(/expected|actual|stopped/);
+  });
+});
