@@ -200,7 +200,7 @@ async function startUi(lessons: string | undefined, out: Out): Promise<number> {
   // on both ends, so someone is looking at it.
   process.env.CI = '0';
   const { startTui } = await import('./tui/main.js');
-  return startTui(summaries, async () => (await import('./commands/lessons.js')).lessonsOrAbort(lessons));
+  return startTui(summaries, async () => (await import('./commands/lessons.js')).lessonsOrAbort(lessons, 'en'));
 }
 
 /** Levenshtein distance, for "did you mean". */

@@ -1,7 +1,8 @@
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../commands/setup.js';
-import type { Chapter } from '../lesson/load.js';
+import { currentLanguage, type Language } from '../i18n/language.js';
+import { localize, type Chapter } from '../lesson/load.js';
 import type { Progress } from '../progress.js';
 import { homeLines, PROBING, resumeIndex, statusOf, type Line } from './home.js';
 import { HomeView } from './HomeView.js';
@@ -17,7 +18,10 @@ import { panelParts } from './widgets.js';
 export const EXIT_CODES = { quit: 0, cancel: 130 } as const;
 
 export interface AppProps {
+  /** The lessons as loaded (English, with their translations); shown in `lang`, which L switches. */
   chapters: Chapter[];
+  /** The language to start in; default: the run's (--lang, SWARM_WORKSHOP_LANG, the locale). */
+  lang?: Language;
   /** How to reach Docker; tests pass their own. Default: setup.ts's openSession, loaded after the first frame. */
   open?: () => Promise<Session>;
   /** The progress file as read before the first frame (main.ts); the session's store takes over once open. */
@@ -42,7 +46,11 @@ function headerOf(session: SessionState): string {
  * The terminal UI: the chapter list, then one step at a time. Holds the navigation and the keys; the
  * views draw, useWorkshop talks to the engine. Leaves through ink's `exit` with the process's exit code.
  */
-export function App({ chapters, open, progress: initialProgress, color = true, checkWaitMs, watchGapMs = 1000 }: AppProps) {
+export function App({ chapters: loaded, lang: initialLang, open, progress: initialProgress, color = true, checkWaitMs, watchGapMs = 1000 }: AppProps) {
+  const [lang, setLang] = useState<Language>(() => initialLang ?? currentLanguage().lang);
+  // Only the text changes with the language: ids, commands and checks are the same, so the place (chapter,
+  // step, hints shown, progress) stays as it is.
+  const chapters = useMemo(() => localize(loaded, lang === 'zh' ? 'zh' : 'en'), [loaded, lang]);
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
@@ -135,6 +143,8 @@ export function App({ chapters, open, progress: initialProgress, color = true, c
         return exit(EXIT_CODES.quit);
       case 'help':
         return setHelp(true);
+      case 'language':
+        return setLang((l) => (l === 'zh' ? 'en' : 'zh'));
       case 'cluster':
         return setShowCluster((v) => !v);
       case 'up':
@@ -203,7 +213,7 @@ export function App({ chapters, open, progress: initialProgress, color = true, c
 
   const width = size.columns;
   const wide = width >= 110;
-  const header = headerOf(session);
+  const header = `${headerOf(session)} · ${lang === 'zh' ? '中文 (L: English)' : 'English (L: 中文)'}`;
   const panel = panelParts({ rows: cluster.rows, error: cluster.error, rates, bench: { ...(progress?.ab ?? {}), ...state.ab } }, wide ? 40 : width);
 
   if (screen === 'home') {

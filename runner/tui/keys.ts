@@ -1,5 +1,5 @@
 /** Every key the terminal UI understands, in one table: the help overlay and the footer are made from it. */
-export type UiCommand = 'run' | 'check' | 'catchup' | 'hint' | 'next' | 'previous' | 'skip' | 'watch' | 'cluster' | 'help' | 'back' | 'open' | 'up' | 'down' | 'quit' | 'cancel';
+export type UiCommand = 'run' | 'check' | 'catchup' | 'hint' | 'next' | 'previous' | 'skip' | 'watch' | 'cluster' | 'language' | 'help' | 'back' | 'open' | 'up' | 'down' | 'quit' | 'cancel';
 
 export interface KeyBinding {
   keys: string[];
@@ -21,6 +21,7 @@ export const KEY_TABLE: KeyBinding[] = [
   { keys: ['s'], command: 'skip', label: 'skip this step', where: 'step', footer: { step: 's skip' } },
   { keys: ['w'], command: 'watch', label: 'watch mode on/off', where: 'step', footer: { step: 'w watch' } },
   { keys: ['l'], command: 'cluster', label: 'cluster panel on/off', where: 'everywhere', footer: { home: 'l cluster', step: 'l cluster' } },
+  { keys: ['L'], command: 'language', label: 'the lessons in English / 中文 (you stay where you are)', where: 'everywhere' },
   { keys: ['escape', 'b'], command: 'back', label: 'back to the chapters', where: 'step', footer: { step: 'esc back' } },
   { keys: ['return'], command: 'open', label: 'open the chapter', where: 'home', footer: { home: 'enter open' } },
   { keys: ['up', 'k'], command: 'up', label: 'move up / scroll', where: 'everywhere', footer: { home: '↑↓ choose' } },

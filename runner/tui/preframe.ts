@@ -1,3 +1,4 @@
+import { columns, truncateColumns } from './columns.js';
 import type { Line } from './home.js';
 
 /**
@@ -25,8 +26,7 @@ const SGR: Record<NonNullable<Line['style']>, [string, string]> = {
 
 /** A line as ink's `wrap="truncate"` shows it: cut to the width with an ellipsis. */
 function fit(text: string, width: number, truncate: boolean | undefined): string {
-  if (!truncate || text.length <= width) return text;
-  return `${text.slice(0, Math.max(0, width - 1))}…`;
+  return truncate ? truncateColumns(text, width) : text;
 }
 
 export function preframe(stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream, color: boolean): Preframe {
@@ -44,7 +44,7 @@ export function preframe(stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream, c
         return styled && l.style ? `${SGR[l.style][0]}${t}${SGR[l.style][1]}` : t;
       });
       // Rows taken, counting the lines that wrap (only those that are not truncated can).
-      const taken = lines.reduce((n, l) => n + (l.truncate ? 1 : Math.max(1, Math.ceil(l.text.length / width))), 1);
+      const taken = lines.reduce((n, l) => n + (l.truncate ? 1 : Math.max(1, Math.ceil(columns(l.text) / width))), 1);
       stdout.write(`${up()}\u001b[J${text.join('\n')}\n`);
       rows = taken;
     },

@@ -45,6 +45,25 @@ async function openChapter3(docker = emptyCluster()) {
 }
 
 describe('the terminal UI', () => {
+  it('switches the lessons between English and Chinese with L, staying on the same step with the same hints shown', async () => {
+    const app = await openChapter3();
+    app.stdin.write('n');
+    await waitFor(app.lastFrame, 'ch3 · step 2/13');
+    app.stdin.write('h');
+    await waitFor(app.lastFrame, 'hint 1:');
+    expect(app.lastFrame()).toContain('English (L: 中文)');
+    app.stdin.write('L');
+    const zh = await waitFor(app.lastFrame, '向你的仓库推送第一个镜像');
+    expect(zh).toContain('ch3 · step 2/13');
+    expect(zh).toContain('hint 1: `docker tag` 报 No such image');
+    expect(zh).toContain('中文 (L: English)');
+    // The commands are the same in both languages.
+    expect(zh).toContain('docker push 127.0.0.1:5000/first-push');
+    app.stdin.write('L');
+    const en = await waitFor(app.lastFrame, 'Push a first image to your registry');
+    expect(en).toContain('ch3 · step 2/13');
+  });
+
   it('lists the chapters with progress and where to resume', async () => {
     const store = new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-tui-')));
     store.update((p) => {
