@@ -213,7 +213,8 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
 
   const width = size.columns;
   const wide = width >= 110;
-  const header = `${headerOf(session)} · ${lang === 'zh' ? '中文 (L: English)' : 'English (L: 中文)'}`;
+  // The language first: the rest of the line is cut on narrow terminals.
+  const header = `${lang === 'zh' ? '中文 (L: English)' : 'English (L: 中文)'} · ${headerOf(session)}`;
   const panel = panelParts({ rows: cluster.rows, error: cluster.error, rates, bench: { ...(progress?.ab ?? {}), ...state.ab } }, wide ? 40 : width);
 
   if (screen === 'home') {

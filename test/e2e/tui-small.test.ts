@@ -5,6 +5,7 @@
  * engine is a stand-in with a full chapter-3 cluster (recorded API answers), so this runs anywhere.
  */
 import { execa } from 'execa';
+import stringWidth from 'string-width';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,18 +24,18 @@ const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
 let engine: Awaited<ReturnType<typeof fakeEngine>>;
 
 /** Wait until the screen's first row matches `title` and its last written row is the key line. */
-async function expectFrame(title: RegExp, footer: RegExp, what: string, shows: string[] = []): Promise<string[]> {
+async function expectFrame(title: RegExp, footer: RegExp, what: string, shows: string[] = [], session = SESSION, height = 24): Promise<string[]> {
   let last: string[] = [];
   try {
     await eventually(what, async () => {
-      last = await rows();
+      last = (await tmux('capture-pane', '-p', '-t', session)).stdout.split('\n');
       const lastText = [...last].reverse().find((r) => r.trim() !== '') ?? '';
       return title.test(last[0] ?? '') && footer.test(lastText) && shows.every((text) => last.join('\n').includes(text)) ? true : undefined;
     }, { timeoutMs: 15_000, intervalMs: 100 });
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- screen (${last.length} rows) ---\n${last.join('\n')}`);
   }
-  expect(last.length).toBeLessThanOrEqual(24);
+  expect(last.length).toBeLessThanOrEqual(height);
   return last;
 }
 
@@ -86,3 +87,41 @@ describe('the UI at 80x24', () => {
     expect(screen.join('\n')).toMatch(/worker +10\/10 +worker:v0.1/);
   });
 });
+
+for (const [width, height] of [[80, 24], [60, 20]] as const) {
+  describe(`the UI in Chinese at ${width}x${height}`, () => {
+    const session = `sw-tui-zh-${width}-${process.pid}`;
+    const han = /[\u4e00-\u9fff]/;
+    const frame = (title: RegExp, what: string, shows: string[] = []) => expectFrame(title, /q quit/, what, shows, session, height);
+    /** The captured screen, as the test's output shows it: the nearest thing to a screenshot. */
+    const show = (what: string, screen: string[]) => console.log(`--- ${what} (${width}x${height}) ---\n${screen.join('\n')}\n${'-'.repeat(width)}`);
+    let zhEngine: Awaited<ReturnType<typeof fakeEngine>>;
+    beforeAll(async () => {
+      zhEngine = await fakeEngine({ ...emptyManager(), 'GET /services': fixture('services.json'), 'GET /tasks': fixture('tasks-worker.json'), 'GET /networks': fixture('networks.json') });
+      const home = mkdtempSync(join(tmpdir(), 'sw-tui-zh-'));
+      const env = `DOCKER_HOST=${zhEngine.host} SWARM_WORKSHOP_HOME=${home} SWARM_WORKSHOP_IPVS=0`;
+      await tmux('new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), `env ${env} node ${cliPath} --lang zh`);
+    });
+    afterAll(async () => {
+      await tmux('kill-session', '-t', session).catch(() => undefined);
+      await zhEngine?.close();
+    });
+
+    it('the chapter list and chapter 3\'s steps 1 to 3, with every hint shown, fit, in Chinese, no line wider than the terminal', async () => {
+      const list = await frame(/^swarm-workshop/, 'the chapter list', ['第 3 章']);
+      show('the chapter list', list);
+      await tmux('send-keys', '-t', session, 'Enter');
+      for (const n of [1, 2, 3]) {
+        const title = new RegExp(`^ch3 · step ${n}/13 `);
+        await frame(title, `step ${n}`);
+        for (let h = 0; h < 4; h++) await tmux('send-keys', '-t', session, 'h');
+        const screen = await frame(title, `step ${n} with its hints`, ['hint 3:']);
+        show(`ch3 step ${n}, every hint shown`, screen);
+        for (const row of screen) expect(stringWidth(row), `step ${n}: ${row}`).toBeLessThanOrEqual(width);
+        expect(screen.filter((r) => han.test(r)).length, `step ${n}: Chinese text`).toBeGreaterThan(3);
+        expect(screen.join('\n')).toContain('中文 (L: English)');
+        await tmux('send-keys', '-t', session, 'n');
+      }
+    });
+  });
+}
