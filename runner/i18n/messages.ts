@@ -29,6 +29,12 @@ export function translator(lang: Language): TFunction {
   return instance.t.bind(instance) as TFunction;
 }
 
+/** The UI's `t` (lite.ts's signature) from i18next. */
+export function uiT(lang: Language): (key: string, vars?: Record<string, unknown>) => string {
+  const t = translator(lang);
+  return (key, vars) => t(key, vars ?? {}) as string;
+}
+
 /** Labels padded to one column width, measured in terminal columns (a Chinese character is two). */
 export function padLabels(labels: string[]): string[] {
   const width = Math.max(...labels.map((l) => stringWidth(l)));

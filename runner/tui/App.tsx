@@ -2,9 +2,11 @@ import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../commands/setup.js';
 import { currentLanguage, type Language } from '../i18n/language.js';
+import type { T } from '../i18n/lite.js';
+import { uiT } from '../i18n/messages.js';
 import { localize, type Chapter } from '../lesson/load.js';
 import type { Progress } from '../progress.js';
-import { homeLines, PROBING, resumeIndex, statusOf, type Line } from './home.js';
+import { homeLines, resumeIndex, statusOf, type Line } from './home.js';
 import { HomeView } from './HomeView.js';
 import { commandFor, footerFor, KEY_TABLE } from './keys.js';
 import { StepView } from './StepView.js';
@@ -34,12 +36,12 @@ export interface AppProps {
 }
 
 /** The engine line: probing, the engine's state, or the first line of why there is no session. */
-function headerOf(session: SessionState): string {
-  if (session.kind === 'connecting') return PROBING;
+function headerOf(session: SessionState, t: T): string {
+  if (session.kind === 'connecting') return t('ui.probing');
   if (session.kind === 'failed') return session.message.split('\n')[0]!;
   const { report } = session.session;
   const info = report.engine.ok ? report.engine.info : undefined;
-  return `engine ✓ ${info?.serverVersion ?? ''} · swarm ${info?.swarmState} · ${info?.nodes} node(s) · IPVS ${report.ipvs ? '✓' : '✗ (dnsrr, host-mode ports)'}`;
+  return t('ui.engineLine', { version: info?.serverVersion ?? '', swarm: info?.swarmState, nodes: info?.nodes, ipvs: report.ipvs ? '✓' : t('ui.ipvsMissing') });
 }
 
 /**
@@ -51,6 +53,8 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
   // Only the text changes with the language: ids, commands and checks are the same, so the place (chapter,
   // step, hints shown, progress) stays as it is.
   const chapters = useMemo(() => localize(loaded, lang === 'zh' ? 'zh' : 'en'), [loaded, lang]);
+  // The program's own words, in the same language (locales/*.json).
+  const t = useMemo(() => uiT(lang), [lang]);
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
@@ -60,7 +64,7 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
     return () => void stdout.off('resize', onResize);
   }, [stdout]);
 
-  const workshop = useWorkshop(open, checkWaitMs, initialProgress, chapters);
+  const workshop = useWorkshop(open, checkWaitMs, initialProgress, chapters, t);
   const { session, state, progress, busy, notice } = workshop;
   const docker = session.kind === 'ready' ? session.session.docker : undefined;
   const cluster = useCluster(docker);
@@ -186,12 +190,10 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
    */
   function bottomLine(): string | undefined {
     const n = chapter.steps.indexOf(step);
-    if (confirmCatchUp === 'first') return `step 1 starts from ${chapter.id === chapters[0]?.id ? 'an empty swarm' : 'where the chapter before ends'}: nothing before it to catch up on`;
-    if (confirmCatchUp) {
-      return `u again: catch up to step ${n + 1} (runs what is missing of steps 1-${n}) · any other key: stay`;
-    }
+    if (confirmCatchUp === 'first') return t('ui.firstStep', { from: chapter.id === chapters[0]?.id ? t('ui.emptySwarm') : t('ui.chapterBefore') });
+    if (confirmCatchUp) return t('ui.catchUpAsk', { n: n + 1, before: n });
     const at = state.current?.chapter === chapter.id && state.current.step !== step.id ? chapter.steps.findIndex((x) => x.id === state.current!.step) : -1;
-    if (busy && at >= 0) return `catching up: step ${at + 1}/${chapter.steps.length} (${chapter.steps[at]!.title})`;
+    if (busy && at >= 0) return t('ui.catchingUp', { n: at + 1, total: chapter.steps.length, title: chapter.steps[at]!.title });
     if (notice && notice.chapter === chapter.id && notice.step === step.id) return notice.text;
     return undefined;
   }
@@ -199,14 +201,14 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
   if (help) {
     return (
       <Box flexDirection="column">
-        <Text bold>Keys</Text>
+        <Text bold>{t('ui.helpTitle')}</Text>
         {KEY_TABLE.map((b) => (
           <Text key={b.command}>
-            {b.keys.join(' / ').padEnd(16)} {b.label}
-            {b.where === 'everywhere' ? '' : ` (${b.where === 'home' ? 'chapter list' : 'step'})`}
+            {b.keys.join(' / ').padEnd(16)} {t(`ui.keys.${b.command}`)}
+            {b.where === 'everywhere' ? '' : ` (${t(`ui.where.${b.where}`)})`}
           </Text>
         ))}
-        <Text dimColor>any key closes this help</Text>
+        <Text dimColor>{t('ui.helpClose')}</Text>
       </Box>
     );
   }
@@ -214,21 +216,21 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
   const width = size.columns;
   const wide = width >= 110;
   // The language first: the rest of the line is cut on narrow terminals.
-  const header = `${lang === 'zh' ? '中文 (L: English)' : 'English (L: 中文)'} · ${headerOf(session)}`;
-  const panel = panelParts({ rows: cluster.rows, error: cluster.error, rates, bench: { ...(progress?.ab ?? {}), ...state.ab } }, wide ? 40 : width);
+  const header = `${t('ui.language')} · ${headerOf(session, t)}`;
+  const panel = panelParts({ rows: cluster.rows, error: cluster.error, rates, bench: { ...(progress?.ab ?? {}), ...state.ab } }, wide ? 40 : width, t);
 
   if (screen === 'home') {
     const ready = session.kind === 'ready' ? session.session : undefined;
     const unprepared = ready ? ready.report.prepared.filter((p) => !p.present).length : 0;
     const notices: Line[] = [
       ...(session.kind === 'failed' ? [{ text: session.message }] : []),
-      ...(unprepared ? [{ text: `images not prepared (${unprepared}/${ready!.report.prepared.length}): \`swarm-workshop prepare\` makes the build step quick`, style: 'dim', truncate: true } as const] : []),
+      ...(unprepared ? [{ text: t('ui.imagesNotPrepared', { missing: unprepared, total: ready!.report.prepared.length }), style: 'dim', truncate: true } as const] : []),
     ];
-    const lines = homeLines({ chapters, selected: chapterIndex, progress, live: state, header, notices });
+    const lines = homeLines({ chapters, selected: chapterIndex, progress, live: state, header, notices }, t);
     // Ink redraws the whole screen, and the terminal scrolls, once the output is as tall as the terminal.
     const usableRows = size.rows - 1;
     return (
-      <HomeView lines={lines} panel={ready ? panel : undefined} panelRows={usableRows - 6 - (unprepared ? 1 : 0) - 2 * chapters.length} wide={wide} footer={footerFor('home', width)} />
+      <HomeView lines={lines} panel={ready ? panel : undefined} panelRows={usableRows - 6 - (unprepared ? 1 : 0) - 2 * chapters.length} wide={wide} footer={footerFor('home', width, t)} />
     );
   }
 
@@ -251,8 +253,9 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
       hints={hints}
       color={color}
       markdown={markdown}
-      footer={footerFor('step', width)}
+      footer={footerFor('step', width, t)}
       message={bottomLine()}
+      t={t}
     />
   );
 }

@@ -1,3 +1,5 @@
+import type { T } from '../i18n/lite.js';
+import { padLabels } from '../i18n/messages.js';
 import { Box, Text } from 'ink';
 import { useMemo, type ReactNode } from 'react';
 import wrapAnsi from 'wrap-ansi';
@@ -23,6 +25,8 @@ export interface StepViewProps {
   busy: boolean;
   /** The engine line. */
   header: string;
+  /** The UI's words in its language (locales/*.json). */
+  t: T;
   /** The profile's template values (with the session), to show commands as they will run. */
   variables: Variables | undefined;
   ipvs: boolean;
@@ -41,7 +45,7 @@ export interface StepViewProps {
 
 /** One step: its prose (scrolled), its commands, their output, the checks' verdicts, the hints shown. */
 export function StepView(props: StepViewProps) {
-  const { chapter, step, stepIndex, status, live, watch, busy, header, variables, ipvs, size, showCluster, panel, scroll, hints, color, markdown, footer, message } = props;
+  const { chapter, step, stepIndex, status, live, watch, busy, header, variables, ipvs, size, showCluster, panel, scroll, hints, color, markdown, footer, message, t } = props;
   const width = size.columns;
   const wide = width >= 110;
   const mainWidth = wide && showCluster ? width - 42 : width;
@@ -59,7 +63,9 @@ export function StepView(props: StepViewProps) {
   const checks = (live?.checks ?? []).filter((c) => c.phase === 'after');
   const rowsOfCommands = (n: number) => commands.slice(0, n).reduce((sum, c) => sum + wrappedRows(`$ ${c}`, mainWidth - 4), 2) + (n < commands.length ? 1 : 0);
   const checkRows = checks.reduce((sum, c) => sum + (c.ok ? 1 : 3), 0) + (live?.reason && status === 'failed' ? 1 : 0);
-  const rowsOfHints = (from: number) => step.hints.slice(0, hints).reduce((sum, h, i) => sum + (i < from ? 0 : wrappedRows(`hint ${i + 1}: ${h}`, mainWidth)), 0);
+  const hintLine = (h: string, i: number) => t('ui.hint', { n: i + 1, text: h });
+  const rowsOfHints = (from: number) => step.hints.slice(0, hints).reduce((sum, h, i) => sum + (i < from ? 0 : wrappedRows(hintLine(h, i), mainWidth)), 0);
+  const [expected, actual] = padLabels([t('ui.expected'), t('ui.actual')]);
   // Title, engine line, the "(lines x-y)" line, the key line: 4 rows besides the parts counted here.
   const rowsLeft = (shownCommands: number, firstHint: number) => usableRows - 4 - (message ? 1 : 0) - rowsOfCommands(shownCommands) - outputLines.length - checkRows - rowsOfHints(firstHint);
   // A short terminal with a long step and its hints open: keep at least one row of prose by showing the
@@ -78,8 +84,8 @@ export function StepView(props: StepViewProps) {
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate">
-        {chapter.id} · step {stepIndex + 1}/{chapter.steps.length} · {step.title} · {GLYPH[status]} {status}
-        {watch ? ' · watching' : ''}
+        {t('ui.stepLine', { chapter: chapter.id, n: stepIndex + 1, total: chapter.steps.length, title: step.title, glyph: GLYPH[status], status: t(`ui.status.${status}`) })}
+        {watch ? t('ui.watching') : ''}
       </Text>
       <Text dimColor wrap="truncate">{header}</Text>
       <Box flexDirection="row">
@@ -87,12 +93,12 @@ export function StepView(props: StepViewProps) {
           {prose.slice(top, top + proseRows).map((line, i) => (
             <Text key={i} wrap="truncate">{line || ' '}</Text>
           ))}
-          {prose.length > proseRows ? <Text dimColor>{`(${top + 1}-${Math.min(prose.length, top + proseRows)} of ${prose.length} lines, ↑↓ to scroll)`}</Text> : null}
+          {prose.length > proseRows ? <Text dimColor>{t('ui.scroll', { from: top + 1, to: Math.min(prose.length, top + proseRows), total: prose.length })}</Text> : null}
           <Box borderStyle="round" flexDirection="column" paddingX={1}>
             {commands.slice(0, shownCommands).map((c, i) => (
               <Text key={i} wrap="wrap">$ {c}</Text>
             ))}
-            {shownCommands < commands.length ? <Text dimColor wrap="truncate">{`… ${commands.length - shownCommands} more command(s): a taller terminal shows them`}</Text> : null}
+            {shownCommands < commands.length ? <Text dimColor wrap="truncate">{t('ui.moreCommands', { count: commands.length - shownCommands })}</Text> : null}
           </Box>
           {outputLines.length ? (
             <Box flexDirection="column">
@@ -104,13 +110,13 @@ export function StepView(props: StepViewProps) {
           {checks.map((c) => (
             <Box key={c.check + c.title} flexDirection="column">
               <Text wrap="truncate">{c.ok ? '✓' : '✗'} {c.title}</Text>
-              {!c.ok ? <Text wrap="truncate">{`   expected: ${c.expected}`}</Text> : null}
-              {!c.ok ? <Text wrap="truncate">{`   actual:   ${c.actual}`}</Text> : null}
+              {!c.ok ? <Text wrap="truncate">{`   ${expected} ${c.expected}`}</Text> : null}
+              {!c.ok ? <Text wrap="truncate">{`   ${actual} ${c.actual}`}</Text> : null}
             </Box>
           ))}
           {live?.reason && status === 'failed' ? <Text wrap="truncate">{live.reason}</Text> : null}
           {step.hints.slice(0, hints).map((h, i) => (i < firstHint ? null : (
-            <Text key={i} wrap="wrap">hint {i + 1}: {h}</Text>
+            <Text key={i} wrap="wrap">{hintLine(h, i)}</Text>
           )))}
         </Box>
         {wide && showCluster ? <SidePanel parts={panel} rows={size.rows} wide /> : null}
@@ -118,7 +124,7 @@ export function StepView(props: StepViewProps) {
       {!wide && showCluster ? <SidePanel parts={panel} rows={belowRows} wide={false} /> : null}
       {message ? <Text wrap="truncate" color="yellow">{message}</Text> : null}
       <Text dimColor wrap="truncate">
-        {busy ? 'running... Ctrl-C stops it' : footer}
+        {busy ? t('ui.running') : footer}
       </Text>
     </Box>
   );

@@ -1,3 +1,4 @@
+import type { T } from '../i18n/lite.js';
 import type { StepStatus } from '../engine/events.js';
 import type { WorkshopState } from '../engine/state.js';
 import type { ChapterSummary as Chapter } from '../lesson/summary.js';
@@ -18,8 +19,6 @@ export interface Line {
 
 export const GLYPH: Record<StepStatus, string> = { done: '✓', failed: '✗', skipped: '-', running: '▶', pending: '·' };
 
-/** What the header says while the session opens: the UI is up, Docker is being asked. */
-export const PROBING = 'probing engine...';
 
 export function statusOf(chapter: Chapter, stepId: string, progress: Progress | undefined, live: WorkshopState | undefined): StepStatus {
   const now = live?.chapters[chapter.id]?.steps.find((s) => s.id === stepId);
@@ -41,21 +40,21 @@ export interface HomeInput {
   progress: Progress | undefined;
   /** Steps running or checked in this session, over what the file says. */
   live?: WorkshopState;
-  /** The engine line: PROBING, the engine's state, or why there is none. */
+  /** The engine line: probing (`ui.probing`), the engine's state, or why there is none. */
   header: string;
   /** Lines below the header: the whole failure message, the images notice. */
   notices?: Line[];
 }
 
 /** Everything on the chapter list above the cluster panel and the key line. */
-export function homeLines({ chapters, selected, progress, live, header, notices = [] }: HomeInput): Line[] {
+export function homeLines({ chapters, selected, progress, live, header, notices = [] }: HomeInput, t: T): Line[] {
   const lines: Line[] = [{ text: 'swarm-workshop', style: 'bold' }, { text: header, truncate: true }, ...notices, { text: ' ' }];
   chapters.forEach((c, i) => {
     lines.push({ text: `${i === selected ? '›' : ' '} ${c.id}  ${c.title}`, style: i === selected ? 'inverse' : undefined, truncate: true });
     const glyphs = c.steps.map((s) => GLYPH[statusOf(c, s.id, progress, live)]).join('');
     const done = c.steps.filter((s) => progress?.steps[stepKey(c.id, s.id)]?.status === 'done').length;
-    const resume = done > 0 && done < c.steps.length ? `, resume at "${c.steps[resumeIndex(c, progress)]!.title}"` : '';
-    lines.push({ text: `     ${glyphs} ${done}/${c.steps.length} done${resume}` });
+    const resume = done > 0 && done < c.steps.length ? t('ui.resumeAt', { title: c.steps[resumeIndex(c, progress)]!.title }) : '';
+    lines.push({ text: `     ${glyphs} ${t('ui.stepsDone', { done, total: c.steps.length })}${resume}` });
   });
   return lines;
 }

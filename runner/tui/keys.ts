@@ -1,47 +1,52 @@
+import { liteT, type T } from '../i18n/lite.js';
+import { columns } from './columns.js';
 /** Every key the terminal UI understands, in one table: the help overlay and the footer are made from it. */
 export type UiCommand = 'run' | 'check' | 'catchup' | 'hint' | 'next' | 'previous' | 'skip' | 'watch' | 'cluster' | 'language' | 'help' | 'back' | 'open' | 'up' | 'down' | 'quit' | 'cancel';
 
 export interface KeyBinding {
   keys: string[];
   command: UiCommand;
-  label: string;
   /** Where the key works. */
   where: 'home' | 'step' | 'everywhere';
-  /** How the key line at the bottom shows it, per screen; absent: only in the help overlay. */
-  footer?: { home?: string; step?: string };
+  /** The screens whose key line shows it (`ui.footer.<command>`); absent: only in the help overlay (`ui.keys.<command>`). */
+  footer?: ('home' | 'step')[];
 }
 
 export const KEY_TABLE: KeyBinding[] = [
-  { keys: ['r'], command: 'run', label: 'run the commands', where: 'step', footer: { step: 'r run' } },
-  { keys: ['c'], command: 'check', label: 'check (I typed them myself)', where: 'step', footer: { step: 'c check' } },
-  { keys: ['u'], command: 'catchup', label: 'catch up: make what the steps before this one make (asks first)', where: 'step', footer: { step: 'u catch up' } },
-  { keys: ['h'], command: 'hint', label: 'next hint', where: 'step', footer: { step: 'h hint' } },
-  { keys: ['n', 'right'], command: 'next', label: 'next step', where: 'step', footer: { step: 'n/p next/prev' } },
-  { keys: ['p', 'left'], command: 'previous', label: 'previous step', where: 'step' },
-  { keys: ['s'], command: 'skip', label: 'skip this step', where: 'step', footer: { step: 's skip' } },
-  { keys: ['w'], command: 'watch', label: 'watch mode on/off', where: 'step', footer: { step: 'w watch' } },
-  { keys: ['l'], command: 'cluster', label: 'cluster panel on/off', where: 'everywhere', footer: { home: 'l cluster', step: 'l cluster' } },
-  { keys: ['L'], command: 'language', label: 'the lessons in English / 中文 (you stay where you are)', where: 'everywhere' },
-  { keys: ['escape', 'b'], command: 'back', label: 'back to the chapters', where: 'step', footer: { step: 'esc back' } },
-  { keys: ['return'], command: 'open', label: 'open the chapter', where: 'home', footer: { home: 'enter open' } },
-  { keys: ['up', 'k'], command: 'up', label: 'move up / scroll', where: 'everywhere', footer: { home: '↑↓ choose' } },
-  { keys: ['down', 'j'], command: 'down', label: 'move down / scroll', where: 'everywhere' },
-  { keys: ['?'], command: 'help', label: 'help', where: 'everywhere', footer: { home: '? help', step: '? help' } },
-  { keys: ['q'], command: 'quit', label: 'quit', where: 'everywhere', footer: { home: 'q quit', step: 'q quit' } },
-  { keys: ['ctrl+c'], command: 'cancel', label: 'stop the running command / quit', where: 'everywhere' },
+  { keys: ['r'], command: 'run', where: 'step', footer: ['step'] },
+  { keys: ['c'], command: 'check', where: 'step', footer: ['step'] },
+  { keys: ['u'], command: 'catchup', where: 'step', footer: ['step'] },
+  { keys: ['h'], command: 'hint', where: 'step', footer: ['step'] },
+  { keys: ['n', 'right'], command: 'next', where: 'step', footer: ['step'] },
+  { keys: ['p', 'left'], command: 'previous', where: 'step' },
+  { keys: ['s'], command: 'skip', where: 'step', footer: ['step'] },
+  { keys: ['w'], command: 'watch', where: 'step', footer: ['step'] },
+  { keys: ['l'], command: 'cluster', where: 'everywhere', footer: ['home', 'step'] },
+  { keys: ['L'], command: 'language', where: 'everywhere' },
+  { keys: ['escape', 'b'], command: 'back', where: 'step', footer: ['step'] },
+  { keys: ['return'], command: 'open', where: 'home', footer: ['home'] },
+  { keys: ['up', 'k'], command: 'up', where: 'everywhere', footer: ['home'] },
+  { keys: ['down', 'j'], command: 'down', where: 'everywhere' },
+  { keys: ['?'], command: 'help', where: 'everywhere', footer: ['home', 'step'] },
+  { keys: ['q'], command: 'quit', where: 'everywhere', footer: ['home', 'step'] },
+  { keys: ['ctrl+c'], command: 'cancel', where: 'everywhere' },
 ];
 
+let english: T | undefined;
+const en = (): T => (english ??= liteT('en'));
+
 /**
- * The key line at the bottom of a screen, made from the table. When it is wider than the terminal, the
- * entries before help and quit go first, from the right: `?` lists them all.
+ * The key line at the bottom of a screen, made from the table, in the UI's language. When it is wider
+ * than the terminal (in columns: a Chinese character takes two), the entries before help and quit go
+ * first, from the right: `?` lists them all.
  */
-export function footerFor(screen: 'home' | 'step', width: number): string {
+export function footerFor(screen: 'home' | 'step', width: number, t: T = en()): string {
   const order: UiCommand[] = ['up', 'open', 'run', 'check', 'hint', 'next', 'skip', 'watch', 'cluster', 'back', 'catchup', 'help', 'quit'];
-  const entries = order.flatMap((command) => KEY_TABLE.find((b) => b.command === command)?.footer?.[screen] ?? []);
+  const entries = order.flatMap((command) => (KEY_TABLE.find((b) => b.command === command)?.footer?.includes(screen) ? [t(`ui.footer.${command}`)] : []));
   const fixed = entries.slice(-2);
   const optional = entries.slice(0, -2);
   let line = [...optional, ...fixed].join(' · ');
-  while (line.length > width && optional.length) {
+  while (columns(line) > width && optional.length) {
     optional.pop();
     line = [...optional, ...fixed].join(' · ');
   }

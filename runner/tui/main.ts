@@ -2,7 +2,9 @@ import type { Session } from '../commands/setup.js';
 import type { Chapter } from '../lesson/load.js';
 import type { ChapterSummary } from '../lesson/summary.js';
 import { ProgressStore, type Progress } from '../progress.js';
-import { homeLines, PROBING } from './home.js';
+import { currentLanguage } from '../i18n/language.js';
+import { liteT } from '../i18n/lite.js';
+import { homeLines } from './home.js';
 import { footerFor } from './keys.js';
 import { preframe, type Preframe } from './preframe.js';
 
@@ -38,7 +40,9 @@ export async function startTui(summaries: ChapterSummary[], load: () => Promise<
   let early: Preframe | undefined;
   if (stdout.isTTY) {
     early = preframe(stdout, stdin, color);
-    early.draw(homeLines({ chapters: summaries, selected: 0, progress, header: PROBING }), footerFor('home', stdout.columns || 80));
+    // The catalogue without i18next: this frame comes before anything heavy is loaded (i18n/lite.ts).
+    const t = liteT(currentLanguage().lang);
+    early.draw(homeLines({ chapters: summaries, selected: 0, progress, header: `${t('ui.language')} · ${t('ui.probing')}` }, t), footerFor('home', stdout.columns || 80, t));
   }
   try {
     // The lessons in full (prose, commands, checks): after the first frame, as ink is.

@@ -1,3 +1,4 @@
+import { liteT, type T } from '../i18n/lite.js';
 import { setMaxListeners } from 'node:events';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { Session } from '../commands/setup.js';
@@ -37,7 +38,7 @@ function withoutEvents(docker: DockerClient): DockerClient {
  * runner's events, the progress file, and the actions. Only this hook talks to the runner, which is
  * loaded on the first action (with execa and the executor).
  */
-export function useWorkshop(open: () => Promise<Session> = openDefaultSession, checkWaitMs = 15_000, initialProgress?: Progress, chapters: Chapter[] = []) {
+export function useWorkshop(open: () => Promise<Session> = openDefaultSession, checkWaitMs = 15_000, initialProgress?: Progress, chapters: Chapter[] = [], t: T = liteT('en')) {
   const [session, setSession] = useState<SessionState>({ kind: 'connecting' });
   const [state, dispatch] = useReducer(reduce, initialState);
   const [progress, setProgress] = useState<Progress | undefined>(initialProgress);
@@ -106,22 +107,22 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
           setNotice({
             chapter: chapter.id, step: step.id,
             text: result.ok
-              ? `caught up: your cluster is where step ${n} starts; type its commands, or r to run them`
-              : `could not catch up: stopped at step ${result.done + 1} (${stopped?.title ?? '?'}); open it (p) to see why`,
+              ? t('ui.caughtUp', { n })
+              : t('ui.catchUpStopped', { n: result.done + 1, title: stopped?.title ?? '?' }),
           });
         } else if (action === 'run') await runner.runStep(chapter, step, {});
         else await runner.checkStep(chapter, step, action === 'check' ? checkWaitMs : 0);
       } catch (error) {
         cleared.current.delete(chapter.id);
         // A catch-up that did not get there says so on the step it was asked on, without marking it failed.
-        if (action === 'catchup') setNotice({ chapter: chapter.id, step: step.id, text: `could not catch up: ${formatError(error).split('\n')[0]}` });
+        if (action === 'catchup') setNotice({ chapter: chapter.id, step: step.id, text: t('ui.catchUpFailed', { reason: formatError(error).split('\n')[0] }) });
         else dispatch({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'failed', durationMs: 0, reason: formatError(error).split('\n').slice(0, 3).map((l) => l.trim()).join(' ') });
       } finally {
         inFlight.current = false;
         if (action !== 'watch') setBusy(false);
       }
     },
-    [session, busy, state.chapters, checkWaitMs, chapters],
+    [session, busy, state.chapters, checkWaitMs, chapters, t],
   );
 
   const skip = useCallback(

@@ -1,3 +1,4 @@
+import type { T } from '../i18n/lite.js';
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import type { AbResult } from '../engine/ab.js';
@@ -18,13 +19,13 @@ export function bar(value: number, max: number, width: number): string {
   return '█'.repeat(filled) + '░'.repeat(width - filled);
 }
 
-export function ClusterPanel({ rows, error, width }: { rows: ServiceRow[]; error?: string; width: number }) {
+export function ClusterPanel({ rows, error, width, t }: { rows: ServiceRow[]; error?: string; width: number; t: T }) {
   const imageWidth = Math.max(10, width - 24);
   return (
     <Box flexDirection="column">
-      <Text bold>Cluster</Text>
-      {error ? <Text>cannot read the cluster: {error}</Text> : null}
-      {!rows.length && !error ? <Text dimColor>no services yet</Text> : null}
+      <Text bold>{t('ui.cluster')}</Text>
+      {error ? <Text>{t('ui.clusterError', { error })}</Text> : null}
+      {!rows.length && !error ? <Text dimColor>{t('ui.noServices')}</Text> : null}
       {rows.map((r) => (
         <Text key={r.name} wrap="truncate">
           {r.name.padEnd(9)} {`${r.running}/${r.desired === 'global' ? 'g' : r.desired}`.padStart(5)}  {r.image.replace(/^127\.0\.0\.1:5000\/(dockercoins_)?/, '').slice(0, imageWidth)}
@@ -36,7 +37,7 @@ export function ClusterPanel({ rows, error, width }: { rows: ServiceRow[]; error
           const total = r.desired === 'global' ? r.running : r.desired;
           return (
             <Text key={`${r.name}-update`}>
-              {r.updateState === 'updating' ? 'updating' : 'rolling back'} {r.name} {bar(r.onImage, total, 16)} {r.onImage}/{total} on the new image
+              {r.updateState === 'updating' ? t('ui.updating') : t('ui.rollingBack')} {r.name} {bar(r.onImage, total, 16)} {r.onImage}/{total} {t('ui.onNewImage')}
             </Text>
           );
         })}
@@ -44,12 +45,12 @@ export function ClusterPanel({ rows, error, width }: { rows: ServiceRow[]; error
   );
 }
 
-export function MiningChart({ rates, width }: { rates: number[]; width: number }) {
+export function MiningChart({ rates, width, t }: { rates: number[]; width: number; t: T }) {
   if (!rates.length) return null;
   const now = rates[rates.length - 1]!;
   return (
     <Text wrap="truncate">
-      mining {now.toFixed(1).padStart(5)} hashes/s {sparkline(rates, Math.max(10, width - 26))}
+      {t('ui.mining', { rate: now.toFixed(1).padStart(5) })} {sparkline(rates, Math.max(10, width - 26))}
     </Text>
   );
 }
@@ -81,17 +82,17 @@ export interface PanelData {
 }
 
 /** The panel's parts, each with its height, so that a short terminal can leave the later ones out. */
-export function panelParts({ rows, error, rates, bench }: PanelData, width: number): { rows: number; node: ReactNode }[] {
+export function panelParts({ rows, error, rates, bench }: PanelData, width: number, t: T): { rows: number; node: ReactNode }[] {
   const updating = rows.filter((r) => r.updateState === 'updating' || r.updateState === 'rollback_started').length;
   return [
-    { rows: 1 + Math.max(1, rows.length) + updating + (error ? 1 : 0), node: <ClusterPanel key="cluster" rows={rows} error={error} width={width} /> },
-    { rows: rates.length ? 1 : 0, node: <MiningChart key="mining" rates={rates} width={width} /> },
+    { rows: 1 + Math.max(1, rows.length) + updating + (error ? 1 : 0), node: <ClusterPanel key="cluster" rows={rows} error={error} width={width} t={t} /> },
+    { rows: rates.length ? 1 : 0, node: <MiningChart key="mining" rates={rates} width={width} t={t} /> },
     { rows: Object.keys(bench).length ? 1 + Object.keys(bench).length : 0, node: <BenchBars key="bench" results={bench} width={width} /> },
   ];
 }
 
 /** The parts that fit in `rows` rows, in order, skipping any that would not fit. */
-export function fitting<T extends { rows: number }>(parts: T[], rows: number): T[] {
+export function fitting<P extends { rows: number }>(parts: P[], rows: number): P[] {
   let left = rows;
   return parts.filter((p) => (p.rows <= left ? ((left -= p.rows), true) : false));
 }

@@ -92,7 +92,7 @@ for (const [width, height] of [[80, 24], [60, 20]] as const) {
   describe(`the UI in Chinese at ${width}x${height}`, () => {
     const session = `sw-tui-zh-${width}-${process.pid}`;
     const han = /[\u4e00-\u9fff]/;
-    const frame = (title: RegExp, what: string, shows: string[] = []) => expectFrame(title, /q quit/, what, shows, session, height);
+    const frame = (title: RegExp, what: string, shows: string[] = []) => expectFrame(title, /q 退出/, what, shows, session, height);
     /** The captured screen, as the test's output shows it: the nearest thing to a screenshot. */
     const show = (what: string, screen: string[]) => console.log(`--- ${what} (${width}x${height}) ---\n${screen.join('\n')}\n${'-'.repeat(width)}`);
     let zhEngine: Awaited<ReturnType<typeof fakeEngine>>;
@@ -112,13 +112,15 @@ for (const [width, height] of [[80, 24], [60, 20]] as const) {
       show('the chapter list', list);
       await tmux('send-keys', '-t', session, 'Enter');
       for (const n of [1, 2, 3]) {
-        const title = new RegExp(`^ch3 · step ${n}/13 `);
+        const title = new RegExp(`^ch3 · 第 ${n}/13 步 `);
         await frame(title, `step ${n}`);
         for (let h = 0; h < 4; h++) await tmux('send-keys', '-t', session, 'h');
-        const screen = await frame(title, `step ${n} with its hints`, ['hint 3:']);
+        const screen = await frame(title, `step ${n} with its hints`, ['提示 3：']);
         show(`ch3 step ${n}, every hint shown`, screen);
         for (const row of screen) expect(stringWidth(row), `step ${n}: ${row}`).toBeLessThanOrEqual(width);
         expect(screen.filter((r) => han.test(r)).length, `step ${n}: Chinese text`).toBeGreaterThan(3);
+        // Our own words are Chinese too: no English sentence of ours on the screen (commands are commands).
+        expect(screen.filter((r) => /\b(step|hint|pending|done|lines|scroll|quit|engine)\b/.test(r) && !/^\s*│/.test(r)), `step ${n}`).toEqual([]);
         expect(screen.join('\n')).toContain('中文 (L: English)');
         await tmux('send-keys', '-t', session, 'n');
       }

@@ -2,7 +2,8 @@ import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import type { WorkshopEvent } from '../../runner/engine/events.js';
 import { LANGUAGES } from '../../runner/i18n/language.js';
-import { keysOf, padLabels, readCatalogue, translator } from '../../runner/i18n/messages.js';
+import { liteT } from '../../runner/i18n/lite.js';
+import { keysOf, padLabels, readCatalogue, translator, uiT } from '../../runner/i18n/messages.js';
 import { textPrinter } from '../../runner/printer.js';
 
 /** The {{placeholders}} of every key of a catalogue. */
@@ -20,6 +21,15 @@ describe('the message catalogues', () => {
     for (const lang of LANGUAGES) {
       expect(placeholders(lang), lang).toEqual(en);
       for (const key of keysOf(readCatalogue(lang))) expect(translator(lang)(key), `${lang} ${key}`).not.toBe('');
+    }
+  });
+
+  it('say the same through the first frame\'s reader (lite.ts) as through i18next, for every key of the UI', () => {
+    for (const lang of LANGUAGES) {
+      const lite = liteT(lang);
+      const full = uiT(lang);
+      const vars = { n: 2, total: 13, title: 'T', done: 1, count: 3, from: 'X', before: 1, chapter: 'ch3', glyph: '·', status: 's', version: 'v', swarm: 'active', nodes: 1, ipvs: '✓', missing: 1, error: 'e', rate: '1.0', text: 'x', reason: 'r', to: 3 };
+      for (const key of keysOf(readCatalogue(lang)).filter((k) => k.startsWith('ui.'))) expect(lite(key, vars), `${lang} ${key}`).toBe(full(key, vars));
     }
   });
 

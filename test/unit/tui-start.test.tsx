@@ -5,11 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { loadLessons } from '../../runner/lesson/load.js';
 import { lessonsDir } from '../../runner/paths.js';
 import { emptyProgress, type Progress } from '../../runner/progress.js';
-import { homeLines, PROBING } from '../../runner/tui/home.js';
+import { liteT } from '../../runner/i18n/lite.js';
+import { homeLines } from '../../runner/tui/home.js';
 import { startTui } from '../../runner/tui/main.js';
 import { preframe } from '../../runner/tui/preframe.js';
 
 const { chapters } = loadLessons(lessonsDir);
+const t = liteT('en');
+const PROBING = t('ui.probing');
 
 /** ink-testing-library's fake terminal (stdin, stdout, stderr), handed to startTui as the real one is. */
 function fakeTerminal() {
@@ -50,7 +53,7 @@ describe('the first frame', () => {
   const progress: Progress = { ...emptyProgress(), steps: { 'ch3/registry-service': { status: 'done', at: 'x' } } };
 
   it('lists the chapters and their progress before the engine answers', () => {
-    const lines = homeLines({ chapters, selected: 1, progress, header: PROBING }).map((l) => l.text);
+    const lines = homeLines({ chapters, selected: 1, progress, header: PROBING }, t).map((l) => l.text);
     expect(lines.slice(0, 2)).toEqual(['swarm-workshop', PROBING]);
     expect(lines).toContain(`  ch3  ${chapters[0]!.title}`);
     expect(lines).toContain(`› ch4  ${chapters[1]!.title}`);
@@ -64,14 +67,14 @@ describe('the first frame', () => {
     const stdin = { isTTY: true, isRaw: false, setRawMode: (on: boolean) => void modes.push(on) } as unknown as NodeJS.ReadStream;
     const early = preframe(stdout, stdin, true);
     expect(modes).toEqual([true]);
-    early.draw(homeLines({ chapters, selected: 0, progress: emptyProgress(), header: PROBING }), 'q quit');
+    early.draw(homeLines({ chapters, selected: 0, progress: emptyProgress(), header: PROBING }, t), 'q quit');
     const first = out.join('');
     // Cut to the width, as ink's wrap="truncate" does; no colour codes when the terminal has none.
     expect(first).toContain(`› ch3  ${chapters[0]!.title}`.slice(0, 39) + '…');
     expect(first).not.toMatch(/\u001b\[[0-9;]*m/);
     const rows = first.split('\n').length - 1;
     out.length = 0;
-    early.draw(homeLines({ chapters, selected: 0, progress, header: PROBING }), 'q quit');
+    early.draw(homeLines({ chapters, selected: 0, progress, header: PROBING }, t), 'q quit');
     const second = out.join('');
     expect(second).toMatch(new RegExp(`^\\u001b\\[${rows}A\\r\\u001b\\[J`));
     // A redraw (the same list, with a step done) starts where the first began; the step rows now say

@@ -54,8 +54,9 @@ describe('the terminal UI', () => {
     expect(app.lastFrame()).toContain('English (L: 中文)');
     app.stdin.write('L');
     const zh = await waitFor(app.lastFrame, '向你的仓库推送第一个镜像');
-    expect(zh).toContain('ch3 · step 2/13');
-    expect(zh).toContain('hint 1: `docker tag` 报 No such image');
+    expect(zh).toContain('ch3 · 第 2/13 步');
+    expect(zh).toContain('提示 1：`docker tag` 报 No such image');
+    expect(zh).toContain('q 退出');
     expect(zh).toContain('中文 (L: English)');
     // The commands are the same in both languages.
     expect(zh).toContain('docker push 127.0.0.1:5000/first-push');
