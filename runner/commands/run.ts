@@ -27,6 +27,7 @@ const usesWorkspace = (text: string) => text.includes('${workspace}') || text.in
 /** `run <chapter> --yes` (auto mode) and `check <chapter>` (checks only). Returns the exit code. */
 export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal: AbortSignal, out: (t: string) => void): Promise<number> {
   const chapters = lessonsOrAbort(flags.lessons);
+  const t = translator(currentLanguage().lang);
   const chapter = chapterOrAbort(chapters, flags.chapter);
   if (mode === 'auto' && !flags.yes) {
     throw new AbortError(`auto mode runs every command of ${chapter.id} against your Docker engine`, [
@@ -49,7 +50,7 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
   // the chapter then says what it starts from.
   if (chapter.steps.some((s) => s.commands.some((c) => usesWorkspace(c.template)) || s.checks.some((c) => Object.values(c.params).some((v) => typeof v === 'string' && usesWorkspace(v))))) {
     const { dir, created } = ensureWorkspace(session.paths.workspace);
-    if (created && !flags.json) out(`Your copy of the DockerCoins source is in ${dir} (edit it there; the package's copy stays as shipped).\n`);
+    if (created && !flags.json) out(`${t('run.workspaceCopy', { dir })}\n`);
   }
   await preflight(chapter, chapters, session, mode, (t) => void process.stderr.write(t));
   const { progress, status } = session.store.load();
@@ -59,7 +60,7 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
   const noteDrift = (e: WorkshopEvent) => {
     if (e.type === 'step-finished' && e.status === 'failed' && e.reason?.startsWith('no longer holds')) drifted.push(`${chapter.steps.findIndex((st) => st.id === e.step) + 1} (${e.step})`);
   };
-  const emit = fanOut(flags.json ? jsonPrinter(out) : textPrinter(out, translator(currentLanguage().lang)), progressRecorder(session.store), noteDrift);
+  const emit = fanOut(flags.json ? jsonPrinter(out) : textPrinter(out, t), progressRecorder(session.store), noteDrift);
   const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)], chapters,
     recorded: (step, name) => progress.measurements.filter((m) => stepKey(m.chapter, m.step) === step && m.name === name).at(-1)?.value,
   });
@@ -67,17 +68,18 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
   if (to !== undefined) {
     const n = chapter.steps.findIndex((st) => st.id === to) + 1;
     if (!flags.json) {
-      out(result.ok
-        ? `\n${chapter.id}: caught up; your cluster is where step ${n} (${to}) starts. Type its commands, or \`swarm-workshop run ${chapter.id} --yes\` to go on in auto mode.\n`
-        : `\n${chapter.id}: could not catch up to step ${n}: stopped at step ${result.done + 1}. Fix what the ${result.failure === 'command' ? 'command printed' : 'check says'}, then run the same command again.\n`);
+      out(`\n${result.ok
+        ? t('run.caughtUp', { chapter: chapter.id, n, step: to })
+        : t('run.notCaughtUp', { chapter: chapter.id, n, at: result.done + 1, what: t(`run.what.${result.failure === 'command' ? 'command' : 'check'}`) })}\n`);
     }
     return result.ok ? 0 : 1;
   }
   if (!flags.json) {
-    if (result.ok) out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done.\n`);
-    else if (mode === 'check' && drifted.length) out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done. Step ${drifted.join(', step ')} no longer ${drifted.length > 1 ? 'hold' : 'holds'} (see above): redo ${drifted.length > 1 ? 'them' : 'it'}, then run \`swarm-workshop check ${chapter.id}\` again.\n`);
-    else if (mode === 'check') out(`\n${chapter.id}: ${result.done}/${chapter.steps.length} steps done. Do the next step, then run \`swarm-workshop check ${chapter.id}\` again.\n`);
-    else out(`\n${chapter.id}: stopped at step ${result.done + 1} of ${chapter.steps.length}. Fix what the ${result.failure === 'command' ? 'command printed' : 'check says'}, then run \`swarm-workshop run ${chapter.id} --yes\` again to continue.\n`);
+    const counts = { chapter: chapter.id, done: result.done, total: chapter.steps.length };
+    if (result.ok) out(`\n${t('run.done', counts)}\n`);
+    else if (mode === 'check' && drifted.length) out(`\n${t('run.drifted', { ...counts, count: drifted.length, steps: drifted.join(t('run.stepJoin')) })}\n`);
+    else if (mode === 'check') out(`\n${t('run.checkNext', counts)}\n`);
+    else out(`\n${t('run.stopped', { ...counts, at: result.done + 1, what: t(`run.what.${result.failure === 'command' ? 'command' : 'check'}`) })}\n`);
   }
   return result.ok ? 0 : 1;
 }

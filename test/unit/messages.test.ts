@@ -70,3 +70,19 @@ describe('the run and check printer', () => {
     expect(zh).not.toMatch(/expected|actual|stopped/);
   });
 });
+
+describe('run and check\'s closing lines', () => {
+  it('say in English what they said before the catalogue, plural included', () => {
+    const t = translator('en');
+    const counts = { chapter: 'ch3', done: 12, total: 13 };
+    expect(t('run.drifted', { ...counts, count: 1, steps: '8 (publish-webui)' })).toBe('ch3: 12/13 steps done. Step 8 (publish-webui) no longer holds (see above): redo it, then run `swarm-workshop check ch3` again.');
+    expect(t('run.drifted', { ...counts, count: 2, steps: ['8 (publish-webui)', '9 (scale-workers)'].join(t('run.stepJoin')) })).toBe('ch3: 12/13 steps done. Step 8 (publish-webui), step 9 (scale-workers) no longer hold (see above): redo them, then run `swarm-workshop check ch3` again.');
+    expect(t('run.stopped', { ...counts, at: 13, what: t('run.what.check') })).toBe('ch3: stopped at step 13 of 13. Fix what the check says, then run `swarm-workshop run ch3 --yes` again to continue.');
+    expect(t('run.done', counts)).toBe('ch3: 12/13 steps done.');
+  });
+
+  it('say it in Chinese', () => {
+    const t = translator('zh');
+    expect(t('run.drifted', { chapter: 'ch3', done: 12, total: 13, count: 2, steps: ['8 (publish-webui)', '9 (scale-workers)'].join(t('run.stepJoin')) })).toBe('ch3：完成 12/13 步。第 8 (publish-webui)、第 9 (scale-workers) 步已不再成立（见上文）：重做之后，再运行 `swarm-workshop check ch3`。');
+  });
+});
