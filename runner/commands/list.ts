@@ -1,4 +1,5 @@
 import { currentLanguage } from '../i18n/language.js';
+import { liteT } from '../i18n/lite.js';
 import { lessonsDir } from '../paths.js';
 import { readIndex, type ChapterSummary } from '../lesson/summary.js';
 import { noticeProgress, ProgressStore, stepKey } from '../progress.js';
@@ -15,11 +16,13 @@ export async function chapterSummaries(lessons?: string): Promise<ChapterSummary
 /** `list`: chapters and steps, with progress. Reads files only: no Docker, so it answers at once. */
 export async function list(out: (t: string) => void, lessons?: string): Promise<number> {
   const chapters = await chapterSummaries(lessons);
+  // The catalogue's small reader: `list` answers at once, without i18next (i18n/lite.ts).
+  const t = liteT(currentLanguage().lang);
   const { progress, status } = new ProgressStore().load();
   noticeProgress(status, out);
   for (const c of chapters) {
     const done = c.steps.filter((s) => progress.steps[stepKey(c.id, s.id)]?.status === 'done').length;
-    out(`${c.id}  ${c.title}  (${done}/${c.steps.length} done)\n`);
+    out(`${t('list.chapter', { id: c.id, title: c.title, done, total: c.steps.length })}\n`);
     for (const s of c.steps) {
       const st = progress.steps[stepKey(c.id, s.id)]?.status;
       out(`  ${st === 'done' ? '✓' : st === 'skipped' ? '-' : ' '} ${s.id.padEnd(22)} ${s.title}\n`);

@@ -28,8 +28,8 @@ describe('the message catalogues', () => {
     for (const lang of LANGUAGES) {
       const lite = liteT(lang);
       const full = uiT(lang);
-      const vars = { n: 2, total: 13, title: 'T', done: 1, count: 3, from: 'X', before: 1, chapter: 'ch3', glyph: '·', status: 's', version: 'v', swarm: 'active', nodes: 1, ipvs: '✓', missing: 1, error: 'e', rate: '1.0', text: 'x', reason: 'r', to: 3 };
-      for (const key of keysOf(readCatalogue(lang)).filter((k) => k.startsWith('ui.'))) expect(lite(key, vars), `${lang} ${key}`).toBe(full(key, vars));
+      const vars = { id: 'ch3', n: 2, total: 13, title: 'T', done: 1, count: 3, from: 'X', before: 1, chapter: 'ch3', glyph: '·', status: 's', version: 'v', swarm: 'active', nodes: 1, ipvs: '✓', missing: 1, error: 'e', rate: '1.0', text: 'x', reason: 'r', to: 3 };
+      for (const key of keysOf(readCatalogue(lang)).filter((k) => k.startsWith('ui.') || k.startsWith('list.'))) expect(lite(key, vars), `${lang} ${key}`).toBe(full(key, vars));
     }
   });
 
