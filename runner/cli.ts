@@ -117,7 +117,7 @@ Docker: the engine of DOCKER_HOST or the current docker context. Progress: SWARM
   p.command('lint')
     .description('validate the lesson files')
     .option('--checks', 'list the check ids a lesson can use, with their parameters')
-    .action(async (o: { checks?: boolean }, cmd: CommandType) => set((await import('./commands/info.js')).lint(out, { lessons: lessons(cmd), checks: o.checks })));
+    .action(async (o: { checks?: boolean }, cmd: CommandType) => set(await (await import('./commands/info.js')).lint(out, { lessons: lessons(cmd), checks: o.checks })));
 
   return p;
 }

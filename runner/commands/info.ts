@@ -111,7 +111,7 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
  * step of the lessons checks, one line per fact, so that an author can see that every statement of a
  * step's text has a check behind it.
  */
-export function lint(out: (t: string) => void, options: { lessons?: string; checks?: boolean }): number {
+export async function lint(out: (t: string) => void, options: { lessons?: string; checks?: boolean }): Promise<number> {
   const dir = options.lessons ?? lessonsDir;
   const { chapters, problems } = loadLessons(dir);
   if (options.checks) {
@@ -136,6 +136,9 @@ export function lint(out: (t: string) => void, options: { lessons?: string; chec
     }
     return problems.length ? 1 : 0;
   }
+  // The program's message catalogues: every key in every language, with the same placeholders.
+  const { catalogueProblems } = await import('../i18n/messages.js');
+  problems.push(...catalogueProblems());
   for (const p of problems) out(`${formatProblem(p)}\n`);
   const steps = chapters.reduce((n, c) => n + c.steps.length, 0);
   out(problems.length ? `\n${problems.length} problem(s) in ${dir}\n` : `${chapters.length} chapters, ${steps} steps: all valid\n`);

@@ -45,3 +45,34 @@ export function padLabels(labels: string[]): string[] {
 export function keysOf(catalogue: Catalogue, prefix = ''): string[] {
   return Object.entries(catalogue).flatMap(([k, v]) => (v && typeof v === 'object' ? keysOf(v as Catalogue, `${prefix}${k}.`) : [`${prefix}${k}`]));
 }
+
+/**
+ * What `lint` says of the catalogues: a key one language has and another lacks (plural forms count as
+ * their key), or a message whose {{placeholders}} differ from English's.
+ */
+export function catalogueProblems(read: (lang: Language) => Catalogue = readCatalogue): { file: string; message: string }[] {
+  const problems: { file: string; message: string }[] = [];
+  const base = (key: string) => key.replace(/_(zero|one|two|few|many|other)$/, '');
+  const table = (lang: Language) => {
+    const catalogue = read(lang);
+    const out = new Map<string, Set<string>>();
+    for (const key of keysOf(catalogue)) {
+      const value = key.split('.').reduce<unknown>((v, k) => (v as Catalogue)[k], catalogue);
+      const names = typeof value === 'string' ? [...value.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!) : [];
+      out.set(base(key), new Set([...(out.get(base(key)) ?? []), ...names]));
+    }
+    return out;
+  };
+  const en = table('en');
+  for (const lang of LANGUAGES.filter((l) => l !== 'en')) {
+    const other = table(lang);
+    const file = catalogueFile(lang);
+    for (const key of en.keys()) if (!other.has(key)) problems.push({ file, message: `no message "${key}" (locales/en.json has it)` });
+    for (const key of other.keys()) if (!en.has(key)) problems.push({ file, message: `message "${key}" is not in locales/en.json: a key of no use, or one English lacks` });
+    for (const [key, names] of other) {
+      const want = en.get(key);
+      if (want && [...want].sort().join(',') !== [...names].sort().join(',')) problems.push({ file, message: `message "${key}" has {{${[...names].sort().join('}}, {{')}}}, English has {{${[...want].sort().join('}}, {{')}}}` });
+    }
+  }
+  return problems;
+}

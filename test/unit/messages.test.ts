@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { WorkshopEvent } from '../../runner/engine/events.js';
 import { LANGUAGES } from '../../runner/i18n/language.js';
 import { liteT } from '../../runner/i18n/lite.js';
-import { keysOf, padLabels, readCatalogue, translator, uiT } from '../../runner/i18n/messages.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { catalogueProblems, keysOf, padLabels, readCatalogue, translator, uiT } from '../../runner/i18n/messages.js';
+import { packageRoot } from '../../runner/paths.js';
 import { textPrinter } from '../../runner/printer.js';
 
 /** The {{placeholders}} of every key of a catalogue. */
@@ -31,6 +34,29 @@ describe('the message catalogues', () => {
       const vars = { id: 'ch3', n: 2, total: 13, title: 'T', done: 1, count: 3, from: 'X', before: 1, chapter: 'ch3', glyph: '·', status: 's', version: 'v', swarm: 'active', nodes: 1, ipvs: '✓', missing: 1, error: 'e', rate: '1.0', text: 'x', reason: 'r', to: 3 };
       for (const key of keysOf(readCatalogue(lang)).filter((k) => k.startsWith('ui.') || k.startsWith('list.'))) expect(lite(key, vars), `${lang} ${key}`).toBe(full(key, vars));
     }
+  });
+
+  it('are linted: a key missing in one language, one English lacks, or other placeholders are each a problem', () => {
+    expect(catalogueProblems()).toEqual([]);
+    const broken = (lang: string) => (lang === 'en'
+      ? { a: 'A {{x}}', b: { c: 'C' }, n_one: '{{count}} x', n_other: '{{count}} xs' }
+      : { a: '甲 {{y}}', d: '丁', n_other: '{{count}} 个' });
+    expect(catalogueProblems(broken as never).map((p) => p.message)).toEqual([
+      'no message "b.c" (locales/en.json has it)',
+      'message "d" is not in locales/en.json: a key of no use, or one English lacks',
+      'message "a" has {{y}}, English has {{x}}',
+    ]);
+  });
+
+  it('hold no key the code does not use, and the code uses no key they lack', () => {
+    const source = [...readdirSync(join(packageRoot, 'runner'), { recursive: true, encoding: 'utf8' })]
+      .filter((f) => /\.tsx?$/.test(f)).map((f) => readFileSync(join(packageRoot, 'runner', f), 'utf8')).join('\n');
+    const used = new Set([...source.matchAll(/\bt\(\s*'([a-z][\w.]*)'/g)].map((m) => m[1]!));
+    // Keys built at run time: `ui.keys.${command}` and the like, by their prefix.
+    const dynamic = [...source.matchAll(/\bt\(\s*`([a-z][\w.]*)\.\$\{/g)].map((m) => `${m[1]}.`);
+    const keys = keysOf(readCatalogue('en')).map((k) => k.replace(/_(one|other)$/, ''));
+    expect([...used].filter((k) => !keys.includes(k))).toEqual([]);
+    expect(keys.filter((k) => !used.has(k) && !dynamic.some((d) => k.startsWith(d)))).toEqual([]);
   });
 
   it('pad labels by terminal columns, so Chinese labels line up too', () => {
