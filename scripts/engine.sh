@@ -207,7 +207,7 @@ cmd_down() {
     log "stopping dockerd (pid $pid)"
     kill "$pid"
     for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && { log "dockerd still running; killing"; kill -9 "$pid"; }
+    if kill -0 "$pid" 2>/dev/null; then log "dockerd still running; killing"; kill -9 "$pid"; fi
   else
     log "engine not running"
   fi
