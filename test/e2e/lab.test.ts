@@ -298,7 +298,8 @@ describe(`lab of engine ${autoEngine} (${LAB_ENGINES[autoEngine].debian}): chapt
       expect(r.stderr).toContain('→ get there with `swarm-workshop run ch3 --yes`');
       expect(r.stdout).not.toContain('▶');
     }
-    // No pause: port 5000 is free on node1 at once, the names and tags too. Three steps, then Ctrl-C.
+    // No pause: port 5000 is free on node1 at once, the names and tags too. Two steps, then Ctrl-C (the
+    // third, the builds, would take its packages from Debian's mirror again in the lab: minutes of CI).
     const again = cli(['run', 'ch3', '--yes', '--json'], learner);
     const done: string[] = [];
     let buffered = '';
@@ -307,10 +308,10 @@ describe(`lab of engine ${autoEngine} (${LAB_ENGINES[autoEngine].debian}): chapt
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
       for (const e of parseEvents(lines.join('\n'))) if (e.type === 'step-finished') done.push(`${e.step}: ${e.status}`);
-      if (done.length >= 3 && !again.killed) again.kill('SIGINT');
+      if (done.length >= 2 && !again.killed) again.kill('SIGINT');
     }
     const end = await again;
-    expect(done.slice(0, 3)).toEqual(['registry-service: done', 'push-test-image: done', 'build-images: done']);
+    expect(done.slice(0, 2)).toEqual(['registry-service: done', 'push-test-image: done']);
     expect(end.exitCode).toBe(130);
   });
 
