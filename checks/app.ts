@@ -1,3 +1,4 @@
+import { ct } from './text.js';
 import type { CheckContext, CheckDefinition } from './types.js';
 import { fail, failWith, num, pass, str } from './types.js';
 import { sleep } from '../runner/engine/wait.js';
@@ -42,8 +43,8 @@ export const webuiJson: CheckDefinition = {
   id: 'webui-json',
   params: {},
   polls: true,
-  title: () => `the web UI answers ${webuiUrl}/json`,
-  hint: () => `curl -v ${webuiUrl}/json; docker service ps webui; docker service logs webui`,
+  title: () => ct('webuiJson.title', { url: `${webuiUrl}/json` }),
+  hint: () => ct('webuiJson.hint', { url: `${webuiUrl}/json` }),
   async run(_p, ctx) {
     const expected = `${webuiUrl}/json answers {coins, hashes, now}`;
     try {
@@ -60,8 +61,8 @@ export const miningSpeed: CheckDefinition = {
   params: { min: 'number', 'window?': 'number' },
   polls: true,
   costly: true,
-  title: (p) => `DockerCoins mines at least ${num(p, 'min')} hashes/s`,
-  hint: () => 'docker service ls: are all replicas running? docker service logs worker shows errors (a worker that failed waits 10 s)',
+  title: (p) => ct('miningSpeed.title', { min: num(p, 'min') }),
+  hint: () => ct('miningSpeed.hint'),
   async run(p, ctx) {
     const min = num(p, 'min');
     const expected = `at least ${min} hashes/s`;
@@ -80,8 +81,8 @@ export const dnsResolves: CheckDefinition = {
   id: 'dns-resolves',
   params: { name: 'string', count: 'number' },
   polls: true,
-  title: (p) => `${str(p, 'name')} resolves to ${num(p, 'count')} address(es) inside the network`,
-  hint: (p) => `docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=debug | head -1) drill ${str(p, 'name')}`,
+  title: (p) => ct('dnsResolves.title', { name: str(p, 'name'), count: num(p, 'count') }),
+  hint: (p) => ct('dnsResolves.hint', { name: str(p, 'name') }),
   async run(p, ctx) {
     const name = str(p, 'name');
     const count = num(p, 'count');
@@ -103,8 +104,8 @@ export const fileInService: CheckDefinition = {
   id: 'file-in-service',
   params: { service: 'string', path: 'string', size: 'number' },
   polls: true,
-  title: (p) => `${str(p, 'path')} (${num(p, 'size')} bytes) exists in the ${str(p, 'service')} container`,
-  hint: (p) => `docker exec <${str(p, 'service')} container> ls -l ${str(p, 'path')}`,
+  title: (p) => ct('fileInService.title', { path: str(p, 'path'), size: num(p, 'size'), service: str(p, 'service') }),
+  hint: (p) => ct('fileInService.hint', { path: str(p, 'path'), service: str(p, 'service') }),
   async run(p, ctx) {
     const service = str(p, 'service');
     const path = str(p, 'path');
@@ -124,8 +125,8 @@ export const speedUp: CheckDefinition = {
   params: { since: 'string', factor: 'number', min: 'number', 'window?': 'number' },
   polls: true,
   costly: true,
-  title: (p) => `DockerCoins mines at least ${num(p, 'factor')}x as fast as at ${str(p, 'since')} (and at least ${num(p, 'min')} hashes/s)`,
-  hint: () => 'docker service ps worker: do all workers run the new image? The speed settles a few seconds after the update ends',
+  title: (p) => ct('speedUp.title', { factor: num(p, 'factor'), since: str(p, 'since'), min: num(p, 'min') }),
+  hint: () => ct('speedUp.hint'),
   async run(p, ctx) {
     const since = str(p, 'since');
     const factor = num(p, 'factor');

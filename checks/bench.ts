@@ -1,3 +1,4 @@
+import { ct } from './text.js';
 import { parseAb, type AbResult } from '../runner/engine/ab.js';
 import { isMissingProgram, localTaskContainers } from './app.js';
 import { fail, failWith, num, pass, str, type CheckContext, type CheckDefinition } from './types.js';
@@ -31,8 +32,8 @@ export const benchStory: CheckDefinition = {
   id: 'bench-story',
   params: { url: 'string', concurrency: 'number', story: 'string', 'body?': 'string' },
   costly: true,
-  title: (p) => `${str(p, 'url')} ${str(p, 'story') === 'serial' ? 'serves one request at a time: no faster with' : 'serves requests side by side: faster with'} ${num(p, 'concurrency')} clients`,
-  hint: () => 'docker exec <debug container> ab -c 1 -n 20 <url>, then the same with -c 20: compare "Requests per second"',
+  title: (p) => ct(str(p, 'story') === 'serial' ? 'benchStory.titleSerial' : 'benchStory.titleConcurrent', { url: str(p, 'url'), concurrency: num(p, 'concurrency') }),
+  hint: () => ct('benchStory.hint'),
   async run(p, ctx) {
     const url = str(p, 'url');
     const c = num(p, 'concurrency');

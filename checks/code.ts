@@ -1,3 +1,4 @@
+import { ct } from './text.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { localTaskContainers } from './app.js';
@@ -36,8 +37,8 @@ export function retrySleep(source: string): number | undefined {
 export const workspaceSleep: CheckDefinition = {
   id: 'workspace-sleep',
   params: { file: 'string', seconds: 'number', 'retry?': 'number' },
-  title: (p) => `${str(p, 'file')} in your workspace pauses ${num(p, 'seconds')} s per loop`,
-  hint: (p) => `grep -n time.sleep <workspace>/${str(p, 'file')}; change only the first sleep, the 10 s one is the retry pause`,
+  title: (p) => ct('workspaceSleep.title', { file: str(p, 'file'), seconds: num(p, 'seconds') }),
+  hint: (p) => ct('workspaceSleep.hint', { file: str(p, 'file') }),
   async run(p, ctx) {
     const file = join(ctx.paths.workspace, str(p, 'file'));
     const expected = `time.sleep(${num(p, 'seconds')}) in ${file}`;
@@ -69,8 +70,8 @@ export const runningCode: CheckDefinition = {
   id: 'running-code',
   params: { service: 'string', path: 'string', matches: 'string' },
   polls: true,
-  title: (p) => `the ${str(p, 'service')} tasks run ${str(p, 'matches').startsWith('workspace/') ? 'your edited' : 'the original'} ${str(p, 'path')}`,
-  hint: (p) => `docker exec <a ${str(p, 'service')} container> grep -n time.sleep ${str(p, 'path')}; did the update finish (docker service ps ${str(p, 'service')})?`,
+  title: (p) => ct(str(p, 'matches').startsWith('workspace/') ? 'runningCode.titleEdited' : 'runningCode.titleOriginal', { service: str(p, 'service'), path: str(p, 'path') }),
+  hint: (p) => ct('runningCode.hint', { service: str(p, 'service'), path: str(p, 'path') }),
   async run(p, ctx) {
     const service = str(p, 'service');
     const path = str(p, 'path');
@@ -135,8 +136,8 @@ export const runningCode: CheckDefinition = {
 export const imageCode: CheckDefinition = {
   id: 'image-code',
   params: { image: 'string', path: 'string', matches: 'string' },
-  title: (p) => `the image ${str(p, 'image')} holds ${str(p, 'matches').startsWith('workspace/') ? 'your edited' : 'the original'} ${str(p, 'path')}`,
-  hint: (p) => `build again from the folder you edited (the path in the command box), after the edit, then push: docker build -t ${str(p, 'image')} <workspace>/worker`,
+  title: (p) => ct(str(p, 'matches').startsWith('workspace/') ? 'imageCode.titleEdited' : 'imageCode.titleOriginal', { image: str(p, 'image'), path: str(p, 'path') }),
+  hint: (p) => ct('imageCode.hint', { image: str(p, 'image') }),
   async run(p, ctx) {
     const image = str(p, 'image');
     const path = str(p, 'path');

@@ -1,3 +1,4 @@
+import { ct } from './text.js';
 import { canonicalRegistry, isLoopback, parseImage, sameImage } from './images.js';
 import { fail, failWith, pass, str, type CheckContext, type CheckDefinition } from './types.js';
 
@@ -17,8 +18,8 @@ export const registryCatalog: CheckDefinition = {
   id: 'registry-catalog',
   params: {},
   polls: true,
-  title: () => 'the registry answers its catalog API',
-  hint: () => 'curl -v http://127.0.0.1:5000/v2/_catalog; docker service ps registry shows whether its task runs',
+  title: () => ct('registryCatalog.title'),
+  hint: () => ct('registryCatalog.hint'),
   async run(_p, ctx) {
     const url = `http://${ctx.profile.registry}/v2/_catalog`;
     const expected = `${url} answers {"repositories": [...]}`;
@@ -69,8 +70,8 @@ export const registryHasTag: CheckDefinition = {
   id: 'registry-has-tag',
   params: { repository: 'string', tag: 'string' },
   polls: true,
-  title: (p) => `the registry holds ${str(p, 'repository')}:${str(p, 'tag')}`,
-  hint: (p) => `curl http://127.0.0.1:5000/v2/${str(p, 'repository')}/tags/list; did docker push print a digest?`,
+  title: (p) => ct('registryHasTag.title', { repository: str(p, 'repository'), tag: str(p, 'tag') }),
+  hint: (p) => ct('registryHasTag.hint', { repository: str(p, 'repository') }),
   async run(p, ctx) {
     const repository = str(p, 'repository');
     const tag = str(p, 'tag');
@@ -112,8 +113,8 @@ export const registryHasImage: CheckDefinition = {
   id: 'registry-has-image',
   params: {},
   polls: true,
-  title: () => 'the registry holds at least one image you pushed (any name, any tag)',
-  hint: () => 'docker tag <an image you have> 127.0.0.1:5000/<a name>, then docker push 127.0.0.1:5000/<a name>; curl http://127.0.0.1:5000/v2/_catalog lists what arrived',
+  title: () => ct('registryHasImage.title'),
+  hint: () => ct('registryHasImage.hint'),
   async run(_p, ctx) {
     const expected = `an image in ${ctx.profile.registry} (its catalog lists a repository with a tag)`;
     let images: string[];
@@ -140,8 +141,8 @@ export const registryHasImage: CheckDefinition = {
 export const imageExists: CheckDefinition = {
   id: 'image-exists',
   params: { image: 'string' },
-  title: (p) => `the image ${str(p, 'image')} exists on this engine`,
-  hint: (p) => `docker image ls ${str(p, 'image')}; a failed build prints its error above the last step`,
+  title: (p) => ct('imageExists.title', { image: str(p, 'image') }),
+  hint: (p) => ct('imageExists.hint', { image: str(p, 'image') }),
   async run(p, ctx) {
     const image = str(p, 'image');
     return (await ctx.docker.imageExists(image))
@@ -153,8 +154,8 @@ export const imageExists: CheckDefinition = {
 export const network: CheckDefinition = {
   id: 'network',
   params: { name: 'string', driver: 'string', scope: 'string' },
-  title: (p) => `network ${str(p, 'name')} (${str(p, 'driver')}, scope ${str(p, 'scope')}) exists`,
-  hint: () => 'docker network ls shows the driver and scope of each network',
+  title: (p) => ct('network.title', { name: str(p, 'name'), driver: str(p, 'driver'), scope: str(p, 'scope') }),
+  hint: () => ct('network.hint'),
   async run(p, ctx) {
     const name = str(p, 'name');
     const expected = `network ${name}, driver ${str(p, 'driver')}, scope ${str(p, 'scope')}`;
@@ -170,8 +171,8 @@ export { getJson, reason };
 export const imageSameId: CheckDefinition = {
   id: 'image-same-id',
   params: { image: 'string', alias: 'string' },
-  title: (p) => `${str(p, 'alias')} is another name of ${str(p, 'image')} (one image ID)`,
-  hint: (p) => `docker images shows an IMAGE ID per name; docker tag ${str(p, 'image')} ${str(p, 'alias')} gives the image that second name`,
+  title: (p) => ct('imageSameId.title', { alias: str(p, 'alias'), image: str(p, 'image') }),
+  hint: (p) => ct('imageSameId.hint', { alias: str(p, 'alias'), image: str(p, 'image') }),
   async run(p, ctx) {
     const image = str(p, 'image');
     const alias = str(p, 'alias');
@@ -210,8 +211,8 @@ export async function registryDigest(ctx: CheckContext, repository: string, tag:
 export const pulledFromRegistry: CheckDefinition = {
   id: 'pulled-from-registry',
   params: { service: 'string' },
-  title: (p) => `every node that runs ${str(p, 'service')} runs the image the registry serves`,
-  hint: (p) => `docker service ps ${str(p, 'service')} --no-trunc shows each task's image digest and error ("No such image" on a node that cannot reach the registry)`,
+  title: (p) => ct('pulledFromRegistry.title', { service: str(p, 'service') }),
+  hint: (p) => ct('pulledFromRegistry.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const expected = `every running ${name} task runs the digest the registry serves for its tag`;

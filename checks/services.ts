@@ -1,3 +1,4 @@
+import { ct } from './text.js';
 import type { ServiceInfo, TaskInfo } from '../runner/docker/client.js';
 import { repositoryName } from '../runner/engine/claims.js';
 import { canonicalRegistry, isLoopback, parseImage, sameImage } from './images.js';
@@ -60,11 +61,8 @@ export function describeReplicas(service: ServiceInfo, tasks: TaskInfo[]): strin
 export const serviceConverged: CheckDefinition = {
   id: 'service-converged',
   params: { service: 'string', replicas: 'replicas' },
-  title: (p) =>
-    p.replicas === 'global'
-      ? `${str(p, 'service')} runs one task on every node`
-      : `${str(p, 'service')} runs ${num(p, 'replicas')} task(s)`,
-  hint: (p) => `docker service ps ${str(p, 'service')} --no-trunc shows each task's state and error`,
+  title: (p) => (p.replicas === 'global' ? ct('serviceConverged.titleGlobal', { service: str(p, 'service') }) : ct('serviceConverged.title', { service: str(p, 'service'), replicas: num(p, 'replicas') })),
+  hint: (p) => ct('serviceConverged.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const service = await findService(ctx, name);
@@ -101,8 +99,8 @@ export const serviceConverged: CheckDefinition = {
 export const serviceImage: CheckDefinition = {
   id: 'service-image',
   params: { service: 'string', image: 'string', replicas: 'count' },
-  title: (p) => `${str(p, 'service')} runs ${str(p, 'image')} (${describeCount(count(p, 'replicas'))} task(s))`,
-  hint: (p) => `docker service ps ${str(p, 'service')} shows the image of each task; docker service inspect --pretty ${str(p, 'service')} shows the update status`,
+  title: (p) => ct('serviceImage.title', { service: str(p, 'service'), image: str(p, 'image'), count: describeCount(count(p, 'replicas')) }),
+  hint: (p) => ct('serviceImage.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const image = str(p, 'image');
@@ -131,8 +129,8 @@ export const serviceImage: CheckDefinition = {
 export const servicePublished: CheckDefinition = {
   id: 'service-published',
   params: { service: 'string', port: 'number', target: 'number' },
-  title: (p) => `${str(p, 'service')} publishes port ${num(p, 'port')}`,
-  hint: (p) => `docker service inspect --format '{{json .Endpoint.Ports}}' ${str(p, 'service')}`,
+  title: (p) => ct('servicePublished.title', { service: str(p, 'service'), port: num(p, 'port') }),
+  hint: (p) => ct('servicePublished.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const expected = `${name}: port ${num(p, 'port')} published to ${num(p, 'target')}`;
@@ -147,8 +145,8 @@ export const servicePublished: CheckDefinition = {
 export const serviceOnNetwork: CheckDefinition = {
   id: 'service-on-network',
   params: { service: 'string', network: 'string' },
-  title: (p) => `${str(p, 'service')} is attached to ${str(p, 'network')}`,
-  hint: (p) => `docker service inspect --format '{{json .Spec.TaskTemplate.Networks}}' ${str(p, 'service')}; networks are set when the service is created (--network)`,
+  title: (p) => ct('serviceOnNetwork.title', { service: str(p, 'service'), network: str(p, 'network') }),
+  hint: (p) => ct('serviceOnNetwork.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const network = str(p, 'network');
@@ -169,8 +167,8 @@ const UPDATE_KINDS: Record<string, { states: string[]; words: string; how: strin
 export const updateCompleted: CheckDefinition = {
   id: 'update-completed',
   params: { service: 'string', 'kind?': 'string' },
-  title: (p) => `the last change of ${str(p, 'service')} was ${(UPDATE_KINDS[String(p.kind ?? 'any')] ?? UPDATE_KINDS.any!).words}, and it finished`,
-  hint: (p) => `docker service inspect --pretty ${str(p, 'service')} shows "UpdateStatus"; a paused update resumes with docker service update ${str(p, 'service')}`,
+  title: (p) => ct(`updateCompleted.title.${UPDATE_KINDS[String(p.kind ?? 'any')] ? String(p.kind ?? 'any') : 'any'}`, { service: str(p, 'service') }),
+  hint: (p) => ct('updateCompleted.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const kind = UPDATE_KINDS[String(p.kind ?? 'any')];
@@ -197,8 +195,8 @@ const secondsText = (s: number) => `${s}s`;
 export const updateConfig: CheckDefinition = {
   id: 'update-config',
   params: { service: 'string', parallelism: 'number', 'delay?': 'number' },
-  title: (p) => `${str(p, 'service')} updates ${num(p, 'parallelism') === 0 ? 'all tasks at once' : `${num(p, 'parallelism')} task(s) at a time`}${p.delay === undefined ? '' : `, ${secondsText(num(p, 'delay'))} apart`}`,
-  hint: (p) => `docker service inspect --pretty ${str(p, 'service')} shows "UpdateConfig"; set it with docker service update --update-parallelism ${num(p, 'parallelism')}${p.delay === undefined ? '' : ` --update-delay ${secondsText(num(p, 'delay'))}`} ...`,
+  title: (p) => ct(num(p, 'parallelism') === 0 ? 'updateConfig.titleAllAtOnce' : 'updateConfig.title', { service: str(p, 'service'), parallelism: num(p, 'parallelism'), apart: p.delay === undefined ? '' : ct('updateConfig.apart', { delay: secondsText(num(p, 'delay')) }) }),
+  hint: (p) => ct('updateConfig.hint', { service: str(p, 'service'), parallelism: num(p, 'parallelism'), delay: p.delay === undefined ? '' : ` --update-delay ${secondsText(num(p, 'delay'))}` }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const parallelism = num(p, 'parallelism');
@@ -220,8 +218,8 @@ export const updateConfig: CheckDefinition = {
 export const serviceExists: CheckDefinition = {
   id: 'service-exists',
   params: { service: 'string', 'repository?': 'string' },
-  title: (p) => `a service ${str(p, 'service')} exists${p.repository ? ` (image ${str(p, 'repository')})` : ''}`,
-  hint: (p) => `docker service ls shows the services; docker service ps ${str(p, 'service')} shows its tasks`,
+  title: (p) => (p.repository ? ct('serviceExists.titleImage', { service: str(p, 'service'), repository: str(p, 'repository') }) : ct('serviceExists.title', { service: str(p, 'service') })),
+  hint: (p) => ct('serviceExists.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const repository = p.repository === undefined ? undefined : str(p, 'repository');
@@ -237,8 +235,8 @@ export const serviceExists: CheckDefinition = {
 export const serviceEndpoint: CheckDefinition = {
   id: 'service-endpoint',
   params: { service: 'string' },
-  title: (p) => `${str(p, 'service')} has the endpoint mode this machine needs (a virtual IP, or DNS round robin without IPVS)`,
-  hint: (p) => `docker service inspect --format '{{json .Endpoint}}' ${str(p, 'service')}; the mode is set at create (--endpoint-mode) or changed with docker service update --endpoint-mode`,
+  title: (p) => ct('serviceEndpoint.title', { service: str(p, 'service') }),
+  hint: (p) => ct('serviceEndpoint.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const wanted = ctx.profile.ipvs ? 'vip' : 'dnsrr';
@@ -257,8 +255,8 @@ export const serviceEndpoint: CheckDefinition = {
 export const serviceOnManager: CheckDefinition = {
   id: 'service-on-manager',
   params: { service: 'string' },
-  title: (p) => `${str(p, 'service')} runs on a manager node`,
-  hint: (p) => `docker service ps ${str(p, 'service')} shows the NODE; docker node ls shows which nodes are managers ("Leader" or "Reachable")`,
+  title: (p) => ct('serviceOnManager.title', { service: str(p, 'service') }),
+  hint: (p) => ct('serviceOnManager.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const expected = `${name}: every running task on a manager node`;
@@ -281,8 +279,8 @@ export const serviceOnManager: CheckDefinition = {
 export const tasksSpread: CheckDefinition = {
   id: 'tasks-spread',
   params: { service: 'string', nodes: 'number' },
-  title: (p) => `${str(p, 'service')}'s tasks run on ${num(p, 'nodes')} nodes or more (as many as the swarm has)`,
-  hint: (p) => `docker service ps ${str(p, 'service')} shows the NODE of each task; docker node ls shows which nodes are Ready and Active (a drained node takes no task)`,
+  title: (p) => ct('tasksSpread.title', { service: str(p, 'service'), nodes: num(p, 'nodes') }),
+  hint: (p) => ct('tasksSpread.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
     const [nodes, tasks] = await Promise.all([ctx.docker.nodes(), ctx.docker.tasks(name)]);

@@ -1,7 +1,7 @@
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../commands/setup.js';
-import { currentLanguage, type Language } from '../i18n/language.js';
+import { currentLanguage, setLanguage, type Language } from '../i18n/language.js';
 import type { T } from '../i18n/lite.js';
 import { uiT } from '../i18n/messages.js';
 import { localize, type Chapter } from '../lesson/load.js';
@@ -147,8 +147,12 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
         return exit(EXIT_CODES.quit);
       case 'help':
         return setHelp(true);
-      case 'language':
-        return setLang((l) => (l === 'zh' ? 'en' : 'zh'));
+      case 'language': {
+        // The checks' words (titles, hints) follow too: they read the run's language (checks/text.ts).
+        const next: Language = lang === 'zh' ? 'en' : 'zh';
+        setLanguage({ lang: next, source: '--lang' });
+        return setLang(next);
+      }
       case 'cluster':
         return setShowCluster((v) => !v);
       case 'up':

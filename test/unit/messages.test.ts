@@ -49,11 +49,20 @@ describe('the message catalogues', () => {
   });
 
   it('hold no key the code does not use, and the code uses no key they lack', () => {
-    const source = [...readdirSync(join(packageRoot, 'runner'), { recursive: true, encoding: 'utf8' })]
-      .filter((f) => /\.tsx?$/.test(f)).map((f) => readFileSync(join(packageRoot, 'runner', f), 'utf8')).join('\n');
-    const used = new Set([...source.matchAll(/\bt\(\s*'([a-z][\w.]*)'/g)].map((m) => m[1]!));
+    const read = (folder: string) => [...readdirSync(join(packageRoot, folder), { recursive: true, encoding: 'utf8' })]
+      .filter((f) => /\.tsx?$/.test(f)).map((f) => readFileSync(join(packageRoot, folder, f), 'utf8')).join('\n');
+    const source = read('runner');
+    const checkSource = read('checks');
+    const used = new Set([
+      ...[...source.matchAll(/\bt\(\s*'([a-z][\w.]*)'/g)].map((m) => m[1]!),
+      // The checks' keys (checks/text.ts's ct adds `checks.`), also in both arms of a ?: choosing one.
+      ...[...checkSource.matchAll(/'([a-z][a-zA-Z]*\.[\w.]+)'/g)].map((m) => `checks.${m[1]!}`),
+    ]);
     // Keys built at run time: `ui.keys.${command}` and the like, by their prefix.
-    const dynamic = [...source.matchAll(/\bt\(\s*`([a-z][\w.]*)\.\$\{/g)].map((m) => `${m[1]}.`);
+    const dynamic = [
+      ...[...source.matchAll(/\bt\(\s*`([a-z][\w.]*)\.\$\{/g)].map((m) => `${m[1]}.`),
+      ...[...checkSource.matchAll(/\bct\(\s*`([a-z][\w.]*)\.\$\{/g)].map((m) => `checks.${m[1]}.`),
+    ];
     const keys = keysOf(readCatalogue('en')).map((k) => k.replace(/_(one|other)$/, ''));
     expect([...used].filter((k) => !keys.includes(k))).toEqual([]);
     expect(keys.filter((k) => !used.has(k) && !dynamic.some((d) => k.startsWith(d)))).toEqual([]);
