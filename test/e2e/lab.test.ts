@@ -19,8 +19,8 @@
  * says the lab's node1 does not answer; `lab up` brings it back, with the registry empty (the lessons'
  * registry, as the articles', keeps its images in its task's container): check names what that undid,
  * and once the learner pushes again, every step ticks. After chapter
- * 4, the test engine itself restarts (as after a reboot): the nodes come back on their addresses, the
- * registry empty again; once the pushes are typed again, every step of both chapters ticks.
+ * 4, the test engine itself restarts (as after a reboot): the nodes come back on their addresses with
+ * every service's tasks, and check names what the registry, empty again, undid.
  *
  * After each, `lab down` leaves the test engine exactly as it was (containers, volumes, networks, images)
  * and the docker config without the context. The docker config (contexts) and the workshop's homes are
@@ -252,8 +252,7 @@ describe(`lab of engine ${autoEngine} (${LAB_ENGINES[autoEngine].debian}): chapt
     expect(hasher1.meanMs).toBeLessThan(200);
     expect(hasher50.requestsPerSecond).toBeGreaterThan(hasher1.requestsPerSecond * 5);
     expect(hasher50.requestsPerSecond).toBeGreaterThan(rng50.requestsPerSecond * 2);
-    // check from the cluster alone after chapter 3 (a learner's second machine): every step ticked.
-    expect(await checkFromCluster('ch3')).toEqual({ exit: 0, notDone: [] });
+    // (check from the cluster alone: after chapter 4 below, for both chapters.)
 
     const ch4 = await proveChapter('ch4');
     const before = speed(ch4, 'read-the-source');
@@ -440,7 +439,7 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
     console.log(report.join('\n'));
   }, 40 * 60_000);
 
-  it('the host engine restarts, as after a reboot: the nodes come back on their addresses with the swarm; check names what the empty registry undid; the pushes typed again make every step of both chapters tick', async () => {
+  it('the host engine restarts, as after a reboot: the nodes come back on their addresses with the swarm and every service\'s tasks; check names what the empty registry undid', async () => {
     const addresses = async () => (await docker(['inspect', '--format', '{{.Name}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'swarm-workshop-node1', 'swarm-workshop-node2', 'swarm-workshop-node3'])).stdout;
     const before = await addresses();
     const engine = join(packageRoot, 'scripts', 'engine.sh');
@@ -458,29 +457,19 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
     expect(await addresses()).toBe(before);
     const status = await cli(['lab', 'status'], hostShell);
     expect(status.exitCode, String(status.stdout)).toBe(0);
-    // node1 restarted, so the lessons' registry did too, empty: check says which steps that undid.
+    // node1 restarted, so the lessons' registry did too, empty: check says which steps that undid, as
+    // after node1 alone stopped (the test above, which also pushes again and sees every step tick).
     const lost = await eventually('the registry back, and empty', async () => {
       const r = await checkAs(learner, 'ch3', 0);
       return r.said.get('push-images')?.join(' ').includes('no repository dockercoins_rng in the registry') ? r : undefined;
     }, { timeoutMs: 180_000 });
     expect(lost.status.get('push-test-image')).toBe('failed');
-    // Pushed again (the tags are still on node1; the v0.01 build comes from the cache), every step ticks.
-    const ch3 = chapters.find((c) => c.id === 'ch3')!;
-    const ch4 = chapters.find((c) => c.id === 'ch4')!;
-    const byId = (c: typeof ch3, id: string) => c.steps.find((x) => x.id === id)!;
-    const again = [...commandsOf(byId(ch3, 'push-test-image')), ...commandsOf(byId(ch3, 'push-images')),
-      ...commandsOf(byId(ch3, 'debug-service')).filter((l) => /^docker (tag|push) /.test(l)), ...commandsOf(byId(ch3, 'bench-hasher')),
-      ...commandsOf(byId(ch4, 'build-push'))];
-    for (const line of again) await typeOnNode1(line);
-    for (const c of [ch3, ch4]) {
-      let notDone: string[] = [];
-      await eventually(`every step of ${c.id} ticking after the restart`, async () => {
-        const r = await checkAs(learner, c.id, 60);
-        notDone = c.steps.filter((x) => r.status.get(x.id) !== 'done').map((x) => `${x.id}: ${r.said.get(x.id)?.join(' ')}`);
-        return notDone.length ? undefined : true;
-      }, { timeoutMs: 300_000 }).catch(() => undefined);
-      expect({ chapter: c.id, notDone }).toEqual({ chapter: c.id, notDone: [] });
-    }
+    // Everything else came back by itself: the services run their tasks again.
+    await eventually('every service back to its replicas', async () => {
+      const ls = await inLab(['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']);
+      const rows = ls.stdout.split('\n').filter(Boolean);
+      return rows.length >= 7 && rows.every((r) => { const [a, b] = r.split(' ')[1]!.split('/'); return a === b; }) ? true : undefined;
+    }, { timeoutMs: 300_000 });
   }, 25 * 60_000);
 
   labTeardown(snapshot);
