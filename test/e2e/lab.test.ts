@@ -39,7 +39,7 @@ import { displayCommand, renderCommand } from '../../runner/lesson/template.js';
 import { dockercoinsDir, lessonsDir, packageRoot } from '../../runner/paths.js';
 import { workspaceDir } from '../../runner/workspace.js';
 import { cli, parseEvents } from '../support/cli.js';
-import { docker, eventually, requireTestEngine, testDockerHost } from '../support/engine.js';
+import { docker, emptySwarm, eventually, requireTestEngine, testDockerHost } from '../support/engine.js';
 import { checkAs, failures, profile } from '../support/learner.js';
 
 const { chapters } = loadLessons(lessonsDir);
@@ -130,6 +130,9 @@ function labLifecycle(engine: LabEngine) {
     // the engine. `lab down` finds them by their labels, with no state file, as it would for a learner.
     const leftover = await cli(['lab', 'down'], hostShell);
     if (!String(leftover.stdout).includes('No lab here')) console.log(`a lab left by an earlier run, removed:\n${String(leftover.stdout)}`);
+    // No service of another test file on the host's own swarm: the restart below would replace its task
+    // containers, and the engine would not be as it was for reasons not the lab's.
+    await emptySwarm();
     before = await hostSnapshot();
   });
 
