@@ -467,7 +467,12 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
       return r.said.get('push-images')?.join(' ').includes('no repository dockercoins_rng in the registry') ? r : undefined;
     }, { timeoutMs: 180_000 });
     expect(lost.status.get('push-test-image')).toBe('failed');
-    // Everything else came back by itself: the services run their tasks again.
+    // Pushed again (the tags are still on node1), a task placed anew on any node can pull its image: the
+    // services run all their tasks again.
+    const ch3 = chapters.find((c) => c.id === 'ch3')!;
+    const ch4 = chapters.find((c) => c.id === 'ch4')!;
+    const pushes = [...ch3.steps, ...ch4.steps].flatMap((x) => commandsOf(x)).filter((l) => /^docker push /.test(l));
+    for (const line of pushes) await typeOnNode1(line);
     await eventually('every service back to its replicas', async () => {
       const ls = await inLab(['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']);
       const rows = ls.stdout.split('\n').filter(Boolean);
