@@ -13,6 +13,11 @@ const count = (status) => all.filter((test) => test.status === status).length;
 const e2e = all.filter((test) => test.suite.includes('/test/e2e/') && test.status === 'passed').length;
 // A file whose set-up failed (beforeAll) fails without any failed test: count it as one failure.
 const brokenFiles = report.testResults.filter((suite) => suite.status === 'failed' && !suite.assertionResults.some((t) => t.status === 'failed')).length;
+// The slowest files, so that a CI log (of which only the tail may be kept) shows where the time went.
+const files = report.testResults.map((suite) => ({ name: suite.name.replace(/.*\/test\//, 'test/'), s: (suite.endTime - suite.startTime) / 1000 }));
+const total = files.reduce((sum, f) => sum + f.s, 0);
+console.log(`time by file (${Math.round(total)} s in all):`);
+for (const f of files.sort((a, b) => b.s - a.s).slice(0, 10)) console.log(`  ${String(Math.round(f.s)).padStart(5)} s  ${f.name}`);
 console.log(`tests: ${count('passed')} passed, ${count('failed') + brokenFiles} failed, ${count('skipped') + count('pending')} skipped`);
 // A run narrowed to some files on purpose (arguments given) may leave out the end-to-end tests.
 if (e2e === 0 && process.env.SWARM_WORKSHOP_ALLOW_NO_E2E !== '1') {
