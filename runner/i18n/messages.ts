@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import i18next, { type TFunction } from 'i18next';
 import stringWidth from 'string-width';
 import { packageRoot } from '../paths.js';
-import { LANGUAGES, type Language } from './language.js';
+import { currentLanguage, LANGUAGES, type Language } from './language.js';
 
 export type Catalogue = Record<string, unknown>;
 
@@ -27,6 +27,19 @@ export function translator(lang: Language): TFunction {
   });
   void instance.init();
   return instance.t.bind(instance) as TFunction;
+}
+
+const sayers = new Map<Language, TFunction>();
+
+/**
+ * A message of the catalogue in the run's language (--lang, SWARM_WORKSHOP_LANG, the locale), for code
+ * that prints outside the UI: doctor, reset, prepare, lab, errors and their next steps.
+ */
+export function say(key: string, vars: Record<string, unknown> = {}): string {
+  const lang = currentLanguage().lang;
+  let t = sayers.get(lang);
+  if (!t) sayers.set(lang, (t = translator(lang)));
+  return t(key, vars) as string;
 }
 
 /** The UI's `t` (lite.ts's signature) from i18next. */

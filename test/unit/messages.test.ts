@@ -54,13 +54,13 @@ describe('the message catalogues', () => {
     const source = read('runner');
     const checkSource = read('checks');
     const used = new Set([
-      ...[...source.matchAll(/\bt\(\s*'([a-z][\w.]*)'/g)].map((m) => m[1]!),
+      ...[...source.matchAll(/\b(?:t|say)\(\s*'([a-z][\w.]*)'/g)].map((m) => m[1]!),
       // The checks' keys (checks/text.ts's ct adds `checks.`), also in both arms of a ?: choosing one.
       ...[...checkSource.matchAll(/'([a-z][a-zA-Z]*\.[\w.]+)'/g)].map((m) => `checks.${m[1]!}`),
     ]);
     // Keys built at run time: `ui.keys.${command}` and the like, by their prefix.
     const dynamic = [
-      ...[...source.matchAll(/\bt\(\s*`([a-z][\w.]*)\.\$\{/g)].map((m) => `${m[1]}.`),
+      ...[...source.matchAll(/\b(?:t|say)\(\s*`([a-z][\w.]*)\.\$\{/g)].map((m) => `${m[1]}.`),
       ...[...checkSource.matchAll(/\bct\(\s*`([a-z][\w.]*)\.\$\{/g)].map((m) => `checks.${m[1]}.`),
     ];
     const keys = keysOf(readCatalogue('en')).map((k) => k.replace(/_(one|other)$/, ''));
