@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import i18next, { type TFunction } from 'i18next';
-import stringWidth from 'string-width';
+import { columns } from '../tui/columns.js';
 import { packageRoot } from '../paths.js';
 import { currentLanguage, LANGUAGES, type Language } from './language.js';
 
@@ -50,8 +50,8 @@ export function uiT(lang: Language): (key: string, vars?: Record<string, unknown
 
 /** Labels padded to one column width, measured in terminal columns (a Chinese character is two). */
 export function padLabels(labels: string[]): string[] {
-  const width = Math.max(...labels.map((l) => stringWidth(l)));
-  return labels.map((l) => l + ' '.repeat(width - stringWidth(l)));
+  const width = Math.max(...labels.map(columns));
+  return labels.map((l) => l + ' '.repeat(width - columns(l)));
 }
 
 /** Every key of a catalogue, as dotted paths. */

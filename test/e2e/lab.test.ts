@@ -27,7 +27,7 @@
  * the test's own folders, never the machine's.
  */
 import { execa } from 'execa';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ import { dockercoinsDir, lessonsDir, packageRoot } from '../../runner/paths.js';
 import { workspaceDir } from '../../runner/workspace.js';
 import { cli, parseEvents } from '../support/cli.js';
 import { docker, emptySwarm, eventually, requireTestEngine, testDockerHost } from '../support/engine.js';
-import { checkAs, failures, profile } from '../support/learner.js';
+import { checkAs, checkFromFreshHome, checkUntilDone, failures, profile } from '../support/learner.js';
 
 const { chapters } = loadLessons(lessonsDir);
 const swapped = process.env.SWARM_WORKSHOP_TEST_LAB_SWAP === '1';
@@ -92,15 +92,6 @@ async function proveChapter(id: 'ch3' | 'ch4'): Promise<WorkshopEvent[]> {
   }
   figures.push(`${id}: ${chapter.steps.length} steps proven across the lab, in Chinese, in ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
   return events;
-}
-
-/** `check` with a progress file of its own (a learner's second machine), the edited workspace copied. */
-async function checkFromCluster(chapter: string): Promise<{ exit: number | undefined; notDone: string[] }> {
-  const fresh = { ...learner, SWARM_WORKSHOP_HOME: mkdtempSync(join(tmpdir(), 'sw-lab-check-')) };
-  if (existsSync(join(learner.SWARM_WORKSHOP_HOME!, 'workspace'))) cpSync(join(learner.SWARM_WORKSHOP_HOME!, 'workspace'), join(fresh.SWARM_WORKSHOP_HOME, 'workspace'), { recursive: true });
-  const r = await cli(['check', chapter, '--json', '--wait', '30'], fresh);
-  const notDone = ofType(parseEvents(String(r.stdout)), 'step-finished').flatMap((e) => (e.status === 'done' ? [] : [`${e.step}: ${e.status} (${e.reason})`]));
-  return { exit: r.exitCode, notDone };
 }
 
 /** What the host engine holds, by name, for the before/after comparison. */
@@ -280,8 +271,10 @@ describe(`lab of engine ${autoEngine} (${LAB_ENGINES[autoEngine].debian}): chapt
     expect(pulled.stdout.split('\n').filter((l) => l.startsWith('127.0.0.1:5000/dockercoins_worker sha256:')).length, `${elsewhere}: ${pulled.stdout}`).toBeGreaterThan(0);
     // After chapter 4, chapter 3's "10 workers, then 0" and chapter 4's "v0.01" were changed by later steps:
     // check from the cluster alone recognises them and ticks every step of both chapters.
-    expect(await checkFromCluster('ch3')).toEqual({ exit: 0, notDone: [] });
-    expect(await checkFromCluster('ch4')).toEqual({ exit: 0, notDone: [] });
+    for (const chapter of ['ch3', 'ch4']) {
+      const r = await checkFromFreshHome(learner, chapter, 30);
+      expect({ chapter, exit: r.exitCode, notDone: r.notDone, failures: r.failures }).toEqual({ chapter, exit: 0, notDone: [], failures: [] });
+    }
     console.log(figures.join('\n'));
   }, 60 * 60_000);
 
@@ -394,13 +387,7 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
       expect(named.length, `check right after node3 stopped:\n${seen.all}`).toBeGreaterThan(0);
       // Swarm starts node3's tasks again on the others; every step so far ticks again. (`--wait` would wait
       // for the next step, not typed yet: check again until they do.)
-      let notDone: string[] = [];
-      await eventually('every step so far ticking with node3 down', async () => {
-        const back = await checkAs(learner, 'ch3', 0);
-        notDone = ch3.steps.slice(0, i + 1).filter((s) => back.status.get(s.id) !== 'done').map((s) => `${s.id}: ${back.said.get(s.id)?.join(' ')}`);
-        return notDone.length ? undefined : true;
-      }, { timeoutMs: 240_000 }).catch(() => undefined);
-      expect(notDone).toEqual([]);
+      expect(await checkUntilDone(learner, 'ch3', ch3.steps.slice(0, i + 1).map((s) => s.id), 240_000)).toEqual([]);
       const workers = (await inLab(['service', 'ps', 'worker', '--filter', 'desired-state=running', '--format', '{{.Node}}'])).stdout.split('\n').filter(Boolean);
       expect({ tasks: workers.length, onNode3: workers.filter((n) => n === 'node3').length }).toEqual({ tasks: 10, onNode3: 0 });
       report.push(`node3 stopped: check said "node3 is down"; 10 workers on ${[...new Set(workers)].sort().join(', ')}`);
@@ -434,13 +421,7 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
       ...commandsOf(byId('debug-service')).filter((l) => /^docker (tag|push) /.test(l)), ...commandsOf(byId('bench-hasher'))];
     // Right after node1 started again, its new debug task may not resolve hasher yet: typed again until it does.
     for (const line of again) await typeOnNode1(line, { retryForMs: 120_000 });
-    let notDone: string[] = [];
-    await eventually('every step of chapter 3 ticking again', async () => {
-      const r = await checkAs(learner, 'ch3', 60);
-      notDone = ch3.steps.filter((s) => r.status.get(s.id) !== 'done').map((s) => `${s.id}: ${r.said.get(s.id)?.join(' ')}`);
-      return notDone.length ? undefined : true;
-    }, { timeoutMs: 300_000 }).catch(() => undefined);
-    expect(notDone).toEqual([]);
+    expect(await checkUntilDone(learner, 'ch3', ch3.steps.map((s) => s.id), 300_000, 60)).toEqual([]);
   }, 20 * 60_000);
 
   it('chapter 4 typed on node1: the fix edited in the workspace node1 shares, built and pushed on node1, rolled out and back', async () => {

@@ -2,7 +2,7 @@
  * A learner at a shell, for the tests that type commands by hand: a home of their own (progress,
  * workspace), bash with the shell variables of test/by-hand/articles.yaml, and `swarm-workshop check`.
  */
-import { mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -10,7 +10,7 @@ import { defaultProfile, endpointArgs, probeIpvs, publishArgs, type Profile } fr
 import type { WorkshopEvent } from '../../runner/engine/events.js';
 import { dockercoinsDir } from '../../runner/paths.js';
 import { cli, parseEvents } from './cli.js';
-import { docker, testDockerHost } from './engine.js';
+import { docker, eventually, testDockerHost } from './engine.js';
 
 export const profile: Profile = { ...defaultProfile, ipvs: probeIpvs() };
 
@@ -61,3 +61,30 @@ export async function checkAs(env: NodeJS.ProcessEnv, chapter: string, waitSecon
   return { exitCode: r.exitCode, stderr: String(r.stderr), events, status, said, all };
 }
 
+
+/**
+ * `check` again and again (no --wait: the next step is not typed yet) until every step of `steps` ticks,
+ * within `timeoutMs`; what still does not, with what check said of it (empty when all tick).
+ */
+export async function checkUntilDone(env: NodeJS.ProcessEnv, chapter: string, steps: string[], timeoutMs: number, waitSeconds = 0): Promise<string[]> {
+  let notDone: string[] = [];
+  await eventually(`${chapter}: ${steps.length} step(s) ticking`, async () => {
+    const r = await checkAs(env, chapter, waitSeconds);
+    notDone = steps.filter((s) => r.status.get(s) !== 'done').map((s) => `${s}: ${r.said.get(s)?.join(' ')}`);
+    return notDone.length ? undefined : true;
+  }, { timeoutMs }).catch(() => undefined);
+  return notDone;
+}
+
+/**
+ * `check` as the same learner with no progress file (a lost one, or a second machine): a home of its own,
+ * with a copy of the edited workspace, so only the cluster and the learner's files decide.
+ */
+export async function checkFromFreshHome(env: NodeJS.ProcessEnv, chapter: string, waitSeconds: number) {
+  const fresh = { ...env, SWARM_WORKSHOP_HOME: mkdtempSync(join(tmpdir(), 'sw-fresh-check-')) };
+  const workspace = join(env.SWARM_WORKSHOP_HOME!, 'workspace');
+  if (existsSync(workspace)) cpSync(workspace, join(fresh.SWARM_WORKSHOP_HOME, 'workspace'), { recursive: true });
+  const r = await checkAs(fresh, chapter, waitSeconds);
+  const notDone = [...r.status].filter(([, s]) => s !== 'done').map(([step]) => step);
+  return { ...r, notDone, failures: notDone.flatMap((step) => failures(r.events, step)) };
+}
