@@ -216,6 +216,7 @@ export async function labUp(options: UpOptions, signal: AbortSignal, out: Out, e
   const state = repairing ? await repair(existing!, image, d, out) : await create({ ...options, engine }, image, d, out, env);
   saveLabState(state, env);
   await loadImages(state, d, out);
+  await warmBuildCache(state, d, out);
   await formSwarm(state, d, out);
   await makeContext(state, d, out, env);
   await giveSshKey(state, d, env);
@@ -349,6 +350,30 @@ async function loadImages(state: LabState, d: Docker, out: Out): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Fill node1's build cache from the prepared images it was given, so that the lessons' `docker build`s
+ * there (typed on node1, or run through the lab's context) take their layers from the cache as they do on
+ * the host after `prepare`: no package download, and a class with no network can build. A loaded image
+ * carries no build cache of its own; the legacy builder's `--cache-from` turns its layers into one, and
+ * that works only for images the legacy builder made (their history names each step as it runs it). The
+ * builds run with no network, so a step that is not in the cache fails at once instead of downloading.
+ */
+async function warmBuildCache(state: LabState, d: Docker, out: Out): Promise<void> {
+  const node1 = state.nodes[0]!;
+  const source = state.shared?.some((f) => f.dir === dockercoinsDir) ? dockercoinsDir : '/root/dockercoins';
+  const t0 = Date.now();
+  const warmed: string[] = [];
+  const cold: string[] = [];
+  for (const name of APP_IMAGES) {
+    const ref = preparedRef(name);
+    if ((await d.onNode(node1, ['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode !== 0) continue;
+    const r = await d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', 'build', '-q', '--network', 'none', '--cache-from', ref, join(source, name)], 2 * 60_000);
+    (r.exitCode === 0 ? warmed : cold).push(name);
+  }
+  if (warmed.length) out(`  node1's build cache filled from the prepared images in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${warmed.join(', ')}\n`);
+  if (cold.length) out(`  node1's build cache could not be filled for ${cold.join(', ')} (prepared with BuildKit, or from other sources): their builds on node1 download their packages\n`);
 }
 
 /** Init the swarm on node1 (if it has none), and join every node not in it, as manager or worker. */
