@@ -1,3 +1,6 @@
+import { currentLanguage } from './i18n/language.js';
+import { liteT } from './i18n/lite.js';
+
 /**
  * Two kinds of failure, as the top-level handler in cli.ts sees them:
  * - {@link AbortError}: the user can fix it; the message says what is wrong and `nextSteps` what to do.
@@ -23,11 +26,15 @@ export class BugError extends Error {
   }
 }
 
-/** Text for the terminal: the message, then one "→" line per next step. */
+/**
+ * Text for the terminal, in the run's language: the message, then one "→" line per next step. The
+ * catalogue's small reader (i18n/lite.ts): cli.ts loads this module at start, before any i18next.
+ */
 export function formatError(error: unknown): string {
+  const t = liteT(currentLanguage().lang);
   if (error instanceof AbortError) {
-    return [`error: ${error.message}`, ...error.nextSteps.map((step) => `  → ${step}`)].join('\n');
+    return [t('errors.error', { message: error.message }), ...error.nextSteps.map((step) => `  → ${step}`)].join('\n');
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return `internal error (this is a bug in swarm-workshop, please report it with the text below):\n${detail}`;
+  return t('errors.internal', { detail });
 }

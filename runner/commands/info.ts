@@ -10,6 +10,7 @@ import { formatProblem, loadLessons } from '../lesson/load.js';
 import { parseCommand } from '../lesson/template.js';
 import { lessonsDir } from '../paths.js';
 import { knownChecks } from './setup.js';
+import { say } from '../i18n/messages.js';
 
 /** The programs the lessons' commands start, from the lesson files themselves. */
 function lessonCommands(dir = lessonsDir): string[] {
@@ -27,46 +28,44 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
   const r = await probeEnvironment(docker, docker.host, portCheckFor(docker));
   const line = (ok: boolean | 'warn', text: string) => out(`${ok === 'warn' ? '!' : ok ? '✓' : '✗'} ${text}\n`);
   let usable = true;
-  out(`Docker engine: ${describeEndpoint(docker.endpoint)}\n`);
+  out(`${say('doctor.engineAt', { where: describeEndpoint(docker.endpoint) })}\n`);
   if (!r.engine.ok) {
-    line(false, `engine unreachable: ${r.engine.error}\n    → start Docker, or set DOCKER_HOST to a running engine`);
+    line(false, say('doctor.unreachable', { error: r.engine.error }));
     return 1;
   }
   const info = r.engine.info;
-  line(true, `engine ${info.serverVersion} on ${info.hostname}`);
+  line(true, say('doctor.engine', { version: info.serverVersion, host: info.hostname }));
   const active = info.swarmState === 'active';
-  line(active, `swarm: ${info.swarmState}${active ? '' : '\n    → run `docker swarm init`'}`);
-  line(info.isManager, `this node is ${info.isManager ? 'a manager' : 'not a manager'}${info.isManager ? `, ${info.nodes} node(s) in the swarm` : '\n    → run the workshop on a manager node'}`);
+  line(active, `${say('doctor.swarm', { state: info.swarmState })}${active ? '' : say('doctor.swarmInit')}`);
+  line(info.isManager, info.isManager ? say('doctor.manager', { count: info.nodes }) : say('doctor.notManager'));
   usable &&= active && info.isManager;
-  const from = r.ipvsSource === 'forced' ? ' (set by SWARM_WORKSHOP_IPVS)' : r.ipvsSource === 'a guess' ? ' (a guess: the engine runs elsewhere and could not be probed; set SWARM_WORKSHOP_IPVS=0|1 to say)' : ` (checked on ${r.ipvsSource})`;
-  line(r.ipvs ? true : 'warn', r.ipvs
-    ? `IPVS available${from}: classic commands (VIP endpoints, routing mesh publishing)`
-    : `IPVS missing${from}: the workshop uses --endpoint-mode dnsrr and host-mode publishing (mode=host), and explains why`);
+  const from = r.ipvsSource === 'forced' ? say('doctor.ipvsFrom.forced') : r.ipvsSource === 'a guess' ? say('doctor.ipvsFrom.guess')
+    : say('doctor.ipvsFrom.checked', { where: r.ipvsSource === 'this machine' ? say('doctor.ipvsFrom.thisMachine') : say('doctor.ipvsFrom.engineKernel') });
+  line(r.ipvs ? true : 'warn', r.ipvs ? say('doctor.ipvs', { from }) : say('doctor.noIpvs', { from }));
   if (info.nodes > 1 && info.isManager) {
     // The mesh by what it does: a port published here, reached through another node (mesh.ts).
     const { probeMesh } = await import('../docker/mesh.js');
     const run = (args: string[], timeoutMs = 60_000) => runCommand(['docker', ...args], { env: commandEnv(docker.endpoint), signal: AbortSignal.timeout(180_000), timeoutMs });
-    const mesh: MeshVerdict = await probeMesh(docker, run, info.hostname).catch((error: Error) => ({ mesh: 'unknown' as const, reason: `the probe failed (${error.message.split('\n')[0]})` }));
-    if (mesh.mesh === 'unknown') line('warn', `routing mesh not probed: ${mesh.reason}`);
-    else if (mesh.mesh === 'works') line(true, `routing mesh works: a port published by a task on ${info.hostname} answered on ${mesh.node}, which runs none of its tasks`);
+    const mesh: MeshVerdict = await probeMesh(docker, run, info.hostname).catch((error: Error) => ({ mesh: 'unknown' as const, reason: say('doctor.mesh.failed', { error: error.message.split('\n')[0] }) }));
+    if (mesh.mesh === 'unknown') line('warn', say('doctor.mesh.notProbed', { reason: mesh.reason }));
+    else if (mesh.mesh === 'works') line(true, say('doctor.mesh.works', { host: info.hostname, node: mesh.node }));
     else {
-      line('warn', `no routing mesh: a port published by a task on ${info.hostname} did not answer on ${mesh.node}; the lessons use host-mode ports${r.ipvs ? ' (the kernel has IPVS, but nested engines can break the mesh)' : ''}`);
+      line('warn', say('doctor.mesh.missing', { host: info.hostname, node: mesh.node, nested: r.ipvs ? say('doctor.mesh.nested') : '' }));
       const { meshBlocker } = await import('../docker/mesh.js');
       const blocker = r.ipvs ? await meshBlocker(docker) : undefined;
       if (blocker) line('warn', blocker);
     }
     if (mesh.mesh !== 'unknown' && mesh.registryElsewhere !== undefined) {
       line(mesh.registryElsewhere ? true : 'warn', mesh.registryElsewhere
-        ? `127.0.0.1:5000 answers on ${mesh.node} too: every node can pull from the registry${mesh.mesh === 'works' ? '' : ' (the lab forwards it to the registry\'s node)'}`
-        : `127.0.0.1:5000 does not answer on ${mesh.node}: tasks placed there cannot pull the DockerCoins images\n    → a lab (\`swarm-workshop lab up\`) forwards it; on your own nodes, a kernel with IPVS gives the mesh`);
+        ? say('doctor.registry.everywhere', { node: mesh.node, forwarded: mesh.mesh === 'works' ? '' : say('doctor.registry.forwarded') })
+        : say('doctor.registry.notElsewhere', { node: mesh.node }));
     } else if (mesh.mesh !== 'works') {
       const { isLabEngine } = await import('../lab/lab.js');
       if (isLabEngine(docker.endpoint)) {
-        line(true, 'this is the lab: every node forwards its 127.0.0.1:5000 to node1, where the lessons run the registry, and the web UI stays on node1');
+        line(true, say('doctor.registry.lab'));
       } else {
         // Without the routing mesh, 127.0.0.1:5000 answers only on the node that runs the registry's task.
-        line('warn', `${info.nodes} nodes and no ${r.ipvs ? 'routing mesh' : 'IPVS'}: the other nodes cannot pull from the registry at 127.0.0.1:5000 (no routing mesh),\n` +
-          '    so tasks placed there stay pending. → a lab (`swarm-workshop lab up`) forwards it; on your own nodes, a kernel with IPVS gives the mesh');
+        line('warn', say('doctor.registry.noMesh', { count: info.nodes, what: r.ipvs ? say('doctor.registry.mesh') : say('doctor.registry.ipvs') }));
       }
     }
   }
@@ -76,33 +75,33 @@ export async function doctor(out: (t: string) => void, lessons?: string): Promis
     const taken = await takenNames(docker, new ProgressStore(), lessonObjects(chapters, profileVariables(profileFor(r), info)));
     const { lines, choices } = describeTaken({ foreign: taken.foreign, ports: [] });
     if (lines.length) {
-      for (const l of lines) line(false, `name in use: ${l}`);
+      for (const l of lines) line(false, say('doctor.nameInUse', { what: l }));
       out(choices.map((c) => `    → ${c}\n`).join(''));
       usable = false;
-    } else line(true, 'the names the lessons use (services, the dockercoins network) are free or hold what the lessons make');
+    } else line(true, say('doctor.namesFree'));
   }
   for (const p of r.ports) {
-    line(p.state !== 'taken', `port ${p.port}: ${p.detail}${p.state === 'taken' ? `\n    → free it (\`ss -ltnp 'sport = :${p.port}'\` shows who holds it)` : ''}`);
+    line(p.state !== 'taken', `${say('doctor.port', { port: p.port, detail: p.detail })}${p.state === 'taken' ? say('doctor.freePort', { port: p.port }) : ''}`);
     usable &&= p.state !== 'taken';
   }
-  line(r.localhost === '127.0.0.1' ? true : 'warn', `localhost resolves to ${r.localhost}${r.localhost === '127.0.0.1' ? '' : '; the workshop uses 127.0.0.1 explicitly'}`);
-  line(true, 'registry address: 127.0.0.1:5000');
+  line(r.localhost === '127.0.0.1' ? true : 'warn', `${say('doctor.localhost', { address: r.localhost })}${r.localhost === '127.0.0.1' ? '' : say('doctor.localhostExplicit')}`);
+  line(true, say('doctor.registryAddress'));
   // Every program the lessons' commands start must be on PATH (docker, curl, sed, ...).
   for (const command of lessonCommands(lessons)) {
     const found = findOnPath(command);
-    line(!!found, found ? `command ${command}: ${found}` : `command ${command}: not found; the lessons run it\n    → install it (on Debian or Ubuntu: \`sudo apt-get install ${PACKAGES[command] ?? command}\`)`);
+    line(!!found, found ? say('doctor.command', { command, path: found }) : say('doctor.commandMissing', { command, package: PACKAGES[command] ?? command }));
     usable &&= !!found;
   }
-  for (const image of r.images) line(image.present ? true : 'warn', `image ${image.ref}: ${image.present ? 'present' : 'not here yet (pulled when needed)'}`);
+  for (const image of r.images) line(image.present ? true : 'warn', image.present ? say('doctor.image', { ref: image.ref }) : say('doctor.imageMissing', { ref: image.ref }));
   const prepared = r.prepared.filter((p) => p.present).length;
   line(prepared === r.prepared.length ? true : 'warn', prepared === r.prepared.length
-    ? `DockerCoins images prepared (${prepared}/${r.prepared.length}): the build steps take seconds`
-    : `DockerCoins images prepared: ${prepared}/${r.prepared.length}; the build steps will download packages from Debian's mirror (minutes)\n    → run \`swarm-workshop prepare\` ahead of time`);
+    ? say('doctor.prepared', { prepared, total: r.prepared.length })
+    : say('doctor.notPrepared', { prepared, total: r.prepared.length }));
   if (r.diskFreeBytes !== undefined) {
     const gib = r.diskFreeBytes / 2 ** 30;
-    line(gib > 3 ? true : 'warn', `disk: ${gib.toFixed(1)} GiB free${gib > 3 ? '' : ' (the images need about 1.5 GiB)'}`);
+    line(gib > 3 ? true : 'warn', `${say('doctor.disk', { gib: gib.toFixed(1) })}${gib > 3 ? '' : say('doctor.diskLow')}`);
   }
-  out(usable ? '\nReady: start with `swarm-workshop run ch3 --yes`, or type the commands yourself and use `swarm-workshop check ch3`.\n' : '\nNot ready: fix the lines marked ✗ above.\n');
+  out(usable ? say('doctor.ready') : say('doctor.notReady'));
   return usable ? 0 : 1;
 }
 

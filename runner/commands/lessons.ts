@@ -1,5 +1,6 @@
 import { AbortError } from '../errors.js';
 import { currentLanguage } from '../i18n/language.js';
+import { liteT } from '../i18n/lite.js';
 import { findChapter, formatProblem, loadLessons, localize, type Chapter } from '../lesson/load.js';
 import { lessonsDir } from '../paths.js';
 
@@ -11,23 +12,24 @@ import { lessonsDir } from '../paths.js';
 /** Load the lessons, in the language of this run, or stop with every problem listed, file and line first. */
 export function lessonsOrAbort(dir = lessonsDir, lang = currentLanguage().lang): Chapter[] {
   const { chapters, problems } = loadLessons(dir);
+  // The catalogue's small reader (i18n/lite.ts): `list` loads this module, and answers before i18next could load.
+  const t = liteT(currentLanguage().lang);
   if (problems.length === 1 && problems[0]!.file === dir && !problems[0]!.line) {
-    throw new AbortError(`cannot read lessons from ${dir}: ${problems[0]!.message}`, [
-      dir === lessonsDir ? 'the package is incomplete: reinstall it (`npx swarm-workshop@latest`)' : 'give `--lessons` the folder that holds the chapter folders (each with chapter.yaml and NN-name.md steps)',
-    ]);
+    throw new AbortError(t('setup.cannotRead', { dir, problem: problems[0]!.message }), [dir === lessonsDir ? t('setup.reinstall') : t('setup.giveLessons')]);
   }
   if (problems.length) {
-    throw new AbortError(`the lesson files have ${problems.length} problem(s):\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`, [
-      `fix them and check with \`swarm-workshop lint${dir === lessonsDir ? '' : ` --lessons ${dir}`}\``,
+    throw new AbortError(t('setup.lessonProblems', { count: problems.length, problems: problems.map((p) => `  ${formatProblem(p)}`).join('\n') }), [
+      t('setup.fixLessons', { lessons: dir === lessonsDir ? '' : ` --lessons ${dir}` }),
     ]);
   }
   return localize(chapters, lang);
 }
 
 export function chapterOrAbort(chapters: Chapter[], name: string | undefined): Chapter {
+  const t = liteT(currentLanguage().lang);
   const list = chapters.map((c) => `${c.id} (${c.title})`).join(', ');
-  if (!name) throw new AbortError('which chapter?', [`name one: ${list}`], 2);
+  if (!name) throw new AbortError(t('setup.whichChapter'), [t('setup.nameOne', { list })], 2);
   const chapter = findChapter(chapters, name);
-  if (!chapter) throw new AbortError(`unknown chapter "${name}"`, [`the chapters are: ${list}`, 'see them with `swarm-workshop list`'], 2);
+  if (!chapter) throw new AbortError(t('setup.unknownChapter', { name }), [t('setup.chaptersAre', { list }), t('setup.seeList')], 2);
   return chapter;
 }

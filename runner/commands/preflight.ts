@@ -5,6 +5,7 @@ import { findForeign, lessonObjects, namesOf, type Foreign, type LessonObjects }
 import { resolveChecks } from '../engine/runner.js';
 import { waitForChecks } from '../engine/wait.js';
 import { AbortError } from '../errors.js';
+import { say } from '../i18n/messages.js';
 import type { Chapter } from '../lesson/load.js';
 import type { Session } from './setup.js';
 
@@ -32,14 +33,14 @@ export async function takenNames(docker: DockerClient, store: ProgressStore, obj
 /** Lines for a message: each taken name with what it is, and the choices. */
 export function describeTaken(taken: { foreign: Foreign[]; ports: PortTaken[] }): { lines: string[]; choices: string[] } {
   const lines = [
-    ...taken.foreign.map((f) => `${f.kind} ${f.name}: ${f.why}`),
-    ...taken.ports.map((p) => `port ${p.port}: ${p.detail}; the lessons publish the ${p.service} service there`),
+    ...taken.foreign.map((f) => say('preflight.foreign', { kind: say(`preflight.kind.${f.kind}`), name: f.name, why: f.why })),
+    ...taken.ports.map((p) => say('preflight.portTaken', { port: p.port, detail: p.detail, service: p.service })),
   ];
   const choices = [
-    ...taken.foreign.map((f) => `if the ${f.kind} ${f.name} is yours and you no longer need it, remove it: \`${f.remove}\``),
-    ...taken.ports.map((p) => `find what holds port ${p.port} with \`ss -ltnp 'sport = :${p.port}'\` (or \`docker ps --filter publish=${p.port}\`) and stop it`),
-    'if the workshop made them, `swarm-workshop reset` removes what it made (and only that)',
-    'to keep them, run the workshop on another swarm',
+    ...taken.foreign.map((f) => say('preflight.removeIt', { kind: say(`preflight.kind.${f.kind}`), name: f.name, remove: f.remove })),
+    ...taken.ports.map((p) => say('preflight.findPort', { port: p.port })),
+    say('preflight.reset'),
+    say('preflight.elsewhere'),
   ];
   return { lines, choices };
 }
@@ -55,12 +56,12 @@ export async function preflight(chapter: Chapter, chapters: Chapter[], session: 
   const taken = await takenNames(session.docker, session.store, objects, namesOf(chapter, objects), session.portIsFree);
   if (taken.foreign.length || taken.ports.length) {
     const { lines, choices } = describeTaken(taken);
-    const what = `${chapter.id} uses names and ports that something else holds here:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+    const what = say('preflight.taken', { chapter: chapter.id, lines: lines.map((l) => `  ${l}`).join('\n') });
     // Auto mode would fail on them ("already exists"); check mode judges the steps anyway, since they are
     // often the learner's own mistake (a bridge network named dockercoins, a toolbox from alpine), and the
     // steps that use them do not pass, each saying why.
     if (mode === 'auto' || !warn) throw new AbortError(what, choices);
-    warn(`notice: ${what}\n${choices.map((c) => `  → ${c}`).join('\n')}\nThe steps that use them cannot pass until they are what the lessons make; each says why below.\n`);
+    warn(say('preflight.notice', { what, choices: choices.map((c) => `  → ${c}`).join('\n') }));
   }
   const from = chapter.startsFrom;
   if (!from) return;
@@ -70,10 +71,8 @@ export async function preflight(chapter: Chapter, chapters: Chapter[], session: 
   }, { deadline: Date.now() + 3000 });
   if (result.ok) return;
   const missing = result.verdicts.filter((v) => !v.ok).map((v) => `  ✗ ${v.title}: ${v.actual}`);
-  throw new AbortError(`${chapter.id} starts where ${from.chapter} ends: ${from.what}. Not there yet:\n${missing.join('\n')}`, [
-    `get there with \`swarm-workshop run ${from.chapter} --yes\` (it skips the steps your cluster already shows done)`,
-    mode === 'check'
-      ? `or finish ${from.chapter} by hand and check it with \`swarm-workshop check ${from.chapter}\``
-      : `or type ${from.chapter}'s commands yourself and check them with \`swarm-workshop check ${from.chapter}\``,
+  throw new AbortError(say('preflight.notThere', { chapter: chapter.id, from: from.chapter, what: from.what, missing: missing.join('\n') }), [
+    say('preflight.getThere', { from: from.chapter }),
+    mode === 'check' ? say('preflight.byHandCheck', { from: from.chapter }) : say('preflight.byHandAuto', { from: from.chapter }),
   ]);
 }

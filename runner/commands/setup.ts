@@ -1,4 +1,5 @@
 import { AbortError } from '../errors.js';
+import { say } from '../i18n/messages.js';
 import { checks } from '../../checks/index.js';
 import type { DockerClient } from '../docker/client.js';
 import { commandEnv, isLocalEngine } from '../docker/endpoint.js';
@@ -40,9 +41,7 @@ export async function openSession(): Promise<Session> {
     // The lab's node1 stopped (a restart of the machine, `docker stop`): say so, and how to bring it back.
     const { isLabEngine } = await import('../lab/lab.js');
     if (isLabEngine(docker.endpoint)) {
-      throw new AbortError(`the lab's node1 does not answer at ${docker.host} (${report.engine.error})`, [
-        '`swarm-workshop lab status` shows which nodes run; `swarm-workshop lab up` starts what stopped, and your services come back with it',
-      ]);
+      throw new AbortError(say('setup.labDown', { host: docker.host, error: report.engine.error }), [say('setup.labDownNext')]);
     }
   }
   const info = requireSwarmManager(report);

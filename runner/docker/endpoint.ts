@@ -19,6 +19,7 @@ import { Duplex } from 'node:stream';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError } from '../errors.js';
+import { say } from '../i18n/messages.js';
 
 export interface EngineEndpoint {
   /** unix:///..., tcp://HOST:PORT, ssh://USER@HOST, npipe://... */
@@ -54,9 +55,7 @@ export function resolveEngine(env: NodeJS.ProcessEnv = process.env, home = homed
     const dir = env.DOCKER_CERT_PATH || configDir(env, home);
     const tls = { ca: readIf(join(dir, 'ca.pem')), cert: readIf(join(dir, 'cert.pem')), key: readIf(join(dir, 'key.pem')), verify: !!env.DOCKER_TLS_VERIFY };
     if (tls.verify && !tls.ca) {
-      throw new AbortError(`DOCKER_TLS_VERIFY is set but there is no ca.pem in ${dir}`, [
-        'point DOCKER_CERT_PATH at the folder with ca.pem, cert.pem and key.pem, or unset DOCKER_TLS_VERIFY if the engine does not use TLS',
-      ]);
+      throw new AbortError(say('errors.endpoint.tlsNoCa', { dir }), [say('errors.endpoint.tlsNoCaNext')]);
     }
     return { host: env.DOCKER_HOST, source: 'DOCKER_HOST', tls };
   }
@@ -68,12 +67,11 @@ export function resolveEngine(env: NodeJS.ProcessEnv = process.env, home = homed
   try {
     meta = JSON.parse(readFileSync(join(dir, 'contexts', 'meta', id, 'meta.json'), 'utf8'));
   } catch {
-    throw new AbortError(`the docker context "${name}" does not exist (${env.DOCKER_CONTEXT ? 'DOCKER_CONTEXT names it' : `it is current in ${join(dir, 'config.json')}`})`, [
-      '`docker context ls` lists the contexts; `docker context use default` goes back to the local engine',
-    ]);
+    const why = env.DOCKER_CONTEXT ? say('errors.endpoint.namedByEnv') : say('errors.endpoint.currentIn', { file: join(dir, 'config.json') });
+    throw new AbortError(say('errors.endpoint.noContext', { name, why }), [say('errors.endpoint.contextsNext')]);
   }
   const endpoint = meta.Endpoints?.docker;
-  if (!endpoint?.Host) throw new AbortError(`the docker context "${name}" has no docker endpoint`, ['`docker context inspect ' + name + '` shows it; `docker context use default` goes back to the local engine']);
+  if (!endpoint?.Host) throw new AbortError(say('errors.endpoint.noDockerEndpoint', { name }), [say('errors.endpoint.inspectNext', { name })]);
   const tlsDir = join(dir, 'contexts', 'tls', id, 'docker');
   const tls = { ca: readIf(join(tlsDir, 'ca.pem')), cert: readIf(join(tlsDir, 'cert.pem')), key: readIf(join(tlsDir, 'key.pem')), verify: !endpoint.SkipTLSVerify };
   const hasTls = !!(tls.ca || tls.cert || tls.key) || !!endpoint.SkipTLSVerify;
@@ -82,8 +80,8 @@ export function resolveEngine(env: NodeJS.ProcessEnv = process.env, home = homed
 
 /** How to say where the engine is, in one phrase. */
 export function describeEndpoint(e: EngineEndpoint): string {
-  const via = e.source === 'context' ? ` (docker context ${e.context})` : e.source === 'DOCKER_HOST' ? ' (DOCKER_HOST)' : '';
-  return `${e.host}${e.tls ? ', TLS' : ''}${via}`;
+  const via = e.source === 'context' ? say('errors.endpoint.viaContext', { name: e.context }) : e.source === 'DOCKER_HOST' ? say('errors.endpoint.viaHost') : '';
+  return `${e.host}${e.tls ? say('errors.endpoint.tls') : ''}${via}`;
 }
 
 /**
@@ -104,26 +102,22 @@ export function modemOptions(e: EngineEndpoint | string): Docker.DockerOptions {
   const endpoint: EngineEndpoint = typeof e === 'string' ? { host: e, source: 'DOCKER_HOST' } : e;
   // As the CLI reads it: an address without a scheme is TCP (`node1:2376` is tcp://node1:2376).
   const host = endpoint.host.includes('://') ? endpoint.host : `tcp://${endpoint.host}`;
-  const where = endpoint.source === 'context' ? `the docker context ${endpoint.context}'s address ${endpoint.host}` : `DOCKER_HOST=${endpoint.host}`;
-  const invalid = (why: string) =>
-    new AbortError(`${where} is not an address docker can use (${why})`, [
-      'set it to the engine\'s address, e.g. `unix:///var/run/docker.sock` or `tcp://HOST:2375`, or unset it to use the current docker context',
-      'check with `docker info`',
-    ]);
+  const where = endpoint.source === 'context' ? say('errors.endpoint.contextAddress', { name: endpoint.context, host: endpoint.host }) : say('errors.endpoint.dockerHost', { host: endpoint.host });
+  const invalid = (why: string) => new AbortError(say('errors.endpoint.invalid', { where, why }), [say('errors.endpoint.invalidNext'), say('errors.endpoint.checkDockerInfo')]);
   if (host.startsWith('unix://')) {
-    if (host.length <= 'unix://'.length) throw invalid('no socket path');
+    if (host.length <= 'unix://'.length) throw invalid(say('errors.endpoint.noSocketPath'));
     return { socketPath: host.slice('unix://'.length) };
   }
   if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length) };
   const scheme = /^([a-z]+):\/\//.exec(host)?.[1];
-  if (!scheme || !['tcp', 'http', 'https', 'ssh'].includes(scheme)) throw invalid('it must start with unix://, tcp:// or ssh://');
+  if (!scheme || !['tcp', 'http', 'https', 'ssh'].includes(scheme)) throw invalid(say('errors.endpoint.badScheme'));
   let url: URL;
   try {
     url = new URL(host.replace(/^tcp:/, 'http:'));
   } catch {
-    throw invalid('not a valid address');
+    throw invalid(say('errors.endpoint.notValid'));
   }
-  if (!url.hostname) throw invalid('no host name');
+  if (!url.hostname) throw invalid(say('errors.endpoint.noHostName'));
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (scheme === 'ssh') {
     // As the docker CLI does it: the system's ssh (its config, keys and agent), running `docker system

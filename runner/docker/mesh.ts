@@ -9,6 +9,7 @@
  * registry service exists: in the lab without a mesh, the node's forwarder answers for it.
  */
 import type { DockerClient } from './client.js';
+import { say } from '../i18n/messages.js';
 
 export const PROBE_LABEL = 'io.swarm-workshop.probe';
 const SERVER = 'swarm-workshop-mesh-probe';
@@ -35,28 +36,28 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function probeMesh(docker: DockerClient, run: Run, thisNode: string): Promise<MeshVerdict> {
   const nodes = (await docker.nodes()).filter((n) => n.state === 'ready');
   const other = nodes.find((n) => n.hostname !== thisNode);
-  if (!other) return { mesh: 'unknown', reason: 'one node: no other node to reach the published port through' };
+  if (!other) return { mesh: 'unknown', reason: say('doctor.mesh.oneNode') };
   const registry = (await docker.services()).some((s) => s.name === 'registry');
   const label = ['--label', `${PROBE_LABEL}=1`, '--container-label', `${PROBE_LABEL}=1`];
   try {
     const server = await run(['service', 'create', '--detach', '--name', SERVER, ...label, '--constraint', `node.hostname==${thisNode}`,
       '--publish', `published=${PORT},target=5000,mode=ingress`, 'registry:2'], 60_000);
-    if (server.exitCode !== 0) return { mesh: 'unknown', reason: `the probe service could not be created: ${server.stderr.trim().split('\n').pop()}` };
+    if (server.exitCode !== 0) return { mesh: 'unknown', reason: say('doctor.mesh.serviceFailed', { error: server.stderr.trim().split('\n').pop() }) };
     // Until its task runs (a mesh that works then answers at once).
     if (!(await until(async () => (await docker.tasks(SERVER)).some((t) => t.state === 'running'), 30_000))) {
-      return { mesh: 'unknown', reason: 'the probe service\'s task did not start on this node within 30 s' };
+      return { mesh: 'unknown', reason: say('doctor.mesh.taskSlow', { seconds: 30 }) };
     }
     await sleep(2000);
     const script = `exec 3<>/dev/tcp/127.0.0.1/${PORT} && echo mesh=yes || echo mesh=no; ` +
       (registry ? 'if exec 4<>/dev/tcp/127.0.0.1/5000; then echo registry=yes; else echo registry=no; fi' : 'true');
     const client = await run(['service', 'create', '--detach', '--name', CLIENT, ...label, '--constraint', `node.hostname==${other.hostname}`,
       '--network', 'host', '--restart-condition', 'none', 'debian:bookworm-slim', 'bash', '-c', script], 60_000);
-    if (client.exitCode !== 0) return { mesh: 'unknown', reason: `the probe's client could not be created: ${client.stderr.trim().split('\n').pop()}` };
+    if (client.exitCode !== 0) return { mesh: 'unknown', reason: say('doctor.mesh.clientFailed', { error: client.stderr.trim().split('\n').pop() }) };
     const done = await until(async () => (await docker.tasks(CLIENT)).some((t) => ['complete', 'failed', 'rejected'].includes(t.state)), 90_000);
-    if (!done) return { mesh: 'unknown', reason: `the probe's client did not finish on ${other.hostname} within 90 s` };
+    if (!done) return { mesh: 'unknown', reason: say('doctor.mesh.clientSlow', { node: other.hostname, seconds: 90 }) };
     const logs = await run(['service', 'logs', '--raw', CLIENT], 30_000);
     const said = logs.stdout + logs.stderr;
-    if (!/mesh=(yes|no)/.test(said)) return { mesh: 'unknown', reason: `the probe's client on ${other.hostname} said nothing readable` };
+    if (!/mesh=(yes|no)/.test(said)) return { mesh: 'unknown', reason: say('doctor.mesh.clientSilent', { node: other.hostname }) };
     return {
       mesh: said.includes('mesh=yes') ? 'works' : 'missing',
       ...(registry ? { registryElsewhere: said.includes('registry=yes') } : {}),
@@ -87,6 +88,5 @@ export const BRIDGE_NF_SCRIPT = 'test -e /proc/sys/net/bridge/bridge-nf-call-ipt
 export async function meshBlocker(docker: Pick<DockerClient, 'probeEngine'>): Promise<string | undefined> {
   const code = await docker.probeEngine('debian:bookworm-slim', BRIDGE_NF_SCRIPT).catch(() => undefined);
   if (code === undefined || code === 0) return undefined;
-  return '/proc/sys/net/bridge/bridge-nf-call-iptables is missing on the engine: published tasks stay in "Preparing"\n' +
-    '    → load br_netfilter on the machine that runs the engine (`sudo modprobe br_netfilter`), then restart the engine (a lab: `swarm-workshop lab down`, `lab up`)';
+  return say('doctor.mesh.bridgeNf');
 }

@@ -3,6 +3,7 @@ import { release } from 'node:os';
 import { statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { AbortError } from '../errors.js';
+import { say } from '../i18n/messages.js';
 import type { DockerClient, EngineInfo, ServiceInfo } from './client.js';
 import { APP_IMAGES, BASE_IMAGES, preparedRef } from './images.js';
 import { isLocalEngine, type EngineEndpoint } from './endpoint.js';
@@ -49,10 +50,10 @@ export async function portStatus(port: number, service: string, services: Servic
   const publisher = services.find((s) => s.ports.some((p) => p.published === port));
   if (publisher) {
     return publisher.name === service
-      ? { port, state: 'workshop', detail: `published by the ${service} service` }
-      : { port, state: 'taken', detail: `published by the service "${publisher.name}"` };
+      ? { port, state: 'workshop', detail: say('preflight.port.workshop', { service }) }
+      : { port, state: 'taken', detail: say('preflight.port.service', { name: publisher.name }) };
   }
-  return (await isFree(port)) ? { port, state: 'free', detail: 'free' } : { port, state: 'taken', detail: 'in use by another process' };
+  return (await isFree(port)) ? { port, state: 'free', detail: say('preflight.port.free') } : { port, state: 'taken', detail: say('preflight.port.process') };
 }
 
 /**
@@ -127,22 +128,14 @@ export async function probeEnvironment(docker: DockerClient, host: string, isFre
  */
 export function requireSwarmManager(report: EnvironmentReport): EngineInfo {
   if (!report.engine.ok) {
-    throw new AbortError(`cannot reach the Docker engine at ${report.host} (${report.engine.error})`, [
-      'start Docker (for example `sudo systemctl start docker`), or point DOCKER_HOST at a running engine',
-      'check with `docker info`',
-    ]);
+    throw new AbortError(say('setup.noEngine', { host: report.host, error: report.engine.error }), [say('setup.startDocker'), say('setup.checkDockerInfo')]);
   }
   const { info } = report.engine;
   if (info.swarmState !== 'active') {
-    throw new AbortError(`this engine is not in swarm mode (swarm: ${info.swarmState})`, [
-      'run `docker swarm init` (add `--advertise-addr <ip>` if it asks which address to use)',
-    ]);
+    throw new AbortError(say('setup.notSwarm', { state: info.swarmState }), [say('setup.swarmInit')]);
   }
   if (!info.isManager) {
-    throw new AbortError(`this node (${info.hostname}) is a swarm worker; services can only be managed from a manager`, [
-      'run the workshop on a manager node (`docker node ls` on a manager lists them)',
-      'or promote this node from a manager: `docker node promote ' + info.hostname + '`',
-    ]);
+    throw new AbortError(say('setup.worker', { host: info.hostname }), [say('setup.useManager'), say('setup.promote', { host: info.hostname })]);
   }
   return info;
 }
