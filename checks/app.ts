@@ -15,7 +15,7 @@ interface Sample {
 
 async function sample(ctx: CheckContext): Promise<Sample> {
   const body = (await getJson(ctx, `${webuiUrl}/json`)) as Partial<Sample>;
-  if (typeof body.hashes !== 'number' || typeof body.now !== 'number') throw new Error(`unexpected answer ${JSON.stringify(body)}`);
+  if (typeof body.hashes !== 'number' || typeof body.now !== 'number') throw new Error(ct('webuiJson.unexpected', { body: JSON.stringify(body) }));
   return body as Sample;
 }
 
@@ -25,7 +25,7 @@ export async function measureMiningSpeed(ctx: CheckContext, windowSeconds: numbe
   await sleep(windowSeconds * 1000, ctx.signal);
   const second = await sample(ctx);
   // The web UI's clock did not move (or went back): no speed can be told from these two samples.
-  if (!(second.now > first.now)) throw new Error(`the web UI's clock did not advance between two samples ${windowSeconds} s apart (now ${first.now} then ${second.now})`);
+  if (!(second.now > first.now)) throw new Error(ct('miningSpeed.clockStuck', { seconds: windowSeconds, first: first.now, second: second.now }));
   return (second.hashes - first.hashes) / (second.now - first.now);
 }
 
@@ -46,10 +46,10 @@ export const webuiJson: CheckDefinition = {
   title: () => ct('webuiJson.title', { url: `${webuiUrl}/json` }),
   hint: () => ct('webuiJson.hint', { url: `${webuiUrl}/json` }),
   async run(_p, ctx) {
-    const expected = `${webuiUrl}/json answers {coins, hashes, now}`;
+    const expected = ct('webuiJson.expected', { url: `${webuiUrl}/json` });
     try {
       const s = await sample(ctx);
-      return pass(expected, `coins ${s.coins}, hashes ${s.hashes}`);
+      return pass(expected, ct('webuiJson.actual', { coins: s.coins, hashes: s.hashes }));
     } catch (error) {
       return fail(expected, `${webuiUrl}/json: ${reason(error)}`);
     }
@@ -65,14 +65,14 @@ export const miningSpeed: CheckDefinition = {
   hint: () => ct('miningSpeed.hint'),
   async run(p, ctx) {
     const min = num(p, 'min');
-    const expected = `at least ${min} hashes/s`;
+    const expected = ct('miningSpeed.expected', { min });
     try {
       const rate = await measureMiningSpeed(ctx, p.window === undefined ? 5 : num(p, 'window'));
-      const actual = `${rate.toFixed(1)} hashes/s`;
+      const actual = ct('miningSpeed.actual', { rate: rate.toFixed(1) });
       return rate >= min ? pass(expected, actual, { hashesPerSecond: rate }) : fail(expected, actual, { hashesPerSecond: rate });
     } catch (error) {
       if (ctx.signal.aborted) throw error;
-      return fail(expected, `cannot read ${webuiUrl}/json: ${reason(error)}`);
+      return fail(expected, ct('common.cannotRead', { what: `${webuiUrl}/json`, reason: reason(error) }));
     }
   },
 };
@@ -86,16 +86,16 @@ export const dnsResolves: CheckDefinition = {
   async run(p, ctx) {
     const name = str(p, 'name');
     const count = num(p, 'count');
-    const expected = `${name}: ${count} A record(s), seen from the debug service`;
+    const expected = ct('dnsResolves.expected', { name, n: count });
     const [debug] = await localTaskContainers(ctx, 'debug');
-    if (!debug) return fail(expected, 'no running debug container on this node');
+    if (!debug) return fail(expected, ct('common.noDebug'));
     const result = await ctx.docker.exec(debug.id, ['drill', name], ctx.signal);
     if (isMissingProgram(result)) {
-      return failWith(expected, `drill is not in the image of the debug service (${debug.image}): the check cannot ask the DNS`, 'the debug service needs the workshop\'s tools image (ab, curl, drill): docker service rm debug, then create it from 127.0.0.1:5000/dockercoins_tools:v0.1 as the step shows (the articles\' alpine needs `apk add`, which needs the internet)');
+      return failWith(expected, ct('dnsResolves.noDrill', { image: debug.image }), ct('dnsResolves.noDrillHint'));
     }
     const answer = result.stdout.split(';; ANSWER SECTION:')[1]?.split(';;')[0] ?? '';
     const addresses = [...answer.matchAll(/\sIN\s+A\s+(\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]);
-    const actual = `${name}: ${addresses.length ? addresses.join(', ') : 'no A record'}`;
+    const actual = addresses.length ? ct('dnsResolves.actual', { name, addresses: addresses.join(', ') }) : ct('dnsResolves.actualNone', { name });
     return addresses.length === count ? pass(expected, actual) : fail(expected, actual);
   },
 };
@@ -109,13 +109,13 @@ export const fileInService: CheckDefinition = {
   async run(p, ctx) {
     const service = str(p, 'service');
     const path = str(p, 'path');
-    const expected = `${path} in ${service}, ${num(p, 'size')} bytes`;
+    const expected = ct('fileInService.expected', { path, service, size: num(p, 'size') });
     const [container] = await localTaskContainers(ctx, service);
-    if (!container) return fail(expected, `no running ${service} container on this node`);
+    if (!container) return fail(expected, ct('fileInService.noContainer', { service }));
     const result = await ctx.docker.exec(container.id, ['stat', '-c', '%s', path], ctx.signal);
-    if (result.exitCode !== 0) return fail(expected, `no ${path} in ${container.name}`);
+    if (result.exitCode !== 0) return fail(expected, ct('fileInService.noFile', { path, container: container.name }));
     const size = Number(result.stdout.trim());
-    const actual = `${path} in ${container.name}, ${size} bytes`;
+    const actual = ct('fileInService.actual', { path, container: container.name, size });
     return size === num(p, 'size') ? pass(expected, actual) : fail(expected, actual);
   },
 };
@@ -133,17 +133,17 @@ export const speedUp: CheckDefinition = {
     const min = num(p, 'min');
     const before = ctx.recorded?.(since, 'mining-speed');
     const expected = before === undefined
-      ? `at least ${min} hashes/s (no speed was kept at ${since} to compare with)`
-      : `at least ${(before * factor).toFixed(1)} hashes/s: ${factor}x the ${before.toFixed(1)} measured at ${since}`;
+      ? ct('speedUp.expectedNothingKept', { min, since })
+      : ct('speedUp.expected', { target: (before * factor).toFixed(1), factor, before: before.toFixed(1), since });
     let rate: number;
     try {
       rate = await measureMiningSpeed(ctx, p.window === undefined ? 5 : num(p, 'window'));
     } catch (error) {
       if (ctx.signal.aborted) throw error;
-      return fail(expected, `cannot read ${webuiUrl}/json: ${reason(error)}`);
+      return fail(expected, ct('common.cannotRead', { what: `${webuiUrl}/json`, reason: reason(error) }));
     }
     const ratio = before ? rate / before : undefined;
-    const actual = `${rate.toFixed(1)} hashes/s${ratio ? ` (x${ratio.toFixed(2)} the speed before)` : ''}`;
+    const actual = ratio ? ct('speedUp.actual', { rate: rate.toFixed(1), ratio: ratio.toFixed(2) }) : ct('miningSpeed.actual', { rate: rate.toFixed(1) });
     const ok = rate >= min && (before === undefined || rate >= before * factor);
     return { ok, expected, actual, measurements: { hashesPerSecond: rate, ...(ratio ? { ratio } : {}) } };
   },

@@ -13,7 +13,7 @@ import { fail, failWith, num, pass, str, type CheckContext, type CheckDefinition
 async function abRun(ctx: CheckContext, container: string, args: string[]): Promise<AbResult> {
   const result = await ctx.docker.exec(container, ['ab', ...args], ctx.signal);
   if (isMissingProgram(result)) throw new MissingAb();
-  if (result.exitCode !== 0) throw new Error(`ab ${args.join(' ')} exited with ${result.exitCode}: ${(result.stderr || result.stdout).trim().split('\n').slice(-1)[0]}`);
+  if (result.exitCode !== 0) throw new Error(ct('benchStory.abFailed', { args: args.join(' '), code: result.exitCode, line: (result.stderr || result.stdout).trim().split('\n').slice(-1)[0] }));
   return parseAb(result.stdout);
 }
 
@@ -44,10 +44,10 @@ export const benchStory: CheckDefinition = {
     // talks to one task.
     const behind = serial ? await tasksBehind(ctx, url) : 1;
     const expected = serial
-      ? `requests/s with ${c} clients at most ${2 * behind}x that with 1 (one at a time${behind > 1 ? ` per task, ${behind} tasks behind its virtual IP` : ''})`
-      : `requests/s with ${c} clients at least 3x that with 1 (side by side)`;
+      ? ct(behind > 1 ? 'benchStory.expectedSerialTasks' : 'benchStory.expectedSerial', { clients: c, times: 2 * behind, tasks: behind })
+      : ct('benchStory.expectedConcurrent', { clients: c });
     const [debug] = await localTaskContainers(ctx, 'debug');
-    if (!debug) return fail(expected, 'no running debug container on this node to run ab from');
+    if (!debug) return fail(expected, ct('benchStory.noDebug'));
     const body = p.body === undefined ? [] : ['-T', 'application/octet-stream', '-p', str(p, 'body')];
     let one: AbResult;
     let many: AbResult;
@@ -56,11 +56,12 @@ export const benchStory: CheckDefinition = {
       many = await abRun(ctx, debug.id, ['-c', String(c), '-n', String(c), ...body, url]);
     } catch (error) {
       if (ctx.signal.aborted) throw error;
-      if (error instanceof MissingAb) return failWith(expected, `ab is not in the image of the debug service (${debug.image})`, 'create the debug service from the tools image (chapter 3, step 11)');
+      if (error instanceof MissingAb) return failWith(expected, ct('benchStory.noAb', { image: debug.image }), ct('benchStory.noAbHint'));
       return fail(expected, (error as Error).message);
     }
     const ratio = many.requestsPerSecond / one.requestsPerSecond;
-    const actual = `${one.requestsPerSecond} req/s with 1 client, ${many.requestsPerSecond} with ${c} (x${ratio.toFixed(1)})${many.failedRequests ? `, ${many.failedRequests} failed` : ''}`;
+    const figures = { one: one.requestsPerSecond, many: many.requestsPerSecond, clients: c, ratio: ratio.toFixed(1), failed: many.failedRequests };
+    const actual = ct(many.failedRequests ? 'benchStory.actualFailed' : 'benchStory.actual', figures);
     const measurements = { oneClient: one.requestsPerSecond, manyClients: many.requestsPerSecond, ratio };
     const ok = many.failedRequests === 0 && (serial ? ratio <= 2 * behind : ratio >= 3);
     return { ok, expected, actual, measurements };

@@ -13,7 +13,7 @@ export function loopSleep(source: string): number | undefined {
 
 const describeSleep = (source: string) => {
   const seconds = loopSleep(source);
-  return seconds === undefined ? 'no time.sleep() call' : `time.sleep(${seconds})`;
+  return seconds === undefined ? ct('workspaceSleep.noSleep') : `time.sleep(${seconds})`;
 };
 
 /** `workspace/<path>` or `package/<path>`: a file of the learner's copy or of the shipped source. */
@@ -24,7 +24,7 @@ function resolveSource(ctx: CheckContext, reference: string): { file: string; la
   }
   return {
     file: join(root === 'workspace' ? ctx.paths.workspace : ctx.paths.package, ...rest),
-    label: root === 'workspace' ? `your edited ${rest.join('/')}` : `the original ${rest.join('/')}`,
+    label: ct(root === 'workspace' ? 'runningCode.edited' : 'runningCode.original', { path: rest.join('/') }),
   };
 }
 
@@ -41,20 +41,21 @@ export const workspaceSleep: CheckDefinition = {
   hint: (p) => ct('workspaceSleep.hint', { file: str(p, 'file') }),
   async run(p, ctx) {
     const file = join(ctx.paths.workspace, str(p, 'file'));
-    const expected = `time.sleep(${num(p, 'seconds')}) in ${file}`;
+    const expected = ct('workspaceSleep.expected', { seconds: num(p, 'seconds'), file });
     let source: string;
     try {
       source = await readFile(file, 'utf8');
     } catch {
-      return fail(expected, `cannot read ${file}`);
+      return fail(expected, ct('workspaceSleep.cannotRead', { file }));
     }
-    const actual = `${describeSleep(source)} in ${file}`;
+    const actual = ct('workspaceSleep.actual', { sleep: describeSleep(source), file });
     if (loopSleep(source) !== num(p, 'seconds')) return fail(expected, actual);
     // The retry pause (after an error) stays as it was: a substitution that caught every sleep changed it too.
     if (p.retry !== undefined && retrySleep(source) !== num(p, 'retry')) {
       const retry = retrySleep(source);
-      return failWith(`${expected}, and the retry pause still time.sleep(${num(p, 'retry')})`, `${actual}, but the retry pause is ${retry === undefined ? 'gone' : `time.sleep(${retry})`}`,
-        `put the retry pause back to time.sleep(${num(p, 'retry')}): it keeps a failing worker from flooding rng and hasher; change only the first sleep`);
+      return failWith(ct('workspaceSleep.expectedRetry', { expected, retry: num(p, 'retry') }),
+        retry === undefined ? ct('workspaceSleep.actualRetryGone', { actual }) : ct('workspaceSleep.actualRetry', { actual, retry }),
+        ct('workspaceSleep.retryHint', { retry: num(p, 'retry') }));
     }
     return pass(expected, actual);
   },
@@ -77,10 +78,10 @@ export const runningCode: CheckDefinition = {
     const path = str(p, 'path');
     const source = resolveSource(ctx, str(p, 'matches'));
     const wanted = await readFile(source.file, 'utf8');
-    const expected = `every running ${service} task has ${source.label} (${describeSleep(wanted)})`;
+    const expected = ct('runningCode.expected', { service, label: source.label, sleep: describeSleep(wanted) });
     const [tasks, containers] = await Promise.all([ctx.docker.tasks(service), localTaskContainers(ctx, service)]);
     const running = tasks.filter((t) => t.state === 'running' && t.desiredState === 'running');
-    if (!running.length) return fail(expected, `no running ${service} task`);
+    if (!running.length) return fail(expected, ct('runningCode.noTask', { service }));
     const local = new Map(containers.map((c) => [c.id, c]));
     // Code by digest: learned from a local container of that digest, or from a local image that has it.
     const byDigest = new Map<string, string | undefined>();
@@ -118,11 +119,12 @@ export const runningCode: CheckDefinition = {
       const label = describeSleep(code);
       seen.set(label, (seen.get(label) ?? 0) + 1);
     }
-    let actual = `${matching}/${running.length} running ${service} tasks match` + (seen.size ? '; ' + [...seen].map(([label, n]) => `${n} with ${label}`).join(', ') : '');
+    const sep = ct('common.sep');
+    let actual = ct('runningCode.actual', { matching, total: running.length, service }) + (seen.size ? sep + [...seen].map(([label, n]) => ct('runningCode.with', { n, sleep: label })).join(ct('common.comma')) : '');
     if (unseen.size) {
       const nodes = await ctx.docker.nodes().catch(() => []);
       const names = [...unseen].map((id) => nodes.find((n) => n.id === id)?.hostname ?? id.slice(0, 12));
-      actual += `; cannot see the code of the tasks on ${names.join(', ')} from this node (their image is not here)`;
+      actual += sep + ct('runningCode.unseen', { nodes: names.join(', ') });
     }
     return matching === running.length ? pass(expected, actual) : fail(expected, actual);
   },
@@ -143,16 +145,16 @@ export const imageCode: CheckDefinition = {
     const path = str(p, 'path');
     const source = resolveSource(ctx, str(p, 'matches'));
     const wanted = await readFile(source.file, 'utf8');
-    const expected = `${image} holds ${source.label} (${describeSleep(wanted)})`;
+    const expected = ct('imageCode.expected', { image, label: source.label, sleep: describeSleep(wanted) });
     const local = (await ctx.docker.images()).find((i) => i.tags.some((t) => sameImage(t, image)));
-    if (!local) return fail(expected, `no image ${image} on this engine`);
+    if (!local) return fail(expected, ct('imageCode.noImage', { image }));
     let code: string;
     try {
       code = await ctx.docker.readImageFile(local.id, path);
     } catch (error) {
-      return fail(expected, `cannot read ${path} in ${image}: ${(error as Error).message}`);
+      return fail(expected, ct('imageCode.cannotRead', { path, image, error: (error as Error).message }));
     }
-    const actual = `${image} has ${path} with ${describeSleep(code)}${code === wanted ? ', as your copy' : ', not as your copy'}`;
+    const actual = ct(code === wanted ? 'imageCode.same' : 'imageCode.differs', { image, path, sleep: describeSleep(code) });
     return code === wanted ? pass(expected, actual) : fail(expected, actual);
   },
 };

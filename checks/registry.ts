@@ -22,12 +22,12 @@ export const registryCatalog: CheckDefinition = {
   hint: () => ct('registryCatalog.hint'),
   async run(_p, ctx) {
     const url = `http://${ctx.profile.registry}/v2/_catalog`;
-    const expected = `${url} answers {"repositories": [...]}`;
+    const expected = ct('registryCatalog.expected', { url });
     try {
       const body = (await getJson(ctx, url)) as { repositories?: unknown };
       return Array.isArray(body.repositories)
-        ? pass(expected, `repositories: ${JSON.stringify(body.repositories)}`)
-        : fail(expected, `unexpected answer: ${JSON.stringify(body).slice(0, 120)}`);
+        ? pass(expected, ct('registryCatalog.actual', { list: JSON.stringify(body.repositories) }))
+        : fail(expected, ct('registryCatalog.unexpected', { body: JSON.stringify(body).slice(0, 120) }));
     } catch (error) {
       return fail(expected, `${url}: ${reason(error)}`);
     }
@@ -53,14 +53,14 @@ export async function whyNotPushed(ctx: CheckContext, repository: string, tag: s
   if (wanted) {
     const untagged = `${parseImage(wanted).registry}/${repository}`;
     return {
-      actual: `${wanted} exists on this engine but not in the registry: it was not pushed`,
-      hint: `push it by its full name, tag included: docker push ${wanted}. A push without a tag (docker push ${untagged}) pushes only ${untagged}:latest, which does not exist here`,
+      actual: ct('registryHasTag.notPushed', { image: wanted }),
+      hint: ct('registryHasTag.notPushedHint', { image: wanted, untagged }),
     };
   }
   if (local.length) {
     return {
-      actual: `this engine has ${local.join(', ')}, but not the tag ${tag}`,
-      hint: `tag the image first, then push that tag: docker tag <image> ${ctx.profile.registry}/${repository}:${tag} && docker push ${ctx.profile.registry}/${repository}:${tag}`,
+      actual: ct('registryHasTag.otherTags', { images: local.join(', '), tag }),
+      hint: ct('registryHasTag.otherTagsHint', { ref: `${ctx.profile.registry}/${repository}:${tag}` }),
     };
   }
   return undefined;
@@ -76,20 +76,20 @@ export const registryHasTag: CheckDefinition = {
     const repository = str(p, 'repository');
     const tag = str(p, 'tag');
     const url = `http://${ctx.profile.registry}/v2/${repository}/tags/list`;
-    const expected = `${ctx.profile.registry}/${repository} has tag ${tag} (pushed as localhost:5000/..., 127.0.0.1:5000/... or [::1]:5000/...)`;
+    const expected = ct('registryHasTag.expected', { registry: ctx.profile.registry, repository, tag });
     let actual: string;
     try {
       const body = (await getJson(ctx, url)) as { tags?: string[] | null };
       const tags = body.tags ?? [];
-      actual = `${repository} tags: ${tags.length ? tags.join(', ') : 'none'}`;
+      actual = ct('registryHasTag.tags', { repository, tags: tags.length ? tags.join(', ') : ct('common.none') });
       if (tags.includes(tag)) return pass(expected, actual);
     } catch (error) {
       const message = reason(error);
       if (!message.startsWith('HTTP 404')) return fail(expected, `${url}: ${message}`);
-      actual = `no repository ${repository} in the registry`;
+      actual = ct('registryHasTag.noRepository', { repository });
     }
     const why = await whyNotPushed(ctx, repository, tag);
-    return why ? failWith(expected, `${actual}; ${why.actual}`, why.hint) : fail(expected, actual);
+    return why ? failWith(expected, `${actual}${ct('common.sep')}${why.actual}`, why.hint) : fail(expected, actual);
   },
 };
 
@@ -116,14 +116,14 @@ export const registryHasImage: CheckDefinition = {
   title: () => ct('registryHasImage.title'),
   hint: () => ct('registryHasImage.hint'),
   async run(_p, ctx) {
-    const expected = `an image in ${ctx.profile.registry} (its catalog lists a repository with a tag)`;
+    const expected = ct('registryHasImage.expected', { registry: ctx.profile.registry });
     let images: string[];
     try {
       images = await registryImages(ctx);
     } catch (error) {
       return fail(expected, `http://${ctx.profile.registry}/v2/_catalog: ${reason(error)}`);
     }
-    if (images.length) return pass(expected, `the registry holds ${images.slice(0, 5).join(', ')}${images.length > 5 ? ', ...' : ''}`);
+    if (images.length) return pass(expected, ct('registryHasImage.holds', { images: `${images.slice(0, 5).join(', ')}${images.length > 5 ? ', ...' : ''}` }));
     // Nothing arrived: was something tagged for it here and not pushed?
     let local: string[] = [];
     try {
@@ -132,9 +132,9 @@ export const registryHasImage: CheckDefinition = {
       // No image list: the plain answer below.
     }
     if (local.length) {
-      return failWith(expected, `the registry is empty; this engine has ${local.slice(0, 3).join(', ')} tagged for it`, `push it: docker push ${local[0]} (tagging names an image for the registry; only push sends it)`);
+      return failWith(expected, ct('registryHasImage.emptyTagged', { images: local.slice(0, 3).join(', ') }), ct('registryHasImage.emptyTaggedHint', { image: local[0] }));
     }
-    return fail(expected, 'the registry is empty');
+    return fail(expected, ct('registryHasImage.empty'));
   },
 };
 
@@ -146,8 +146,8 @@ export const imageExists: CheckDefinition = {
   async run(p, ctx) {
     const image = str(p, 'image');
     return (await ctx.docker.imageExists(image))
-      ? pass(`image ${image}`, `image ${image} exists`)
-      : fail(`image ${image}`, `no image ${image}`);
+      ? pass(ct('imageExists.expected', { image }), ct('imageExists.actual', { image }))
+      : fail(ct('imageExists.expected', { image }), ct('imageExists.missing', { image }));
   },
 };
 
@@ -158,10 +158,10 @@ export const network: CheckDefinition = {
   hint: () => ct('network.hint'),
   async run(p, ctx) {
     const name = str(p, 'name');
-    const expected = `network ${name}, driver ${str(p, 'driver')}, scope ${str(p, 'scope')}`;
+    const expected = ct('network.expected', { name, driver: str(p, 'driver'), scope: str(p, 'scope') });
     const found = (await ctx.docker.networks()).find((n) => n.name === name);
-    if (!found) return fail(expected, `no network named ${name}`);
-    const actual = `network ${name}, driver ${found.driver}, scope ${found.scope}`;
+    if (!found) return fail(expected, ct('network.missing', { name }));
+    const actual = ct('network.expected', { name, driver: found.driver, scope: found.scope });
     return found.driver === str(p, 'driver') && found.scope === str(p, 'scope') ? pass(expected, actual) : fail(expected, actual);
   },
 };
@@ -176,12 +176,12 @@ export const imageSameId: CheckDefinition = {
   async run(p, ctx) {
     const image = str(p, 'image');
     const alias = str(p, 'alias');
-    const expected = `${image} and ${alias}: the same image ID`;
+    const expected = ct('imageSameId.expected', { image, alias });
     const images = await ctx.docker.images();
     const idOf = (ref: string) => images.find((i) => i.tags.some((t) => sameImage(t, ref)))?.id;
     const [a, b] = [idOf(image), idOf(alias)];
-    const short = (id: string | undefined) => (id ? id.replace(/^sha256:/, '').slice(0, 12) : 'no such image');
-    const actual = `${image}: ${short(a)}; ${alias}: ${short(b)}`;
+    const short = (id: string | undefined) => (id ? id.replace(/^sha256:/, '').slice(0, 12) : ct('imageSameId.noSuchImage'));
+    const actual = ct('imageSameId.actual', { image, a: short(a), alias, b: short(b) });
     return a && a === b ? pass(expected, actual) : fail(expected, actual);
   },
 };
@@ -215,31 +215,33 @@ export const pulledFromRegistry: CheckDefinition = {
   hint: (p) => ct('pulledFromRegistry.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
-    const expected = `every running ${name} task runs the digest the registry serves for its tag`;
+    const expected = ct('pulledFromRegistry.expected', { name });
     const service = (await ctx.docker.services()).find((x) => x.name === name);
-    if (!service) return fail(expected, `no service named ${name}`);
+    if (!service) return fail(expected, ct('common.noService', { name }));
     const ref = parseImage(service.image);
     if (!ref.registry || canonicalRegistry(ref.registry) !== canonicalRegistry(ctx.profile.registry)) {
-      return failWith(expected, `${name} runs ${service.image}, not an image of the registry at ${ctx.profile.registry}`, `docker service update --image ${ctx.profile.registry}/${ref.path}:${ref.tag} ${name}`);
+      return failWith(expected, ct('pulledFromRegistry.notFromRegistry', { name, image: service.image, registry: ctx.profile.registry }), `docker service update --image ${ctx.profile.registry}/${ref.path}:${ref.tag} ${name}`);
     }
     let digest: string | undefined;
     try {
       digest = await registryDigest(ctx, ref.path, ref.tag);
     } catch (error) {
-      return fail(expected, `the registry does not answer: ${reason(error)}`);
+      return fail(expected, ct('pulledFromRegistry.noAnswer', { reason: reason(error) }));
     }
-    if (!digest) return fail(expected, `the registry has no ${ref.path}:${ref.tag}`);
+    if (!digest) return fail(expected, ct('pulledFromRegistry.noTag', { ref: `${ref.path}:${ref.tag}` }));
     const [tasks, nodes] = await Promise.all([ctx.docker.tasks(name), ctx.docker.nodes()]);
     const running = tasks.filter((t) => t.state === 'running' && t.desiredState === 'running');
-    if (!running.length) return fail(expected, `${name}: no running task`);
+    if (!running.length) return fail(expected, ct('common.noRunningTask', { name }));
     const host = (id: string) => nodes.find((n) => n.id === id)?.hostname ?? id.slice(0, 12);
     const good = new Set<string>();
     const bad: string[] = [];
     for (const t of running) {
       if (t.imageDigest === digest) good.add(host(t.nodeId));
-      else bad.push(`${host(t.nodeId)} runs ${t.imageDigest ? t.imageDigest.slice(0, 19) : 'an image with no digest pinned (not from the registry)'}`);
+      else bad.push(ct('pulledFromRegistry.runs', { node: host(t.nodeId), digest: t.imageDigest ? t.imageDigest.slice(0, 19) : ct('pulledFromRegistry.noDigest') }));
     }
-    const actual = `${digest.slice(0, 19)} from the registry on ${[...good].sort().join(', ') || 'no node'}${bad.length ? `; ${[...new Set(bad)].join('; ')}` : ''}`;
+    const sep = ct('common.sep');
+    const actual = (good.size ? ct('pulledFromRegistry.actual', { digest: digest.slice(0, 19), nodes: [...good].sort().join(', ') }) : ct('pulledFromRegistry.actualNoNode', { digest: digest.slice(0, 19) }))
+      + (bad.length ? `${sep}${[...new Set(bad)].join(sep)}` : '');
     return bad.length ? fail(expected, actual) : pass(expected, actual);
   },
 };

@@ -20,8 +20,7 @@ export async function noService(ctx: CheckContext, expected: string, name: strin
   } catch {
     // Without the list, the hint still says where to look.
   }
-  return failWith(expected, `no service named ${name}`,
-    `if \`docker service create ... --name ${name}\` printed an error, it says why: a misspelled --network gives "network ... not found" (the overlay networks here: ${networks.join(', ') || 'none'}). docker service ls lists the services.`);
+  return failWith(expected, ct('common.noService', { name }), ct('common.noServiceHint', { name, networks: networks.join(', ') || ct('common.none') }));
 }
 
 /** Tasks swarm wants running, and a one-line summary of those that are not ("3 pending: no suitable node"). */
@@ -37,7 +36,7 @@ export function summarizeTasks(tasks: TaskInfo[]): { wanted: TaskInfo[]; running
   }
   const failed = tasks.filter((t) => t.state === 'failed' || t.state === 'rejected').slice(-1)[0];
   const parts = [...byState].map(([state, { count, reason }]) => `${count} ${state}${reason ? `: ${reason}` : ''}`);
-  if (failed && !parts.length) parts.push(`last failure: ${failed.error || failed.message}`);
+  if (failed && !parts.length) parts.push(ct('common.lastFailure', { reason: failed.error || failed.message }));
   return { wanted, running, problems: parts.join(', ') };
 }
 
@@ -55,7 +54,8 @@ async function downNodes(ctx: CheckContext): Promise<Map<string, string>> {
 export function describeReplicas(service: ServiceInfo, tasks: TaskInfo[]): string {
   const { running, wanted, problems } = summarizeTasks(tasks);
   const desired = service.mode.kind === 'replicated' ? service.mode.replicas : wanted.length;
-  return `${service.name}: ${running.length}/${desired} running${problems ? `, ${problems}` : ''}`;
+  const counts = { name: service.name, running: running.length, desired };
+  return problems ? ct('common.replicasProblems', { ...counts, problems }) : ct('common.replicas', counts);
 }
 
 export const serviceConverged: CheckDefinition = {
@@ -67,7 +67,7 @@ export const serviceConverged: CheckDefinition = {
     const name = str(p, 'service');
     const service = await findService(ctx, name);
     const global = p.replicas === 'global';
-    const expected = global ? `${name}: global, one running task per node` : `${name}: ${num(p, 'replicas')}/${num(p, 'replicas')} running`;
+    const expected = global ? ct('serviceConverged.expectedGlobal', { name }) : ct('serviceConverged.expected', { name, replicas: num(p, 'replicas') });
     if (!service) return noService(ctx, expected, name);
     const all = await ctx.docker.tasks(name);
     // A task on a node that is down is not running, whatever it last reported: say which node it is.
@@ -75,22 +75,23 @@ export const serviceConverged: CheckDefinition = {
     const tasks = all.filter((t) => !down.has(t.nodeId));
     const lost = all.filter((t) => down.has(t.nodeId) && t.desiredState === 'running');
     const onDown = [...new Set(lost.map((t) => down.get(t.nodeId)!))];
-    const actual = describeReplicas(service, tasks) + (down.size ? `; ${[...new Set(down.values())].join(', ')} ${down.size > 1 ? 'are' : 'is'} down${onDown.length ? ` (${lost.length} task(s) were on ${onDown.join(', ')}: swarm starts them again on the other nodes)` : ''}` : '');
+    const lostText = onDown.length ? ct('serviceConverged.lost', { n: lost.length, nodes: onDown.join(', ') }) : '';
+    const actual = describeReplicas(service, tasks) + (down.size ? ct('serviceConverged.down', { count: down.size, nodes: [...new Set(down.values())].join(', '), lost: lostText }) : '');
     const { running, wanted } = summarizeTasks(tasks);
     if (global) {
-      if (service.mode.kind !== 'global') return fail(expected, `${name} is replicated, not global`);
+      if (service.mode.kind !== 'global') return fail(expected, ct('serviceConverged.notGlobal', { name }));
       return wanted.length > 0 && running.length === wanted.length ? pass(expected, actual) : fail(expected, actual);
     }
     const replicas = num(p, 'replicas');
     if (service.mode.kind !== 'replicated' || service.mode.replicas !== replicas) {
-      const has = service.mode.kind === 'global' ? 'global' : `${service.mode.replicas} replica(s)`;
-      return fail(expected, `${name} is set to ${has}; ${actual}`);
+      const has = service.mode.kind === 'global' ? ct('common.global') : ct('common.replicaCount', { n: service.mode.replicas });
+      return fail(expected, ct('serviceConverged.setTo', { name, has, actual }));
     }
     if (running.length === replicas && wanted.length === replicas) return pass(expected, actual);
     // A rolling update (or rollback) replaces tasks a few at a time: the count is right, some tasks are
     // between an old and a new one. That is what a later step does, not something gone wrong.
     if (service.updateState === 'updating' || service.updateState === 'rollback_started') {
-      return pass(expected, `${actual} (${service.updateState === 'updating' ? 'an update' : 'a rollback'} is replacing tasks; the count is set to ${replicas})`);
+      return pass(expected, ct(service.updateState === 'updating' ? 'serviceConverged.updating' : 'serviceConverged.rollingBack', { actual, replicas }));
     }
     return fail(expected, actual);
   },
@@ -105,22 +106,22 @@ export const serviceImage: CheckDefinition = {
     const name = str(p, 'service');
     const image = str(p, 'image');
     const replicas = count(p, 'replicas');
-    const expected = `${name}: ${describeCount(replicas)} task(s) running ${image}${isLoopback(parseImage(image).registry) ? ' (localhost, 127.0.0.1 or [::1])' : ''}`;
+    const expected = ct(isLoopback(parseImage(image).registry) ? 'serviceImage.expectedLoopback' : 'serviceImage.expected', { name, n: describeCount(replicas), image });
     const service = await findService(ctx, name);
     if (!service) return noService(ctx, expected, name);
     if (!sameImage(service.image, image)) {
       const wanted = parseImage(image);
       const has = parseImage(service.image);
       const why = has.path === wanted.path && canonicalRegistry(has.registry) === canonicalRegistry(wanted.registry)
-        ? `the tag differs (${has.tag}, not ${wanted.tag})`
-        : has.path === wanted.path ? `it comes from ${has.registry ?? 'Docker Hub'}, not from the registry ${wanted.registry}` : undefined;
-      return failWith(expected, `${name} is set to run ${service.image}${why ? `: ${why}` : ''}`, `docker service update --image ${image} ${name} changes it`);
+        ? ct('serviceImage.tagDiffers', { has: has.tag, wanted: wanted.tag })
+        : has.path === wanted.path ? ct('serviceImage.otherRegistry', { from: has.registry ?? 'Docker Hub', registry: String(wanted.registry) }) : undefined;
+      return failWith(expected, why ? ct('serviceImage.setToRunWhy', { name, image: service.image, why }) : ct('serviceImage.setToRun', { name, image: service.image }), ct('serviceImage.updateHint', { image, name }));
     }
     const tasks = await ctx.docker.tasks(name);
     const { running, wanted } = summarizeTasks(tasks);
     const onImage = running.filter((t) => sameImage(t.image, image)).length;
     const others = running.length - onImage;
-    const actual = `${describeReplicas(service, tasks)}; ${onImage} on ${image}${others ? `, ${others} on other images` : ''}`;
+    const actual = ct(others ? 'serviceImage.actualOthers' : 'serviceImage.actual', { replicas: describeReplicas(service, tasks), n: onImage, image, others });
     const settled = onImage === wanted.length && wanted.length === running.length;
     return settled && countMatches(replicas, onImage) ? pass(expected, actual) : fail(expected, actual);
   },
@@ -133,12 +134,13 @@ export const servicePublished: CheckDefinition = {
   hint: (p) => ct('servicePublished.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
-    const expected = `${name}: port ${num(p, 'port')} published to ${num(p, 'target')}`;
+    const expected = ct('servicePublished.expected', { name, port: num(p, 'port'), target: num(p, 'target') });
     const service = await findService(ctx, name);
     if (!service) return noService(ctx, expected, name);
-    const ports = service.ports.map((x) => `${x.published}->${x.target} (${x.mode})`).join(', ') || 'no published ports';
+    const ports = service.ports.map((x) => `${x.published}->${x.target} (${x.mode})`).join(', ');
+    const actual = ports ? ct('servicePublished.actual', { name, ports }) : ct('servicePublished.actualNone', { name });
     const ok = service.ports.some((x) => x.published === num(p, 'port') && x.target === num(p, 'target'));
-    return ok ? pass(expected, `${name}: ${ports}`) : fail(expected, `${name}: ${ports}`);
+    return ok ? pass(expected, actual) : fail(expected, actual);
   },
 };
 
@@ -150,18 +152,19 @@ export const serviceOnNetwork: CheckDefinition = {
   async run(p, ctx) {
     const name = str(p, 'service');
     const network = str(p, 'network');
-    const expected = `${name} on network ${network}`;
+    const expected = ct('serviceOnNetwork.expected', { name, network });
     const service = await findService(ctx, name);
     if (!service) return noService(ctx, expected, name);
-    const actual = `${name} on ${service.networks.join(', ') || 'no network'}`;
+    const actual = service.networks.length ? ct('serviceOnNetwork.actual', { name, networks: service.networks.join(', ') }) : ct('serviceOnNetwork.actualNone', { name });
     return service.networks.includes(network) ? pass(expected, actual) : fail(expected, actual);
   },
 };
 
-const UPDATE_KINDS: Record<string, { states: string[]; words: string; how: string }> = {
-  update: { states: ['completed'], words: 'an update (docker service update)', how: 'docker service update' },
-  rollback: { states: ['rollback_completed'], words: 'a rollback (docker service rollback)', how: 'docker service rollback' },
-  any: { states: ['completed', 'rollback_completed'], words: 'an update or a rollback', how: 'docker service update' },
+/** Each kind's expected text is `checks.updateCompleted.expected.<kind>` in the catalogues. */
+const UPDATE_KINDS: Record<string, { states: string[]; how: string }> = {
+  update: { states: ['completed'], how: 'docker service update' },
+  rollback: { states: ['rollback_completed'], how: 'docker service rollback' },
+  any: { states: ['completed', 'rollback_completed'], how: 'docker service update' },
 };
 
 export const updateCompleted: CheckDefinition = {
@@ -173,18 +176,19 @@ export const updateCompleted: CheckDefinition = {
     const name = str(p, 'service');
     const kind = UPDATE_KINDS[String(p.kind ?? 'any')];
     if (!kind) throw new Error(`kind must be update, rollback or any, not ${String(p.kind)}`);
-    const expected = `${name}: ${kind.words}, finished (UpdateStatus ${kind.states.join(' or ')})`;
+    const expected = ct(`updateCompleted.expected.${String(p.kind ?? 'any')}`, { name });
     const service = await findService(ctx, name);
     if (!service) return noService(ctx, expected, name);
     const state = service.updateState;
-    const actual = state ? `${name}: UpdateStatus ${state}${service.updateMessage ? ` (${service.updateMessage})` : ''}` : `${name}: never updated`;
+    const actual = !state ? ct('updateCompleted.neverUpdated', { name })
+      : service.updateMessage ? ct('updateCompleted.actualMessage', { name, state, message: service.updateMessage }) : ct('updateCompleted.actual', { name, state });
     if (state && kind.states.includes(state)) return pass(expected, actual);
     const rollingBack = state?.startsWith('rollback_');
     if (state && rollingBack && p.kind === 'update') {
-      return failWith(expected, `${actual}: the last change was a rollback`, `this step changes the service with ${kind.how}, not with docker service rollback`);
+      return failWith(expected, ct('updateCompleted.lastRollback', { actual }), ct('updateCompleted.lastRollbackHint', { how: kind.how }));
     }
     if (state && !rollingBack && p.kind === 'rollback') {
-      return failWith(expected, `${actual}: the last change was an update, not a rollback`, `this step teaches docker service rollback ${name}: it goes back to the previous spec (image and settings) without naming the image`);
+      return failWith(expected, ct('updateCompleted.lastUpdate', { actual }), ct('updateCompleted.lastUpdateHint', { name }));
     }
     return fail(expected, actual);
   },
@@ -201,17 +205,17 @@ export const updateConfig: CheckDefinition = {
     const name = str(p, 'service');
     const parallelism = num(p, 'parallelism');
     const delay = p.delay === undefined ? undefined : num(p, 'delay');
-    const expected = `${name}: update parallelism ${parallelism}${delay === undefined ? '' : `, delay ${secondsText(delay)}`}`;
+    const expected = delay === undefined ? ct('updateConfig.expected', { name, parallelism }) : ct('updateConfig.expectedDelay', { name, parallelism, delay: secondsText(delay) });
     const service = await findService(ctx, name);
     if (!service) return noService(ctx, expected, name);
     const c = service.updateConfig;
-    const actual = `${name}: update parallelism ${c.parallelism}, delay ${secondsText(c.delaySeconds)}`;
+    const actual = ct('updateConfig.expectedDelay', { name, parallelism: c.parallelism, delay: secondsText(c.delaySeconds) });
     const missing = [
       ...(c.parallelism !== parallelism ? [`--update-parallelism ${parallelism}`] : []),
       ...(delay !== undefined && c.delaySeconds !== delay ? [`--update-delay ${secondsText(delay)}`] : []),
     ];
     if (!missing.length) return pass(expected, actual);
-    return failWith(expected, actual, `the service's update settings lack ${missing.join(' and ')}: give them in the update command (docker service update ${missing.join(' ')} --image ... ${name}); settings given once stay with the service for later updates`);
+    return failWith(expected, actual, ct('updateConfig.missingHint', { missing: missing.join(ct('updateConfig.and')), flags: missing.join(' '), name }));
   },
 };
 
@@ -223,10 +227,10 @@ export const serviceExists: CheckDefinition = {
   async run(p, ctx) {
     const name = str(p, 'service');
     const repository = p.repository === undefined ? undefined : str(p, 'repository');
-    const expected = `a service named ${name}${repository ? ` running some tag of ${repository}` : ''}`;
+    const expected = repository ? ct('serviceExists.expectedImage', { name, repository }) : ct('serviceExists.expected', { name });
     const service = await findService(ctx, name);
     if (!service) return noService(ctx, expected, name);
-    const actual = `${name} runs ${service.image}, ${service.mode.kind === 'global' ? 'global' : `${service.mode.replicas} replica(s)`}`;
+    const actual = ct('serviceExists.actual', { name, image: service.image, mode: service.mode.kind === 'global' ? ct('common.global') : ct('common.replicaCount', { n: service.mode.replicas }) });
     if (repository && repositoryName(service.image) !== repositoryName(repository)) return fail(expected, actual);
     return pass(expected, actual);
   },
@@ -240,14 +244,14 @@ export const serviceEndpoint: CheckDefinition = {
   async run(p, ctx) {
     const name = str(p, 'service');
     const wanted = ctx.profile.ipvs ? 'vip' : 'dnsrr';
-    const expected = wanted === 'vip' ? `${name}: endpoint mode vip, with a virtual IP` : `${name}: endpoint mode dnsrr (no IPVS here: a virtual IP would not route), no virtual IP`;
+    const expected = ct(wanted === 'vip' ? 'serviceEndpoint.expectedVip' : 'serviceEndpoint.expectedDnsrr', { name });
     const service = await findService(ctx, name);
     if (!service) return noService(ctx, expected, name);
-    const actual = `${name}: endpoint mode ${service.endpointMode}, ${service.virtualIps} virtual IP(s)`;
+    const actual = ct('serviceEndpoint.actual', { name, mode: service.endpointMode, n: service.virtualIps });
     const ok = service.endpointMode === wanted && (wanted === 'vip' ? service.virtualIps > 0 : service.virtualIps === 0);
     if (ok) return pass(expected, actual);
     return failWith(expected, actual, wanted === 'dnsrr'
-      ? `this kernel has no IPVS, so a virtual IP answers "No route to host": docker service update --endpoint-mode dnsrr ${name}`
+      ? ct('serviceEndpoint.hintDnsrr', { name })
       : `docker service update --endpoint-mode vip ${name}`);
   },
 };
@@ -259,15 +263,15 @@ export const serviceOnManager: CheckDefinition = {
   hint: (p) => ct('serviceOnManager.hint', { service: str(p, 'service') }),
   async run(p, ctx) {
     const name = str(p, 'service');
-    const expected = `${name}: every running task on a manager node`;
+    const expected = ct('serviceOnManager.expected', { name });
     const service = await findService(ctx, name);
     if (!service) return noService(ctx, expected, name);
     const [nodes, tasks] = await Promise.all([ctx.docker.nodes(), ctx.docker.tasks(name)]);
     const running = tasks.filter((t) => t.desiredState === 'running' && t.state === 'running');
-    if (!running.length) return fail(expected, `${name}: no running task`);
+    if (!running.length) return fail(expected, ct('common.noRunningTask', { name }));
     const where = running.map((t) => nodes.find((n) => n.id === t.nodeId));
-    const actual = `${name} runs on ${where.map((n) => (n ? `${n.hostname} (${n.role})` : 'an unknown node')).join(', ')}`;
-    return where.every((n) => n?.role === 'manager') ? pass(expected, actual) : failWith(expected, actual, `pin it: docker service update --constraint-add node.role==manager ${name} (or node.hostname==<the manager>)`);
+    const actual = ct('serviceOnManager.actual', { name, nodes: where.map((n) => (n ? `${n.hostname} (${n.role})` : ct('serviceOnManager.unknownNode'))).join(', ') });
+    return where.every((n) => n?.role === 'manager') ? pass(expected, actual) : failWith(expected, actual, ct('serviceOnManager.pinHint', { name }));
   },
 };
 
@@ -286,15 +290,15 @@ export const tasksSpread: CheckDefinition = {
     const [nodes, tasks] = await Promise.all([ctx.docker.nodes(), ctx.docker.tasks(name)]);
     const ready = nodes.filter((n) => n.state === 'ready');
     const wanted = Math.max(1, Math.min(num(p, 'nodes'), ready.length));
-    const expected = `${name}: running tasks on ${wanted} node(s) or more${ready.length < num(p, 'nodes') ? ` (the swarm has ${ready.length} ready)` : ''}`;
+    const expected = ready.length < num(p, 'nodes') ? ct('tasksSpread.expectedFewer', { name, n: wanted, ready: ready.length }) : ct('tasksSpread.expected', { name, n: wanted });
     const running = tasks.filter((t) => t.desiredState === 'running' && t.state === 'running');
-    if (!running.length) return fail(expected, `${name}: no running task`);
+    if (!running.length) return fail(expected, ct('common.noRunningTask', { name }));
     const per = new Map<string, number>();
     for (const t of running) {
       const host = nodes.find((n) => n.id === t.nodeId)?.hostname ?? t.nodeId.slice(0, 12);
       per.set(host, (per.get(host) ?? 0) + 1);
     }
-    const actual = `${name}: ${running.length} task(s) on ${[...per].sort().map(([h, n]) => `${h} (${n})`).join(', ')}`;
+    const actual = ct('tasksSpread.actual', { name, n: running.length, nodes: [...per].sort().map(([h, n]) => `${h} (${n})`).join(', ') });
     return per.size >= wanted ? pass(expected, actual) : fail(expected, actual);
   },
 };

@@ -1,5 +1,6 @@
 import type { DockerClient } from '../runner/docker/client.js';
 import type { Profile } from '../runner/docker/profile.js';
+import { ct } from './text.js';
 
 /** What a check may use: the cluster (through DockerClient), HTTP, and the learner's files. */
 export interface CheckContext {
@@ -78,7 +79,7 @@ export function count(params: Params, name: string): { n: number; atLeast: boole
   return match ? { n: Number(match[1]), atLeast: true } : { n: Number(value), atLeast: false };
 }
 
-export const describeCount = ({ n, atLeast }: { n: number; atLeast: boolean }) => (atLeast ? `at least ${n}` : String(n));
+export const describeCount = ({ n, atLeast }: { n: number; atLeast: boolean }) => (atLeast ? ct('common.atLeast', { n }) : String(n));
 export const countMatches = ({ n, atLeast }: { n: number; atLeast: boolean }, value: number) => (atLeast ? value >= n : value === n);
 
 export const str = (params: Params, name: string): string => String(params[name]);

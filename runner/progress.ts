@@ -6,6 +6,8 @@ import * as v from 'valibot';
 import type { AbResult } from './engine/ab.js';
 import type { CreatedResource as Created, EventSink, StepStatus } from './engine/events.js';
 import { AbortError } from './errors.js';
+import { currentLanguage } from './i18n/language.js';
+import { liteT } from './i18n/lite.js';
 
 /**
  * The progress file, `<data dir>/progress.json` (data dir: `SWARM_WORKSHOP_HOME`, else the platform's
@@ -232,11 +234,12 @@ export function progressRecorder(store: ProgressStore, onChange?: (progress: Pro
 
 /** Say so, once, when the progress file was unreadable and has been moved aside. */
 export function noticeProgress(status: LoadStatus, write: (text: string) => void): void {
+  if (status.kind !== 'corrupt' && status.kind !== 'newer') return;
+  // lite.ts, not i18next: `list` and the UI's first frame load this file, and must answer at once.
+  const t = liteT(currentLanguage().lang);
   if (status.kind === 'corrupt') {
-    write(`notice: the progress file could not be read (${status.reason}); it was kept as ${status.movedTo} and progress starts fresh.\n` +
-      '        `swarm-workshop check <chapter>` ticks off again the steps your cluster already shows done.\n');
-  } else if (status.kind === 'newer') {
-    write(`notice: the progress file was written by a newer swarm-workshop (format ${status.version}); it is left as it is, and this run keeps no progress.\n` +
-      '        use the newer version (`npx swarm-workshop@latest`), or set SWARM_WORKSHOP_HOME to another folder.\n');
+    write(t('runner.progressCorrupt', { reason: status.reason, movedTo: status.movedTo }));
+  } else {
+    write(t('runner.progressNewer', { version: status.version }));
   }
 }

@@ -58,7 +58,7 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
   // Steps done earlier that check mode found changed, for the closing line.
   const drifted: string[] = [];
   const noteDrift = (e: WorkshopEvent) => {
-    if (e.type === 'step-finished' && e.status === 'failed' && e.reason?.startsWith('no longer holds')) drifted.push(`${chapter.steps.findIndex((st) => st.id === e.step) + 1} (${e.step})`);
+    if (e.type === 'step-finished' && e.status === 'failed' && e.drifted) drifted.push(`${chapter.steps.findIndex((st) => st.id === e.step) + 1} (${e.step})`);
   };
   const emit = fanOut(flags.json ? jsonPrinter(out) : textPrinter(out, t), progressRecorder(session.store), noteDrift);
   const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)], chapters,

@@ -1,3 +1,5 @@
+import { say } from '../i18n/messages.js';
+
 /** What one ApacheBench run measured, parsed from its text report. */
 export interface AbResult {
   concurrency: number;
@@ -15,7 +17,7 @@ export interface AbResult {
 
 function field(text: string, pattern: RegExp, name: string): number {
   const match = pattern.exec(text);
-  if (!match?.[1]) throw new Error(`ab output has no "${name}" line; was the run cut short?\n${text.slice(-400)}`);
+  if (!match?.[1]) throw new Error(`${say('runner.abNoLine', { name })}\n${text.slice(-400)}`);
   return Number(match[1]);
 }
 

@@ -50,6 +50,8 @@ export type WorkshopEvent =
       reason?: string;
       /** A failed step: did a command fail, or its checks? */
       failure?: 'command' | 'checks';
+      /** Check mode: a step done earlier that no longer holds (its reason says what changed, in the run's language). */
+      drifted?: boolean;
       /**
        * Where the time of an auto-mode step went: inside its commands, waiting for the cluster to converge
        * after them, running the checks themselves, sampling the mining speed. The rest is the runner's own.

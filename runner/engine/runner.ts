@@ -4,6 +4,7 @@ import type { CheckContext, Params } from '../../checks/types.js';
 import type { DockerClient } from '../docker/client.js';
 import type { Profile } from '../docker/profile.js';
 import { AbortError, BugError } from '../errors.js';
+import { say } from '../i18n/messages.js';
 import type { Chapter, Step } from '../lesson/load.js';
 import { displayCommand, fillText, renderCommand, type Variables } from '../lesson/template.js';
 import { parseAb } from './ab.js';
@@ -60,9 +61,7 @@ export class StepFailedError extends AbortError {}
 /** Ctrl-C stopped the run. */
 export class CancelledError extends AbortError {
   constructor(where: string) {
-    super(`cancelled during ${where}; the running command was stopped and nothing else was run`, [
-      'progress so far is kept: run the same command again to continue from the first unfinished step',
-    ], 130);
+    super(say('runner.cancelled', { where }), [say('runner.cancelledHint')], 130);
   }
 }
 
@@ -114,9 +113,7 @@ export class ChapterRunner {
     const containers = await this.deps.docker.containers({ label: ['com.docker.swarm.service.name=debug'] });
     const running = containers.find((c) => c.state === 'running');
     if (!running) {
-      throw new AbortError('no running container of the debug service on this node', [
-        'create it first (chapter 3, step "debug-service"), then check `docker service ps debug`',
-      ]);
+      throw new AbortError(say('runner.noDebug'), [say('runner.noDebugHint')]);
     }
     return { ...this.deps.variables, debug: running.id.slice(0, 12) };
   }
@@ -158,7 +155,7 @@ export class ChapterRunner {
         done++;
       }
     } catch (error) {
-      if (this.deps.signal.aborted && !(error instanceof CancelledError)) throw new CancelledError(`chapter ${chapter.id}`);
+      if (this.deps.signal.aborted && !(error instanceof CancelledError)) throw new CancelledError(say('runner.where.chapter', { chapter: chapter.id }));
       throw error;
     } finally {
       emit({ type: 'chapter-finished', chapter: chapter.id, ok: ok && done === stopAt, durationMs: Date.now() - started });
@@ -176,10 +173,10 @@ export class ChapterRunner {
     const existing = kind ? new Set((kind === 'service' ? await docker.services() : await docker.networks()).map((o) => o.id)) : undefined;
     const result = await this.runOne(chapter, step, index, args, command);
     this.deps.emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: result.exitCode, durationMs: result.durationMs });
-    if (result.cancelled || this.deps.signal.aborted) throw new CancelledError(`step ${step.id} (${command})`);
+    if (result.cancelled || this.deps.signal.aborted) throw new CancelledError(say('runner.where.step', { step: step.id, command }));
     if (result.exitCode !== 0) {
-      const why = result.timedOut ? 'timed out' : `exited with code ${result.exitCode}`;
-      return { result, failed: `\`${command}\` ${why}: ${result.stderr.trim().split('\n').slice(-2).join(' ')}` };
+      const why = result.timedOut ? say('runner.timedOut') : say('runner.exited', { code: result.exitCode });
+      return { result, failed: say('runner.commandFailed', { command, why, stderr: result.stderr.trim().split('\n').slice(-2).join(' ') }) };
     }
     await this.recordResources(chapter, step, args, existing);
     return { result };
@@ -203,14 +200,14 @@ export class ChapterRunner {
     const now = await evaluate(relevant.map((k) => resolved[k]!), this.context());
     if (now.every((v) => v.ok)) {
       this.report(chapter.id, step.id, 'after', now);
-      this.finish(chapter.id, step.id, 'done', started, 'already there: its checks hold');
+      this.finish(chapter.id, step.id, 'done', started, say('runner.alreadyThere'));
       return 'done';
     }
-    const say = (index: number, text: string) => emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `(catching up: ${text})\n` });
+    const tell = (index: number, text: string) => emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `${say('runner.catchingUp', { text })}\n` });
     /** A command not run, shown as run with what was done instead. */
     const notice = (index: number, command: string, text: string) => {
       emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command });
-      say(index, text);
+      tell(index, text);
       emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: 0 });
     };
     const skipped: string[] = [];
@@ -228,13 +225,13 @@ export class ChapterRunner {
         // What this step checks of that service: if it holds, the service is kept as it is.
         const about = resolved.filter((c, k) => relevant.includes(k) && c.params.service === name);
         if (there && about.length && (await evaluate(about, this.context())).every((v) => v.ok)) {
-          notice(index, command, `${name} is there as this step makes it, kept`);
+          notice(index, command, say('runner.keptService', { name }));
           continue;
         }
         if (there) {
           const t = Date.now();
           emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command: `docker service rm ${name}` });
-          say(index, `${name} exists but this step does not hold, so it is removed and created again as the lesson does`);
+          tell(index, say('runner.recreated', { name }));
           await docker.removeService(there.id);
           await this.waitGone(name);
           emit({ type: 'command-finished', chapter: chapter.id, step: step.id, index, exitCode: 0, durationMs: Date.now() - t });
@@ -243,7 +240,7 @@ export class ChapterRunner {
       } else if (kind === 'network') {
         const name = args[args.length - 1]!;
         if ((await docker.networks()).some((n) => n.name === name)) {
-          notice(index, command, `the network ${name} is there already, kept`);
+          notice(index, command, say('runner.keptNetwork', { name }));
           continue;
         }
       } else {
@@ -251,7 +248,7 @@ export class ChapterRunner {
         if (removal?.kind === 'service') {
           const services = new Set((await docker.services()).map((x) => x.name));
           if (!removal.names.some((n) => services.has(n))) {
-            notice(index, command, `no service ${removal.names.join(', ')} to remove`);
+            notice(index, command, say('runner.nothingToRemove', { names: removal.names.join(', ') }));
             continue;
           }
         }
@@ -265,15 +262,15 @@ export class ChapterRunner {
     const after = await waitForChecks(relevant.map((k) => resolved[k]!).filter((c) => !c.definition.costly || !skipped.length), this.context(), { deadline: Date.now() + step.timeout * 1000 });
     this.report(chapter.id, step.id, 'after', after.verdicts);
     if (!after.ok) {
-      this.finish(chapter.id, step.id, 'failed', started, `checks still failing after ${step.timeout} s`, { failure: 'checks' });
+      this.finish(chapter.id, step.id, 'failed', started, say('runner.stillFailing', { seconds: step.timeout }), { failure: 'checks' });
       return 'checks';
     }
     const notes = [
-      ...(skipped.length ? [`its benchmark was not run (yours to run, and to read): ${skipped.join('; ')}`] : []),
-      ...(step.measure ? ['its mining speed was not measured'] : []),
+      ...(skipped.length ? [say('runner.benchmarkSkipped', { commands: skipped.join('; ') })] : []),
+      ...(step.measure ? [say('runner.notMeasured')] : []),
     ];
     // A step caught up without its benchmark is where the learner can go on from, not a step they did.
-    this.finish(chapter.id, step.id, skipped.length ? 'skipped' : 'done', started, ['caught up', ...notes].join('; '));
+    this.finish(chapter.id, step.id, skipped.length ? 'skipped' : 'done', started, [say('runner.caughtUp'), ...notes].join(say('runner.sep')));
     return 'done';
   }
 
@@ -313,7 +310,7 @@ export class ChapterRunner {
         const wasDone = previously?.status === 'done';
         if (!j.done && !wasDone && firstOpen >= 0 && i > firstOpen) {
           // Ahead of the learner: one line, no check details.
-          emit({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'pending', durationMs: 0, reason: 'not yet' });
+          emit({ type: 'step-finished', chapter: chapter.id, step: step.id, status: 'pending', durationMs: 0, reason: say('runner.notYet') });
           continue;
         }
         emit({ type: 'step-started', chapter: chapter.id, step: step.id, title: step.title });
@@ -322,21 +319,23 @@ export class ChapterRunner {
         const note = j.done && !wasDone && step.measure === 'mining-speed' && !j.verdicts.some((v) => v.history) ? await this.measure(chapter, step) : undefined;
         if (j.done) {
           const history = j.verdicts.filter((v) => v.history);
+          const steps = [...new Set(history.map((v) => v.history!))].join(say('runner.and'));
           const reason = history.length
-            ? `${wasDone ? 'done earlier' : 'done'}; changed since by ${[...new Set(history.map((v) => v.history!))].join(' and ')}, as the lessons do`
-            : wasDone ? 'done earlier, still holds' : note;
+            ? (wasDone ? say('runner.changedSinceEarlier', { steps }) : say('runner.changedSince', { steps }))
+            : wasDone ? say('runner.stillHolds') : note;
           this.finish(chapter.id, step.id, 'done', t, reason);
         } else if (wasDone) {
           const broken = j.verdicts.find((v) => !v.ok && !v.history);
-          const when = previously?.at ? ` at ${previously.at.slice(11, 16)} UTC` : '';
-          this.finish(chapter.id, step.id, 'failed', t, `no longer holds: ${broken?.actual ?? 'a check fails'}, since you finished this step${when}; redo it, or look at what changed (docker service ls)`, { failure: 'checks' });
+          const actual = broken?.actual ?? say('runner.aCheckFails');
+          const reason = previously?.at ? say('runner.noLongerHoldsAt', { actual, time: previously.at.slice(11, 16) }) : say('runner.noLongerHolds', { actual });
+          this.finish(chapter.id, step.id, 'failed', t, reason, { failure: 'checks', drifted: true });
         } else {
-          this.finish(chapter.id, step.id, 'failed', t, 'checks not met yet', { failure: 'checks' });
+          this.finish(chapter.id, step.id, 'failed', t, say('runner.notMet'), { failure: 'checks' });
         }
       }
       allDone = done === chapter.steps.length;
     } catch (error) {
-      if (this.deps.signal.aborted && !(error instanceof CancelledError)) throw new CancelledError(`chapter ${chapter.id}`);
+      if (this.deps.signal.aborted && !(error instanceof CancelledError)) throw new CancelledError(say('runner.where.chapter', { chapter: chapter.id }));
       throw error;
     } finally {
       emit({ type: 'chapter-finished', chapter: chapter.id, ok: allDone, durationMs: Date.now() - started });
@@ -409,8 +408,9 @@ export class ChapterRunner {
    */
   private async changedSince(keys: string[], isDone: Map<string, boolean> = new Map(), current?: string): Promise<string | undefined> {
     for (const key of keys) {
-      if (isDone.get(key) ?? (await this.doneElsewhere(key))) return `step ${this.stepLabel(key)}`;
-      if (key === current) return `step ${this.stepLabel(key)}, the one you are on`;
+      const { label, chapter } = this.stepLabel(key);
+      if (isDone.get(key) ?? (await this.doneElsewhere(key))) return chapter ? say('runner.history.stepOf', { label, chapter }) : say('runner.history.step', { label });
+      if (key === current) return chapter ? say('runner.history.currentOf', { label, chapter }) : say('runner.history.current', { label });
     }
     return undefined;
   }
@@ -434,12 +434,15 @@ export class ChapterRunner {
     return known;
   }
 
-  /** `ch4/rollback` as the learner sees it: "5 (rollback)", or "5 (rollback) of ch4" from another chapter. */
-  private stepLabel(key: string): string {
+  /**
+   * `ch4/rollback` as the learner sees it: "5 (rollback)", and the chapter when it is another one ("step 5
+   * (rollback) of ch4", in the catalogue's words).
+   */
+  private stepLabel(key: string): { label: string; chapter?: string } {
     const [chapterId, stepId] = key.split('/') as [string, string];
     const chapter = this.deps.chapters?.find((c) => c.id === chapterId);
     const n = chapter ? chapter.steps.findIndex((s) => s.id === stepId) + 1 : 0;
-    return `${n ? n : ''} (${stepId})${chapterId && this.current !== chapterId ? ` of ${chapterId}` : ''}`.trim();
+    return { label: `${n ? n : ''} (${stepId})`.trim(), chapter: chapterId && this.current !== chapterId ? chapterId : undefined };
   }
 
   private current?: string;
@@ -462,10 +465,10 @@ export class ChapterRunner {
     const historyVerdicts = [...history].map(([k, by]) => {
       const c = resolved[k]!;
       const title = c.definition.title(c.params);
-      return { ok: false, expected: title, actual: 'not looked at again', check: c.definition.id, title, hint: '', history: by };
+      return { ok: false, expected: title, actual: say('runner.notLookedAgain'), check: c.definition.id, title, hint: '', history: by };
     });
     this.report(chapter.id, step.id, 'after', [...result.verdicts, ...historyVerdicts]);
-    const reason = result.ok && history.size ? `done; changed since by ${[...new Set(history.values())].join(' and ')}, as the lessons do` : result.ok ? undefined : 'checks not met yet';
+    const reason = result.ok && history.size ? say('runner.changedSince', { steps: [...new Set(history.values())].join(say('runner.and')) }) : result.ok ? undefined : say('runner.notMet');
     this.finish(chapter.id, step.id, result.ok ? 'done' : 'failed', started, reason);
     return result.ok;
   }
@@ -487,7 +490,7 @@ export class ChapterRunner {
         onStart: (pid) => {
           if (attempt > 0) return;
           emit({ type: 'command-started', chapter: chapter.id, step: step.id, index, command, pid });
-          if (run !== args) emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `(run on the engine's machine, where 127.0.0.1 is the manager's: ${displayCommand(run)})\n` });
+          if (run !== args) emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `${say('runner.onEngine', { command: displayCommand(run) })}\n` });
         },
         onOutput: (stream, text) => emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream, text }),
       });
@@ -495,7 +498,7 @@ export class ChapterRunner {
       const notYet = args[0] === 'curl' && CURL_NOT_LISTENING.has(result.exitCode);
       if (!notYet || Date.now() > deadline) return result;
       if (attempt === 0) {
-        emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `(nothing listens there yet: the service may still be starting; trying again for up to ${PROBE_RETRY_MS / 1000} s)\n` });
+        emit({ type: 'command-output', chapter: chapter.id, step: step.id, index, stream: 'stderr', text: `${say('runner.notListening', { seconds: PROBE_RETRY_MS / 1000 })}\n` });
       }
       await sleep(1000, this.deps.signal).catch(() => undefined);
     }
@@ -535,13 +538,13 @@ export class ChapterRunner {
     if (options.prove) {
       this.report(chapter.id, step.id, 'before', before);
       if (before.every((v) => v.ok)) {
-        this.finish(chapter.id, step.id, 'failed', started, 'every check passed before the step ran: the step proves nothing', { failure: 'checks', timing });
+        this.finish(chapter.id, step.id, 'failed', started, say('runner.provesNothing'), { failure: 'checks', timing });
         return 'checks';
       }
     } else if (before.every((v) => v.ok) && !step.commands.some((c) => c.record)) {
       // Already done. A step that records a benchmark still runs: its figures are what it is for.
       this.report(chapter.id, step.id, 'after', before);
-      this.finish(chapter.id, step.id, 'done', started, 'already done: its checks pass', { timing });
+      this.finish(chapter.id, step.id, 'done', started, say('runner.alreadyDone'), { timing });
       return 'done';
     }
 
@@ -566,7 +569,7 @@ export class ChapterRunner {
     timing.checksMs += Date.now() - t - after.waitingMs;
     this.report(chapter.id, step.id, 'after', after.verdicts);
     if (!after.ok) {
-      this.finish(chapter.id, step.id, 'failed', started, after.timedOut ? `checks still failing after ${step.timeout} s` : 'checks failed', { failure: 'checks', timing });
+      this.finish(chapter.id, step.id, 'failed', started, after.timedOut ? say('runner.stillFailing', { seconds: step.timeout }) : say('runner.checksFailed'), { failure: 'checks', timing });
       return 'checks';
     }
     let note: string | undefined;
@@ -592,11 +595,11 @@ export class ChapterRunner {
         this.deps.emit({ type: 'measurement', chapter: chapter.id, step: step.id, name: 'mining-speed', value, unit: 'hashes/s' });
         return undefined;
       } catch (error) {
-        if (this.deps.signal.aborted) throw new CancelledError(`step ${step.id} (measuring the mining speed)`);
+        if (this.deps.signal.aborted) throw new CancelledError(say('runner.where.measuring', { step: step.id }));
         last = (error as Error).message;
       }
     }
-    return `the mining speed could not be measured (${last}); the step's checks passed`;
+    return say('runner.notMeasuredNote', { error: last });
   }
 }
 
@@ -616,13 +619,13 @@ interface JudgedStep {
 /** A measurement not taken again for a step done earlier: it passes, and says so. */
 function skipped(check: ResolvedCheck): CheckVerdict {
   const title = check.definition.title(check.params);
-  return { ok: true, expected: title, actual: 'measured when the step was done; not measured again', check: check.definition.id, title, hint: check.definition.hint(check.params) };
+  return { ok: true, expected: title, actual: say('runner.measuredBefore'), check: check.definition.id, title, hint: check.definition.hint(check.params) };
 }
 
 /** A measurement not taken because the step's other checks fail: it fails with them. */
 function notYet(check: ResolvedCheck): CheckVerdict {
   const title = check.definition.title(check.params);
-  return { ok: false, expected: title, actual: 'not measured: the checks above come first', check: check.definition.id, title, hint: check.definition.hint(check.params) };
+  return { ok: false, expected: title, actual: say('runner.notMeasuredYet'), check: check.definition.id, title, hint: check.definition.hint(check.params) };
 }
 
 /** How a step ended: done, or which part failed (the advice differs). */

@@ -1,4 +1,5 @@
 import type { CheckContext, CheckDefinition, CheckOutcome, Params } from '../../checks/types.js';
+import { say } from '../i18n/messages.js';
 
 export interface ResolvedCheck {
   definition: CheckDefinition;
@@ -20,7 +21,7 @@ export async function evaluate(checks: ResolvedCheck[], ctx: CheckContext): Prom
       outcome = await definition.run(params, ctx);
     } catch (error) {
       if (ctx.signal.aborted) throw error;
-      outcome = { ok: false, expected: definition.title(params), actual: `check could not run: ${(error as Error).message}` };
+      outcome = { ok: false, expected: definition.title(params), actual: say('runner.couldNotRun', { error: (error as Error).message }) };
     }
     verdicts.push({ ...outcome, check: definition.id, title: definition.title(params), hint: outcome.hint ?? definition.hint(params) });
   }

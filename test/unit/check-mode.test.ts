@@ -4,12 +4,14 @@
  * a step done earlier that no longer holds is said to have changed; steps ahead of the learner take one
  * line each. The cluster is a fake: a map of service name -> replicas.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { defaultProfile } from '../../runner/docker/profile.js';
+import { setLanguage } from '../../runner/i18n/language.js';
 import type { StepStatus, WorkshopEvent } from '../../runner/engine/events.js';
 import { ChapterRunner } from '../../runner/engine/runner.js';
 import type { Chapter, CheckRef, Step } from '../../runner/lesson/load.js';
 import { textPrinter } from '../../runner/printer.js';
+import { translator } from '../../runner/i18n/messages.js';
 import { fakeDocker, serviceInfo } from '../support/fake-docker.js';
 
 const step = (id: string, checks: CheckRef[]): Step => ({ chapter: 'cht', id, title: `step ${id}`, file: `${id}.md`, timeout: 5, body: '', hints: [], commands: [], checks });
@@ -153,5 +155,41 @@ describe('checking one step (the UI\'s c and watch mode)', () => {
       emit: () => undefined, signal: new AbortController().signal, chapters: [{ ...chapter, steps: chapter.steps.slice(0, 2) }],
     });
     expect(await strict.checkStep(chapter, { ...chapter.steps[1]!, checks: [replicas('web', 3)] }, 0)).toBe(false);
+  });
+});
+
+describe('check mode\'s reasons in the run\'s language', () => {
+  afterEach(() => setLanguage({ lang: 'en', source: 'default' }));
+
+  it('marks a step that no longer holds as drift on the event itself, whatever the language (run\'s closing line counts them)', async () => {
+    const drifted = (events: WorkshopEvent[]) => events.flatMap((e) => (e.type === 'step-finished' && e.drifted ? [e.step] : []));
+    expect(drifted((await check({ db: 1 }, { create: 'done', scale: 'done', idle: 'done', db: 'done' })).events)).toEqual(['create', 'scale', 'idle']);
+    setLanguage({ lang: 'zh', source: '--lang' });
+    expect(drifted((await check({ db: 1 }, { create: 'done', scale: 'done', idle: 'done', db: 'done' })).events)).toEqual(['create', 'scale', 'idle']);
+    expect(drifted((await check({ web: 1 }, { create: 'done' })).events)).toEqual([]);
+  });
+
+  it('says in Chinese that a step no longer holds, since when, and what the check saw, names kept', async () => {
+    setLanguage({ lang: 'zh', source: '--lang' });
+    const { finished } = await check({ db: 1 }, { create: 'done', scale: 'done', idle: 'done', db: 'done' });
+    expect(finished.create).toEqual(['failed', '不再成立：你在 10:05 UTC 完成这一步之后，没有名为 web 的服务；重做这一步，或者看看有什么变化（docker service ls）']);
+    expect(finished.db).toEqual(['done', '之前已完成，仍然成立']);
+  });
+
+  it('says history, the current step and the steps ahead in Chinese', async () => {
+    setLanguage({ lang: 'zh', source: '--lang' });
+    const typed = await check({ web: 0, db: 1 });
+    expect(typed.finished.scale).toEqual(['done', '已完成；之后被 第 3 (idle) 步 改变了，课程本来就是这样安排的']);
+    expect(typed.events.find((e) => e.type === 'check-result' && e.step === 'scale')).toMatchObject({ ok: false, history: '第 3 (idle) 步' });
+    const onIdle = await check({ web: 1 }, { create: 'done', scale: 'done' });
+    expect(onIdle.finished.scale).toEqual(['done', '之前已完成；之后被 第 3 (idle) 步，也就是你正在做的这一步 改变了，课程本来就是这样安排的']);
+    expect(onIdle.finished.idle).toEqual(['failed', '检查尚未通过']);
+    expect(onIdle.events.find((e) => e.type === 'check-result' && e.step === 'idle')).toMatchObject({ ok: false, actual: 'web 设定为 1 个副本；web：1/1 个在运行' });
+    const ahead = await check({ web: 1 }, { create: 'done' });
+    expect(ahead.finished.db).toEqual(['pending', '还没有完成']);
+    let text = '';
+    const print = textPrinter((t) => void (text += t), translator('zh'));
+    ahead.events.forEach(print);
+    expect(text).not.toMatch(/not yet|done earlier|no longer holds|checks not met/);
   });
 });
