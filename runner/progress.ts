@@ -89,18 +89,25 @@ const isPermission = (error: unknown) => ['EACCES', 'EPERM', 'EROFS'].includes((
 /** The file (or its folder) cannot be read or written by this user: say whose it is and how to fix it. */
 export class ProgressAccessError extends AbortError {
   constructor(path: string, action: 'read' | 'write', error: NodeJS.ErrnoException) {
+    const t = liteT(currentLanguage().lang);
     const owner = (() => {
       try {
         const s = statSync(path);
-        return s.uid === 0 ? 'owned by root (a run with sudo?)' : `owned by user id ${s.uid}`;
+        return s.uid === 0 ? t('runner.progressAccess.root') : t('runner.progressAccess.uid', { uid: s.uid });
       } catch {
         return undefined;
       }
     })();
     const uid = process.getuid?.();
-    super(`cannot ${action} ${path.endsWith('.json') ? 'the progress file' : 'the progress folder'} ${path}: ${error.code === 'EROFS' ? 'the file system is read-only' : 'permission denied'}${owner ? `, it is ${owner}` : ''}; nothing was changed`, [
-      `give it back to your user: \`sudo chown -R ${uid ?? '$(id -u)'}:${process.getgid?.() ?? '$(id -g)'} ${path.endsWith('progress.json') ? join(path, '..') : path}\``,
-      'or keep progress elsewhere: `export SWARM_WORKSHOP_HOME=<a folder of yours>`',
+    super(t('runner.progressAccess.message', {
+      action: action === 'read' ? t('runner.progressAccess.read') : t('runner.progressAccess.write'),
+      what: path.endsWith('.json') ? t('runner.progressAccess.file') : t('runner.progressAccess.folder'),
+      path,
+      why: error.code === 'EROFS' ? t('runner.progressAccess.readOnly') : t('runner.progressAccess.denied'),
+      owner: owner ? t('runner.progressAccess.owner', { owner }) : '',
+    }), [
+      t('runner.progressAccess.chown', { command: `sudo chown -R ${uid ?? '$(id -u)'}:${process.getgid?.() ?? '$(id -g)'} ${path.endsWith('progress.json') ? join(path, '..') : path}` }),
+      t('runner.progressAccess.elsewhere'),
     ]);
   }
 }

@@ -9,6 +9,7 @@ import type { CheckContext, CheckOutcome, Params } from '../../checks/types.js';
 import type { DockerClient, ServiceInfo } from '../../runner/docker/client.js';
 import { defaultProfile } from '../../runner/docker/profile.js';
 import { setLanguage } from '../../runner/i18n/language.js';
+import { evaluate } from '../../runner/engine/wait.js';
 import { fakeDocker, serviceInfo } from '../support/fake-docker.js';
 
 const context = (docker: Partial<DockerClient>, over: Partial<CheckContext> = {}): CheckContext => ({
@@ -239,6 +240,14 @@ describe('what the checks say at run time', () => {
     expect(image.title(params)).toBe('worker runs w:1 (at least 2 task(s))');
     setLanguage({ lang: 'zh', source: '--lang' });
     expect(image.title(params)).toBe('worker 运行 w:1（至少 2 个任务）');
+  });
+
+  it('say a check that could not run in the run\'s language, with the error as it came', async () => {
+    const broken = () => [{ definition: checks.get('service-exists')!, params: { service: 'web' } }];
+    const ctx = () => context({ services: async () => { throw new Error('connect ENOENT /var/run/docker.sock'); } });
+    expect((await evaluate(broken(), ctx()))[0]).toMatchObject({ ok: false, actual: 'check could not run: connect ENOENT /var/run/docker.sock' });
+    setLanguage({ lang: 'zh', source: '--lang' });
+    expect((await evaluate(broken(), ctx()))[0]).toMatchObject({ ok: false, actual: '检查无法运行：connect ENOENT /var/run/docker.sock', title: '存在名为 web 的服务' });
   });
 
   it('in Chinese, a whole sentence reads as one', async () => {

@@ -2,10 +2,11 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../runner/paths.js';
 import { cliPath } from '../support/cli.js';
-import { emptyProgress, progressRecorder, ProgressStore } from '../../runner/progress.js';
+import { setLanguage } from '../../runner/i18n/language.js';
+import { emptyProgress, noticeProgress, ProgressAccessError, progressRecorder, ProgressStore } from '../../runner/progress.js';
 
 const store = () => new ProgressStore(mkdtempSync(join(tmpdir(), 'sw-progress-')));
 
@@ -118,5 +119,37 @@ describe('progress as a subscriber of the events', () => {
     expect(s.load().progress.steps['ch3/publish-webui']).toEqual(first);
     finished('failed');
     expect(s.load().progress.steps['ch3/publish-webui']).toBeUndefined();
+  });
+});
+
+describe('what progress says, in the run\'s language', () => {
+  afterEach(() => setLanguage({ lang: 'en', source: 'default' }));
+  const denied = () => new ProgressAccessError('/nonexistent/progress.json', 'read', Object.assign(new Error('EACCES'), { code: 'EACCES' }));
+  const notices = () => {
+    let text = '';
+    noticeProgress({ kind: 'corrupt', reason: 'steps: must be a mapping', movedTo: '/h/progress.json.bad' }, (t) => void (text += t));
+    noticeProgress({ kind: 'newer', version: 2 }, (t) => void (text += t));
+    noticeProgress({ kind: 'loaded' }, (t) => void (text += t));
+    return text;
+  };
+
+  it('in English as before', () => {
+    expect(denied().message).toBe('cannot read the progress file /nonexistent/progress.json: permission denied; nothing was changed');
+    expect(denied().nextSteps[1]).toBe('or keep progress elsewhere: `export SWARM_WORKSHOP_HOME=<a folder of yours>`');
+    expect(notices()).toBe('notice: the progress file could not be read (steps: must be a mapping); it was kept as /h/progress.json.bad and progress starts fresh.\n'
+      + '        `swarm-workshop check <chapter>` ticks off again the steps your cluster already shows done.\n'
+      + 'notice: the progress file was written by a newer swarm-workshop (format 2); it is left as it is, and this run keeps no progress.\n'
+      + '        use the newer version (`npx swarm-workshop@latest`), or set SWARM_WORKSHOP_HOME to another folder.\n');
+  });
+
+  it('in Chinese, paths and commands kept', () => {
+    setLanguage({ lang: 'zh', source: '--lang' });
+    expect(denied().message).toBe('无法读取进度文件 /nonexistent/progress.json：权限不足；没有做任何改动');
+    expect(denied().nextSteps[0]).toMatch(/^把它交还给你的用户：`sudo chown -R /);
+    const text = notices();
+    expect(text).toContain('/h/progress.json.bad');
+    expect(text).toContain('`swarm-workshop check <章节>`');
+    expect(text).toContain('（格式 2）');
+    expect(text).not.toMatch(/notice|progress file/);
   });
 });
