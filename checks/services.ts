@@ -114,7 +114,9 @@ export const serviceImage: CheckDefinition = {
       const has = parseImage(service.image);
       const why = has.path === wanted.path && canonicalRegistry(has.registry) === canonicalRegistry(wanted.registry)
         ? ct('serviceImage.tagDiffers', { has: has.tag, wanted: wanted.tag })
-        : has.path === wanted.path ? ct('serviceImage.otherRegistry', { from: has.registry ?? 'Docker Hub', registry: String(wanted.registry) }) : undefined;
+        : has.path !== wanted.path ? undefined
+          : wanted.registry ? ct('serviceImage.otherRegistry', { from: has.registry ?? 'Docker Hub', registry: wanted.registry })
+            : ct('serviceImage.otherRegistryHub', { from: has.registry });
       return failWith(expected, why ? ct('serviceImage.setToRunWhy', { name, image: service.image, why }) : ct('serviceImage.setToRun', { name, image: service.image }), ct('serviceImage.updateHint', { image, name }));
     }
     const tasks = await ctx.docker.tasks(name);

@@ -80,6 +80,16 @@ const cases: Case[] = [
     names: ['webui', 'docker service create ... --name webui', 'dockercoins', 'docker service ls'],
   },
   {
+    name: 'service-image from the private registry where Docker Hub\'s image is wanted',
+    check: 'service-image', params: { service: 'redis', image: 'redis:7', replicas: 1 },
+    ctx: () => context({ services: service({}, 'redis', 'localhost:5000/redis:7') }),
+    en: {
+      ok: false, expected: 'redis: 1 task(s) running redis:7',
+      actual: 'redis is set to run localhost:5000/redis:7: it comes from localhost:5000, not from Docker Hub',
+    },
+    names: ['redis', 'redis:7', 'localhost:5000/redis:7'],
+  },
+  {
     name: 'service-image on another tag',
     check: 'service-image', params: { service: 'worker', image: 'localhost:5000/dockercoins_worker:v0.2', replicas: '1+' },
     ctx: () => context({ services: service() }),
