@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { APP_IMAGES, BASE_IMAGES, LAB_ENGINES, NODE_IMAGE, PREPARED_LABEL, type LabEngine, preparedLabelValue, preparedRef } from '../docker/images.js';
 import { runCommand, type CommandResult } from '../engine/executor.js';
 import { AbortError } from '../errors.js';
+import { say } from '../i18n/messages.js';
 import { dockercoinsDir, labNodeDir } from '../paths.js';
 
 /**
@@ -41,7 +42,7 @@ const docker = (args: string[], signal: AbortSignal, onOutput?: (text: string) =
     onOutput: onOutput && ((_stream, text) => onOutput(text)),
   }).then((result) => {
     if (result.cancelled || signal.aborted) {
-      throw new AbortError('prepare was interrupted; the images finished so far are kept', ['run `swarm-workshop prepare` again to finish the rest'], 130);
+      throw new AbortError(say('prepare.interrupted'), [say('prepare.finishRest')], 130);
     }
     return result;
   });
@@ -59,10 +60,8 @@ async function inspect(ref: string, signal: AbortSignal): Promise<{ id: string; 
 async function requireEngine(signal: AbortSignal): Promise<string> {
   const r = await docker(['version', '--format', '{{.Server.Version}}'], signal);
   if (r.exitCode !== 0) {
-    throw new AbortError(`cannot reach the Docker engine (${(r.stderr.trim().split('\n').pop() ?? '').trim() || `docker exited with ${r.exitCode}`})`, [
-      'start Docker (for example `sudo systemctl start docker`), or point DOCKER_HOST at a running engine',
-      'check with `docker info`',
-    ]);
+    const why = (r.stderr.trim().split('\n').pop() ?? '').trim() || say('prepare.dockerExited', { code: r.exitCode });
+    throw new AbortError(say('prepare.noEngine', { error: why }), [say('prepare.startDocker'), say('prepare.checkDockerInfo')]);
   }
   return r.stdout.trim();
 }
@@ -108,15 +107,16 @@ async function build(ref: string, dir: string, signal: AbortSignal, out: Out, bu
 }
 
 const describe = (r: PreparedImage) => {
-  const size = r.bytes ? `, ${(r.bytes / 1e6).toFixed(0)} MB` : '';
-  const time = r.action === 'present' ? '' : ` in ${r.seconds.toFixed(1)} s`;
-  return `${r.action === 'failed' ? '✗' : '✓'} ${r.ref.padEnd(44)} ${r.action}${time}${size}`;
+  const size = r.bytes ? say('prepare.size', { mb: (r.bytes / 1e6).toFixed(0) }) : '';
+  const time = r.action === 'present' ? '' : say('prepare.time', { seconds: r.seconds.toFixed(1) });
+  const action = say(`prepare.action.${r.action === 'up to date' ? 'upToDate' : r.action}`);
+  return `${r.action === 'failed' ? '✗' : '✓'} ${r.ref.padEnd(44)} ${action}${time}${size}`;
 };
 
 /** Pull what is missing, build the DockerCoins images; returns what happened to each image. */
 export async function prepareImages(signal: AbortSignal, out: Out, labEngine: LabEngine = '20'): Promise<PreparedImage[]> {
   const version = await requireEngine(signal);
-  out(`Preparing the workshop's images on Docker engine ${version}.\n`);
+  out(say('prepare.preparing', { version }));
   const results: PreparedImage[] = [];
   const extraNode = labEngine === '20' ? undefined : LAB_ENGINES[labEngine];
   for (const ref of [...BASE_IMAGES, ...(extraNode ? [extraNode.base] : [])]) {
@@ -126,10 +126,7 @@ export async function prepareImages(signal: AbortSignal, out: Out, labEngine: La
     if (r.action === 'failed') {
       out(`      ${r.detail}\n`);
       if (ref.startsWith('debian:')) {
-        throw new AbortError(`every DockerCoins image builds FROM ${ref}, and it is not on this engine and could not be pulled`, [
-          'check that this machine reaches Docker Hub (`docker pull ' + ref + '`)',
-          `or bring the image from a machine that has it: there \`docker save ${ref} -o base.tar\`, here \`docker load -i base.tar\``,
-        ]);
+        throw new AbortError(say('prepare.noBase', { ref }), [say('prepare.reachHub', { ref }), say('prepare.bringBase', { ref })]);
       }
     }
   }
@@ -144,16 +141,12 @@ export async function prepareImages(signal: AbortSignal, out: Out, labEngine: La
     results.push(r);
     out(`  ${describe(r)}\n`);
     if (r.action === 'failed') {
-      throw new AbortError(`building ${ref} failed; the last lines of docker's output:\n${r.detail}`, [
-        'a failure at `apt-get` means the build cannot reach a Debian mirror: test with `docker run --rm debian:bookworm-slim apt-get update`',
-        'then run `swarm-workshop prepare` again: what was built is kept',
-      ]);
+      throw new AbortError(say('prepare.buildFailed', { ref, detail: r.detail }), [say('prepare.aptMirror'), say('prepare.again')]);
     }
   }
   const nodes = Number((await docker(['info', '--format', '{{.Swarm.Nodes}}'], signal)).stdout.trim()) || 0;
   if (nodes > 1) {
-    out(`\nThis swarm has ${nodes} nodes and prepare filled this one only. Tasks placed on the others pull redis:7 from Docker Hub,\n` +
-      'and the DockerCoins images from your registry once it runs: run `swarm-workshop prepare` on every node that must not need Docker Hub.\n');
+    out(say('prepare.thisNodeOnly', { count: nodes }));
   }
   return results;
 }
@@ -164,11 +157,11 @@ async function removePrepared(signal: AbortSignal, out: Out): Promise<number> {
   const listed = await docker(['image', 'ls', '--filter', `label=${PREPARED_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'], signal);
   const ours = new Set<string>([...APP_IMAGES.map(preparedRef), ...Object.values(LAB_ENGINES).map((e) => e.image)]);
   const refs = listed.stdout.split('\n').map((l) => l.trim()).filter((ref) => ours.has(ref));
-  if (!refs.length) return out('No prepared images here; nothing removed.\n'), 0;
+  if (!refs.length) return out(say('prepare.noneHere')), 0;
   const r = await docker(['image', 'rm', ...refs], signal);
-  for (const ref of refs) out(`  removed ${ref}\n`);
-  if (r.exitCode !== 0) throw new AbortError(`docker could not remove them all: ${r.stderr.trim()}`, ['see which remain with `docker image ls swarm-workshop/*`']);
-  out('Done. The next build steps will download their packages again.\n');
+  for (const ref of refs) out(say('prepare.removed', { ref }));
+  if (r.exitCode !== 0) throw new AbortError(say('prepare.notAllRemoved', { error: r.stderr.trim() }), [say('prepare.seeRemaining')]);
+  out(say('prepare.removedDone'));
   return 0;
 }
 
@@ -178,11 +171,9 @@ export async function prepare(options: PrepareOptions, signal: AbortSignal, out:
   const results = await prepareImages(signal, out, options.labEngine);
   const failed = results.filter((r) => r.action === 'failed');
   if (failed.length) {
-    out(`\n${failed.length} image(s) could not be pulled: ${failed.map((r) => r.ref).join(', ')}. The chapters pull them when a step needs them, so that step will need Docker Hub.\n`);
+    out(say('prepare.notPulled', { count: failed.length, refs: failed.map((r) => r.ref).join(', ') }));
     return 1;
   }
-  out(`\nReady in ${((Date.now() - started) / 1000).toFixed(0)} s: the build steps of chapters 3 and 4 will take their layers from the cache.\n` +
-    'Build with the same Docker setup as this run (the same builder): the cache belongs to it.\n' +
-    '`swarm-workshop prepare --remove` removes the prepared images; `reset` leaves them alone.\n');
+  out(say('prepare.ready', { seconds: ((Date.now() - started) / 1000).toFixed(0) }));
   return 0;
 }

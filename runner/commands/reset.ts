@@ -7,13 +7,14 @@ import { portCheckFor, profileVariables, WORKSHOP_PORTS } from '../docker/probe.
 import { defaultProfile } from '../docker/profile.js';
 import { findForeign, foreignNetwork, foreignService, lessonObjects, type LessonObjects } from '../engine/claims.js';
 import { AbortError } from '../errors.js';
+import { say } from '../i18n/messages.js';
 import { lessonsDir } from '../paths.js';
 import { emptyProgress, ProgressStore, type CreatedResource } from '../progress.js';
 import { loadLessons } from '../lesson/load.js';
 
 type Out = (text: string) => void;
 
-const describe = (r: CreatedResource) => (r.kind === 'image' ? `image ${r.ref}` : `${r.kind} ${r.name} (${r.id.slice(0, 12)})`);
+const describe = (r: CreatedResource) => (r.kind === 'image' ? say('reset.what.image', { ref: r.ref }) : say(`reset.what.${r.kind}`, { name: r.name, id: r.id.slice(0, 12) }));
 
 export interface ResetOptions {
   yes: boolean;
@@ -69,13 +70,13 @@ async function madeByHand(docker: DockerClient, objects: LessonObjects, recorded
 /** `prepare`'s images are a cache for the next class, not part of a chapter: reset keeps them, and says so. */
 async function preparedNote(docker: DockerClient): Promise<string> {
   const kept = (await Promise.all(APP_IMAGES.map((n) => docker.imageExists(preparedRef(n)).catch(() => false)))).filter(Boolean).length;
-  return kept ? `The ${kept} prepared image(s) stay, to keep the next builds fast; \`swarm-workshop prepare --remove\` removes them.\n` : '';
+  return kept ? say('reset.preparedStay', { count: kept }) : '';
 }
 
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    return /^y(es)?$/i.test((await rl.question(say('reset.ask', { question }))).trim());
   } finally {
     rl.close();
   }
@@ -84,10 +85,12 @@ async function confirm(question: string): Promise<boolean> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Wait until `what` reports nothing left, printing a progress line every few seconds; returns what is
- * still there when the deadline passes (empty when all is gone).
+ * Wait until `left` reports nothing left, printing a progress line every few seconds (`waiting` says it,
+ * given how many are left, for how long, and their names); returns what is still there when the deadline
+ * passes (empty when all is gone).
  */
-async function waitUntilGone(what: string, left: () => Promise<string[]>, deadline: number, out: Out): Promise<string[]> {
+type Waiting = (vars: { count: number; seconds: number; names: string }) => string;
+async function waitUntilGone(waiting: Waiting, left: () => Promise<string[]>, deadline: number, out: Out): Promise<string[]> {
   const started = Date.now();
   let said = 0;
   for (;;) {
@@ -95,7 +98,7 @@ async function waitUntilGone(what: string, left: () => Promise<string[]>, deadli
     if (!remaining.length) return [];
     if (Date.now() > deadline) return remaining;
     if (Date.now() - said > 3000) {
-      if (said) out(`  … waiting for ${remaining.length} ${what} (${Math.round((Date.now() - started) / 1000)} s): ${remaining.slice(0, 3).join(', ')}${remaining.length > 3 ? ', …' : ''}\n`);
+      if (said) out(`${waiting({ count: remaining.length, seconds: Math.round((Date.now() - started) / 1000), names: `${remaining.slice(0, 3).join(', ')}${remaining.length > 3 ? ', …' : ''}` })}\n`);
       said = Date.now();
     }
     await sleep(250);
@@ -112,12 +115,9 @@ async function waitUntilGone(what: string, left: () => Promise<string[]>, deadli
 export async function reset(options: ResetOptions, out: Out, docker: DockerClient = new DockerodeClient()): Promise<number> {
   const store = new ProgressStore();
   const { progress } = store.load();
-  const host = (docker as { host?: string }).host ?? 'the Docker engine';
+  const host = (docker as { host?: string }).host ?? say('reset.theEngine');
   const info = await docker.info().catch((error: Error) => {
-    throw new AbortError(`cannot reach the Docker engine at ${host} (${error.message}); nothing was removed and progress is unchanged`, [
-      'start Docker (for example `sudo systemctl start docker`), or point DOCKER_HOST at the engine the workshop used',
-      'check with `docker info`, then run `swarm-workshop reset` again',
-    ]);
+    throw new AbortError(say('reset.noEngine', { host, error: error.message }), [say('reset.startDocker'), say('reset.checkAgain')]);
   });
   const { chapters } = loadLessons(options.lessons ?? lessonsDir);
   const objects = lessonObjects(chapters, profileVariables(defaultProfile, info));
@@ -128,29 +128,31 @@ export async function reset(options: ResetOptions, out: Out, docker: DockerClien
   const leftAlone = foreign.filter((f) => !recordedIds.has(f.id));
 
   const remove: CreatedResource[] = [...recorded];
-  if (recorded.length) out(`The workshop created these, and will remove them:\n${recorded.map((r) => `  ${describe(r)}`).join('\n')}\n`);
+  if (recorded.length) out(say('reset.created', { list: recorded.map((r) => `  ${describe(r)}`).join('\n') }));
   if (byHand.length) {
-    out(`${recorded.length ? '\n' : ''}These have the lessons' names and are what the lessons make (you typed the commands?):\n${byHand.map((r) => `  ${describe(r)}`).join('\n')}\n`);
+    out(`${recorded.length ? '\n' : ''}${say('reset.byHand', { list: byHand.map((r) => `  ${describe(r)}`).join('\n') })}`);
   }
   if (leftAlone.length) {
-    out(`\nLeft alone: these only share a name with what the lessons make:\n${leftAlone.map((f) => `  ${f.kind} ${f.name}: ${f.why}`).join('\n')}\n` +
-      `  (the chapters cannot run while they hold these names; remove them yourself if they are yours: ${leftAlone.map((f) => `\`${f.remove}\``).join(', ')})\n`);
+    out(say('reset.leftAlone', {
+      list: leftAlone.map((f) => `  ${say('reset.foreign', { kind: say(`reset.kind.${f.kind}`), name: f.name, why: f.why })}`).join('\n'),
+      commands: leftAlone.map((f) => `\`${f.remove}\``).join(', '),
+    }));
   }
   if (!recorded.length && !byHand.length) {
-    if (progress.created.length || Object.keys(progress.steps).length) out('Nothing the workshop created is left; ');
-    else out('Nothing the workshop created is here; ');
+    if (progress.created.length || Object.keys(progress.steps).length) out(say('reset.nothingLeft'));
+    else out(say('reset.nothingHere'));
     store.save(emptyProgress());
-    out('progress cleared.\n');
+    out(say('reset.cleared'));
     out(await preparedNote(docker));
     return 0;
   }
   if (!options.yes) {
-    if (!process.stdin.isTTY) throw new AbortError('reset needs a confirmation', ['run `swarm-workshop reset --yes` to remove them without asking'], 2);
-    if (recorded.length && !(await confirm(byHand.length ? 'Remove what the workshop created?' : 'Remove them?'))) {
-      out('Nothing removed.\n');
+    if (!process.stdin.isTTY) throw new AbortError(say('reset.needsYes'), [say('reset.useYes')], 2);
+    if (recorded.length && !(await confirm(byHand.length ? say('reset.askCreated') : say('reset.askThem')))) {
+      out(say('reset.nothingRemoved'));
       return 1;
     }
-    if (byHand.length && (await confirm('Remove the ones you made by following the lessons too?'))) remove.push(...byHand);
+    if (byHand.length && (await confirm(say('reset.askByHand')))) remove.push(...byHand);
   } else {
     remove.push(...byHand);
   }
@@ -165,7 +167,7 @@ export async function reset(options: ResetOptions, out: Out, docker: DockerClien
       await docker.removeService(r.id);
       const s = services.find((x) => x.id === r.id);
       if (s) removedServices.push(s);
-      out(`  removed ${describe(r)}\n`);
+      out(say('reset.removed', { what: describe(r) }));
     } catch (error) {
       failures.push({ resource: r, why: (error as Error).message });
     }
@@ -178,51 +180,52 @@ export async function reset(options: ResetOptions, out: Out, docker: DockerClien
     const all = await docker.containers({ label: ['com.docker.swarm.service.id'], all: true });
     return all.filter((c) => ids.has(c.labels['com.docker.swarm.service.id'] ?? '')).map((c) => `${c.labels['com.docker.swarm.service.name'] ?? c.name} (${c.state})`);
   };
-  const heldBy = ids.size ? await waitUntilGone("removed services' containers to stop", containersLeft, deadline, out) : [];
+  const heldBy = ids.size ? await waitUntilGone((vars) => say('reset.waiting.containers', vars), containersLeft, deadline, out) : [];
 
   for (const r of remove) {
     if (r.kind !== 'network') continue;
     // Swarm removes a network once the last task on it is gone, and asynchronously: retry until it is.
-    const gone = await waitUntilGone(`network ${r.name} to be removed`, async () => {
+    const gone = await waitUntilGone((vars) => say('reset.waiting.network', { ...vars, name: r.name }), async () => {
       if (!(await docker.networks()).some((n) => n.id === r.id)) return [];
       await docker.removeNetwork(r.id).catch(() => undefined);
       return (await docker.networks()).some((n) => n.id === r.id) ? [r.name] : [];
     }, deadline, out);
-    if (gone.length) failures.push({ resource: r, why: `still there after the wait${heldBy.length ? `; containers still using it: ${heldBy.join(', ')}` : ''}` });
-    else out(`  removed ${describe(r)}\n`);
+    if (gone.length) failures.push({ resource: r, why: `${say('reset.stillThere')}${heldBy.length ? say('reset.stillUsing', { containers: heldBy.join(', ') }) : ''}` });
+    else out(say('reset.removed', { what: describe(r) }));
   }
 
   for (const r of remove) {
     if (r.kind !== 'image') continue;
     try {
       if (await docker.imageExists(r.ref)) await docker.removeImage(r.ref);
-      out(`  removed ${describe(r)}\n`);
+      out(say('reset.removed', { what: describe(r) }));
     } catch (error) {
-      failures.push({ resource: r, why: `${(error as Error).message}${heldBy.length ? `; containers not yet gone: ${heldBy.join(', ')}` : ''}` });
+      failures.push({ resource: r, why: `${(error as Error).message}${heldBy.length ? say('reset.notYetGone', { containers: heldBy.join(', ') }) : ''}` });
     }
   }
 
   // The ports the removed services published: free on the engine's machine once their tasks are gone.
   const isFree = portCheckFor(docker);
   const ports = [...new Set(removedServices.flatMap((s) => s.ports.map((p) => p.published)))].filter((p) => WORKSHOP_PORTS.some((w) => w.port === p));
+  const portNames = new Map(ports.map((p) => [say('reset.port', { port: p }), p]));
   const portsHeld = ports.length
-    ? await waitUntilGone('published ports to be free', async () => (await Promise.all(ports.map(async (p) => ((await isFree(p)) ? [] : [`port ${p}`])))).flat(), deadline, out)
+    ? await waitUntilGone((vars) => say('reset.waiting.ports', vars), async () => (await Promise.all([...portNames].map(async ([name, p]) => ((await isFree(p)) ? [] : [name])))).flat(), deadline, out)
     : [];
 
   const left = failures.map((f) => f.resource);
   store.save({ ...emptyProgress(), created: left });
   const problems = [
-    ...failures.map((f) => `${describe(f.resource)}: ${f.why}`),
-    ...heldBy.map((c) => `container ${c} of a removed service has not stopped yet`),
-    ...portsHeld.map((p) => `${p} is still in use (\`ss -ltnp 'sport = :${p.split(' ')[1]}'\` shows by what)`),
+    ...failures.map((f) => say('reset.failed', { what: describe(f.resource), why: f.why })),
+    ...heldBy.map((c) => say('reset.containerLeft', { container: c })),
+    ...portsHeld.map((p) => say('reset.portHeld', { what: p, port: portNames.get(p) })),
   ];
   if (problems.length) {
-    throw new AbortError(`reset waited ${Math.round((options.waitMs ?? 90_000) / 1000)} s and these are still there:\n${problems.map((p) => `  ${p}`).join('\n')}`, [
-      'what could not be removed stays recorded: run `swarm-workshop reset` again once whatever holds it is gone',
-      '`docker ps -a --filter label=com.docker.swarm.service.name` lists the service containers still on this node',
+    throw new AbortError(say('reset.waited', { seconds: Math.round((options.waitMs ?? 90_000) / 1000), problems: problems.map((p) => `  ${p}`).join('\n') }), [
+      say('reset.stillRecorded'),
+      say('reset.listContainers'),
     ]);
   }
-  out('Done: everything it removed is gone; progress cleared.\n');
+  out(say('reset.done'));
   out(await preparedNote(docker));
   return 0;
 }

@@ -16,6 +16,7 @@ import { contextName, isLocalEngine, resolveEngine, type EngineEndpoint } from '
 import { APP_IMAGES, BASE_IMAGES, LAB_ENGINES, PREPARED_LABEL, preparedLabelValue, preparedRef, type LabEngine } from '../docker/images.js';
 import { runCommand, type CommandResult } from '../engine/executor.js';
 import { AbortError } from '../errors.js';
+import { padLabels, say } from '../i18n/messages.js';
 import { dockercoinsDir, labNodeDir } from '../paths.js';
 import { dataDir } from '../progress.js';
 import { ensureWorkspace, workspaceDir } from '../workspace.js';
@@ -53,9 +54,7 @@ export function loadLabState(env: NodeJS.ProcessEnv = process.env): LabState | u
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as LabState;
   } catch {
-    throw new AbortError(`the lab's state file ${file} is not valid JSON`, [
-      'the lab itself is untouched: `swarm-workshop lab down` removes it by its labels, then `lab up` makes a new one',
-    ]);
+    throw new AbortError(say('lab.badState', { file }), [say('lab.badStateNext')]);
   }
 }
 
@@ -83,7 +82,7 @@ class Docker {
 
   async run(args: string[], timeoutMs = 120_000): Promise<CommandResult> {
     const r = await runCommand(['docker', ...args], { env: this.env, signal: this.signal, timeoutMs });
-    if (r.cancelled || this.signal.aborted) throw new AbortError('the lab command was interrupted; `swarm-workshop lab up` again repairs a half-made lab, `lab down` removes it', [], 130);
+    if (r.cancelled || this.signal.aborted) throw new AbortError(say('lab.interrupted'), [], 130);
     return r;
   }
 
@@ -91,7 +90,7 @@ class Docker {
   async must(args: string[], what: string, timeoutMs?: number): Promise<string> {
     const r = await this.run(args, timeoutMs);
     if (r.exitCode !== 0) {
-      throw new AbortError(`${what} failed: ${lastLine(r.stderr || r.stdout)}`, [`\`docker ${args.slice(0, 4).join(' ')} ...\` is the command that failed; \`swarm-workshop lab status\` shows the lab as it is`]);
+      throw new AbortError(say('lab.failed', { what, error: lastLine(r.stderr || r.stdout) }), [say('lab.failedCommand', { command: `docker ${args.slice(0, 4).join(' ')} ...` })]);
     }
     return r.stdout.trim();
   }
@@ -107,7 +106,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Containers, volumes and networks of the host engine that carry the lab label. */
 async function labObjects(d: Docker): Promise<{ containers: string[]; volumes: string[]; networks: string[] }> {
-  const list = async (args: string[]) => (await d.must(args, 'listing the lab')).split('\n').filter(Boolean);
+  const list = async (args: string[]) => (await d.must(args, say('lab.doing.listLab'))).split('\n').filter(Boolean);
   return {
     containers: await list(['ps', '-a', '--filter', `label=${LAB_LABEL}`, '--format', '{{.Names}}']),
     volumes: await list(['volume', 'ls', '--filter', `label=${LAB_LABEL}`, '--format', '{{.Name}}']),
@@ -125,17 +124,17 @@ async function waitForEngine(d: Docker, node: LabNode, timeoutMs = 60_000): Prom
     await sleep(500);
   }
   const logs = await d.run(['logs', '--tail', '5', node.container]);
-  throw new AbortError(`the engine in ${node.name} did not start within ${timeoutMs / 1000} s (${last})\n  its last lines:\n${(logs.stdout + logs.stderr).trim().split('\n').map((l) => `    ${l}`).join('\n')}`, [
-    '`swarm-workshop lab down`, then `lab up` again; if it fails the same way, `swarm-workshop doctor` says what this machine lacks',
+  throw new AbortError(say('lab.engineSlow', { node: node.name, seconds: timeoutMs / 1000, error: last, lines: (logs.stdout + logs.stderr).trim().split('\n').map((l) => `    ${l}`).join('\n') }), [
+    say('lab.engineSlowNext'),
   ]);
 }
 
 /** The first candidate subnet that no network of the host engine uses yet. */
 async function freeSubnet(d: Docker): Promise<string> {
-  const ids = (await d.must(['network', 'ls', '-q'], 'listing networks')).split('\n').filter(Boolean);
-  const used = ids.length ? await d.must(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...ids], 'reading networks') : '';
+  const ids = (await d.must(['network', 'ls', '-q'], say('lab.doing.listNetworks'))).split('\n').filter(Boolean);
+  const used = ids.length ? await d.must(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...ids], say('lab.doing.readNetworks')) : '';
   const free = SUBNETS.find((s) => !used.split(/\s+/).includes(s));
-  if (!free) throw new AbortError(`every subnet the lab can use is taken (${SUBNETS.join(', ')})`, ['remove the network that uses one of them, or `swarm-workshop lab down` an old lab']);
+  if (!free) throw new AbortError(say('lab.noSubnet', { subnets: SUBNETS.join(', ') }), [say('lab.noSubnetNext')]);
   return free;
 }
 
@@ -165,26 +164,22 @@ async function nodeImage(engine: LabEngine, d: Docker, out: Out): Promise<string
   const { image, base, debian } = LAB_ENGINES[engine];
   if ((await d.run(['image', 'inspect', '--format', '{{.Id}}', image])).exitCode === 0) return image;
   if (engine === '20') {
-    throw new AbortError(`the node image ${image} is not on this engine`, ['`swarm-workshop prepare` builds it (with the DockerCoins images), then `swarm-workshop lab up` again']);
+    throw new AbortError(say('lab.noNodeImage', { image }), [say('lab.noNodeImageNext')]);
   }
   if ((await d.run(['image', 'inspect', '--format', '{{.Id}}', base])).exitCode !== 0) {
-    out(`  pulling ${base} for the engine-${engine} nodes\n`);
+    out(say('lab.pulling', { base, engine }));
     const pull = await d.run(['pull', base], 10 * 60_000);
     if (pull.exitCode !== 0) {
-      throw new AbortError(`the engine-${engine} nodes are built FROM ${base}, which is not on this engine and could not be pulled (${lastLine(pull.stderr)})`, [
-        `bring it from a machine that has it (\`docker save ${base}\` there, \`docker load\` here), or use the default engine: \`swarm-workshop lab up\``,
-      ]);
+      throw new AbortError(say('lab.noBase', { engine, base, error: lastLine(pull.stderr) }), [say('lab.noBaseNext', { base })]);
     }
   }
-  out(`  building the node image ${image} (${debian}, Debian's docker.io; once, about a minute)\n`);
+  out(say('lab.building', { image, debian }));
   const t0 = Date.now();
   const r = await d.run(['build', '--build-arg', `BASE=${base}`, '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, '-t', image, labNodeDir], 15 * 60_000);
   if (r.exitCode !== 0) {
-    throw new AbortError(`building ${image} failed: ${lastLine(r.stderr || r.stdout)}`, [
-      `a failure at \`apt-get\` means the build cannot reach a Debian mirror: test with \`docker run --rm ${base} apt-get update\``,
-    ]);
+    throw new AbortError(say('lab.buildFailed', { image, error: lastLine(r.stderr || r.stdout) }), [say('lab.aptMirror', { base })]);
   }
-  out(`  built ${image} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  out(say('lab.built', { image, seconds: ((Date.now() - t0) / 1000).toFixed(0) }));
   return image;
 }
 
@@ -195,21 +190,15 @@ export async function labUp(options: UpOptions, signal: AbortSignal, out: Out, e
   const d = new Docker(hostEnv(env, existing), signal);
   const version = await d.run(['version', '--format', '{{.Server.Version}}']);
   if (version.exitCode !== 0) {
-    throw new AbortError(`cannot reach the Docker engine that runs the lab's nodes (${lastLine(version.stderr)})`, [
-      'start Docker, or point DOCKER_HOST / the docker context at a running engine; `docker info` checks it',
-    ]);
+    throw new AbortError(say('lab.noEngine', { error: lastLine(version.stderr) }), [say('lab.noEngineNext')]);
   }
   const objects = await labObjects(d);
   if (objects.containers.length && !existing) {
-    throw new AbortError(`a lab is there (${objects.containers.join(', ')}) but its state file ${labStateFile(env)} is not`, [
-      '`swarm-workshop lab down` removes it by its labels; then `lab up` makes a new one',
-    ]);
+    throw new AbortError(say('lab.noStateFile', { containers: objects.containers.join(', '), file: labStateFile(env) }), [say('lab.noStateFileNext')]);
   }
   const repairing = !!existing && objects.containers.length > 0;
   if (repairing && options.engine && options.engine !== labEngine(existing)) {
-    throw new AbortError(`the lab there runs engine ${labEngine(existing)}, not ${options.engine}`, [
-      `\`swarm-workshop lab down\`, then \`swarm-workshop lab up --engine ${options.engine}\` (your services on the old lab go with it)`,
-    ]);
+    throw new AbortError(say('lab.otherEngine', { engine: labEngine(existing), wanted: options.engine }), [say('lab.otherEngineNext', { wanted: options.engine })]);
   }
   const engine = repairing ? labEngine(existing) : options.engine ?? '20';
   const image = await nodeImage(engine, d, out);
@@ -222,11 +211,14 @@ export async function labUp(options: UpOptions, signal: AbortSignal, out: Out, e
   await giveSshKey(state, d, env);
   saveLabState(state, env);
   const nodeVersion = (await d.onNode(state.nodes[0]!, ['version', '--format', '{{.Server.Version}}'])).stdout.trim();
-  out(`\nLab up in ${((Date.now() - started) / 1000).toFixed(0)} s, engine ${nodeVersion} (${LAB_ENGINES[engine].debian}): ${state.nodes.map((n) => `${n.name} (${n.role}, ${n.ip})`).join(', ')}.\n`);
-  out(`The docker context ${LAB_CONTEXT} is current: \`docker node ls\` and \`swarm-workshop\` now talk to node1.\n`);
-  if (env.DOCKER_HOST) out(`DOCKER_HOST is set in your shell and overrides any context: \`unset DOCKER_HOST\` to reach the lab.\n`);
-  out(`node1 also answers ssh, as a real manager would: DOCKER_HOST=ssh://root@127.0.0.1:${state.apiPort + 1} with the key ${join(dataDir(env), 'lab-ssh', 'id_ed25519')}.\n`);
-  out('`swarm-workshop lab shell` puts you on node1, as the articles\' `ssh node1` does; `swarm-workshop lab down` removes the lab.\n');
+  out(say('lab.up', {
+    seconds: ((Date.now() - started) / 1000).toFixed(0), version: nodeVersion, debian: LAB_ENGINES[engine].debian,
+    nodes: state.nodes.map((n) => say('lab.nodeIs', { name: n.name, role: say(`lab.role.${n.role}`), ip: n.ip })).join(', '),
+  }));
+  out(say('lab.contextCurrent', { context: LAB_CONTEXT }));
+  if (env.DOCKER_HOST) out(say('lab.dockerHostSet'));
+  out(say('lab.ssh', { port: state.apiPort + 1, key: join(dataDir(env), 'lab-ssh', 'id_ed25519') }));
+  out(say('lab.shellHint'));
   return state;
 }
 
@@ -258,15 +250,15 @@ async function create(options: UpOptions & { engine: LabEngine }, image: string,
   };
   // Saved before anything is made: an interrupted `lab up` leaves a lab that `lab down` can find.
   saveLabState(state, env);
-  out(`Making a lab of ${nodes.length} nodes on ${subnet} (network ${LAB_NETWORK}).\n`);
-  await d.must(['network', 'create', '--driver', 'bridge', '--subnet', subnet, '--gateway', gatewayOf(subnet), '--label', `${LAB_LABEL}=${id}`, LAB_NETWORK], 'creating the lab network');
-  await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${id}`, LAB_REGISTRY_VOLUME], 'creating the registry volume');
+  out(say('lab.making', { count: nodes.length, subnet, network: LAB_NETWORK }));
+  await d.must(['network', 'create', '--driver', 'bridge', '--subnet', subnet, '--gateway', gatewayOf(subnet), '--label', `${LAB_LABEL}=${id}`, LAB_NETWORK], say('lab.doing.createNetwork'));
+  await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${id}`, LAB_REGISTRY_VOLUME], say('lab.doing.createRegistryVolume'));
   for (const node of nodes) {
-    await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${id}`, node.volume], `creating ${node.name}'s volume`);
+    await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${id}`, node.volume], say('lab.doing.createVolume', { node: node.name }));
     state.rights = await startNode(node, state, image, d, out);
   }
   for (const node of nodes) await waitForEngine(d, node);
-  await d.must(['cp', dockercoinsDir, `${nodes[0]!.container}:/root/dockercoins`], 'copying the DockerCoins source to node1');
+  await d.must(['cp', dockercoinsDir, `${nodes[0]!.container}:/root/dockercoins`], say('lab.doing.copySource'));
   return state;
 }
 
@@ -277,41 +269,41 @@ async function create(options: UpOptions & { engine: LabEngine }, image: string,
 async function startNode(node: LabNode, state: LabState, image: string, d: Docker, out: Out): Promise<NodeRights> {
   const first = await d.run(nodeRunArgs(node, state.rights, { apiPort: state.apiPort, labId: state.id, registryAt: `${state.nodes[0]!.ip}:5000`, image, shared: state.shared }));
   if (first.exitCode === 0) {
-    out(`  ${node.name}: ${node.role}, ${node.ip}${state.rights === 'privileged' ? '' : ' (capability set)'}\n`);
+    out(say('lab.nodeStarted', { name: node.name, role: say(`lab.role.${node.role}`), ip: node.ip, rights: state.rights === 'privileged' ? '' : say('lab.capabilitySet') }));
     return state.rights;
   }
   if (/port is already allocated|address already in use/.test(first.stderr)) {
     await d.run(['rm', '-f', node.container]);
-    throw new AbortError(`port ${state.apiPort} on 127.0.0.1 is taken, and node1's engine API needs it`, [`\`swarm-workshop lab down\`, then \`swarm-workshop lab up --api-port <a free port>\``]);
+    throw new AbortError(say('lab.portTaken', { port: state.apiPort }), [say('lab.portTakenNext')]);
   }
   // docker run ends its message with "Run 'docker run --help'...": the line that says why is the error's.
   const why = first.stderr.split('\n').find((l) => /error/i.test(l))?.replace(/^docker: /, '') ?? lastLine(first.stderr);
   if (state.rights !== 'privileged' || !privilegedRefused(first.stderr)) {
-    throw new AbortError(`starting ${node.name} failed: ${why}`, ['`swarm-workshop lab down` removes what was made; `swarm-workshop doctor` says what this machine lacks']);
+    throw new AbortError(say('lab.startFailed', { node: node.name, error: why }), [say('lab.startFailedNext')]);
   }
   // The container was created before its start failed: it is ours (label and name), remove it and retry.
   await d.run(['rm', '-f', node.container]);
-  out(`  this engine refuses --privileged (${why.slice(0, 160)}):\n  the nodes run with every capability but CAP_SYS_RESOURCE, unconfined, with the host's cgroups instead.\n`);
+  out(say('lab.noPrivileged', { error: why.slice(0, 160) }));
   return startNode(node, { ...state, rights: 'capabilities' }, image, d, out);
 }
 
 /** An existing lab: start what stopped, wait for every engine. The swarm comes back by itself (its state is on the volumes). */
 async function repair(state: LabState, image: string, d: Docker, out: Out): Promise<LabState> {
-  out(`A lab is there (${state.nodes.length} nodes): checking it.\n`);
+  out(say('lab.checking', { count: state.nodes.length }));
   for (const node of state.nodes) {
     const running = await d.run(['inspect', '--format', '{{.State.Running}}', node.container]);
     if (running.exitCode !== 0) {
-      out(`  ${node.name}: missing, made again\n`);
-      if ((await d.run(['volume', 'inspect', node.volume])).exitCode !== 0) await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${state.id}`, node.volume], `creating ${node.name}'s volume`);
+      out(say('lab.nodeMissing', { node: node.name }));
+      if ((await d.run(['volume', 'inspect', node.volume])).exitCode !== 0) await d.must(['volume', 'create', '--label', `${LAB_LABEL}=${state.id}`, node.volume], say('lab.doing.createVolume', { node: node.name }));
       await startNode(node, state, image, d, out);
     } else if (running.stdout.trim() !== 'true') {
-      out(`  ${node.name}: stopped, started\n`);
-      await d.must(['start', node.container], `starting ${node.name}`);
+      out(say('lab.nodeStopped', { node: node.name }));
+      await d.must(['start', node.container], say('lab.doing.start', { node: node.name }));
     }
   }
   for (const node of state.nodes) await waitForEngine(d, node);
   if ((await d.onNode(state.nodes[0]!, ['version'])).exitCode === 0 && (await d.run(['exec', state.nodes[0]!.container, 'test', '-d', '/root/dockercoins'])).exitCode !== 0) {
-    await d.must(['cp', dockercoinsDir, `${state.nodes[0]!.container}:/root/dockercoins`], 'copying the DockerCoins source to node1');
+    await d.must(['cp', dockercoinsDir, `${state.nodes[0]!.container}:/root/dockercoins`], say('lab.doing.copySource'));
   }
   return state;
 }
@@ -320,7 +312,7 @@ async function repair(state: LabState, image: string, d: Docker, out: Out): Prom
 async function loadImages(state: LabState, d: Docker, out: Out): Promise<void> {
   const refs = await imagesToLoad(d);
   const ids = new Map<string, string>();
-  for (const ref of refs) ids.set(ref, await d.must(['image', 'inspect', '--format', '{{.Id}}', ref], `reading ${ref}`));
+  for (const ref of refs) ids.set(ref, await d.must(['image', 'inspect', '--format', '{{.Id}}', ref], say('lab.doing.read', { what: ref })));
   const needs = new Map<LabNode, string[]>();
   for (const node of state.nodes) {
     const missing: string[] = [];
@@ -336,17 +328,17 @@ async function loadImages(state: LabState, d: Docker, out: Out): Promise<void> {
   const archive = join(dir, 'images.tar');
   try {
     const t0 = Date.now();
-    await d.must(['save', '-o', archive, ...all], 'saving the images for the nodes', 10 * 60_000);
+    await d.must(['save', '-o', archive, ...all], say('lab.doing.save'), 10 * 60_000);
     // Into every node at once: each load is its own engine's work (measured: 3 nodes in 67 s one after
     // the other on 2 cores).
     await Promise.all([...needs].map(async ([node, missing]) => {
       const r = await execa('docker', ['exec', '-i', node.container, 'docker', 'load', '-q'], {
         env: d.env, extendEnv: false, inputFile: archive, reject: false, cancelSignal: d.signal, timeout: 10 * 60_000,
       });
-      if (r.exitCode !== 0) throw new AbortError(`loading images into ${node.name} failed: ${lastLine(String(r.stderr))}`, ['`swarm-workshop lab up` again tries once more']);
-      out(`  ${node.name}: ${missing.length} image(s) loaded\n`);
+      if (r.exitCode !== 0) throw new AbortError(say('lab.loadFailed', { node: node.name, error: lastLine(String(r.stderr)) }), [say('lab.tryAgain')]);
+      out(say('lab.loaded', { node: node.name, count: missing.length }));
     }));
-    out(`  images copied from this engine in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${all.join(', ')}\n`);
+    out(say('lab.copied', { seconds: ((Date.now() - t0) / 1000).toFixed(1), images: all.join(', ') }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -372,8 +364,8 @@ async function warmBuildCache(state: LabState, d: Docker, out: Out): Promise<voi
     const r = await d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', 'build', '-q', '--network', 'none', '--cache-from', ref, join(source, name)], 2 * 60_000);
     (r.exitCode === 0 ? warmed : cold).push(name);
   }
-  if (warmed.length) out(`  node1's build cache filled from the prepared images in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${warmed.join(', ')}\n`);
-  if (cold.length) out(`  node1's build cache could not be filled for ${cold.join(', ')} (prepared with BuildKit, or from other sources): their builds on node1 download their packages\n`);
+  if (warmed.length) out(say('lab.cacheFilled', { seconds: ((Date.now() - t0) / 1000).toFixed(1), images: warmed.join(', ') }));
+  if (cold.length) out(say('lab.cacheCold', { images: cold.join(', ') }));
 }
 
 /** Init the swarm on node1 (if it has none), and join every node not in it, as manager or worker. */
@@ -381,14 +373,14 @@ async function formSwarm(state: LabState, d: Docker, out: Out): Promise<void> {
   const [first, ...others] = state.nodes;
   const swarmState = async (node: LabNode) => (await d.onNode(node, ['info', '--format', '{{.Swarm.LocalNodeState}}'])).stdout.trim();
   if ((await swarmState(first!)) !== 'active') {
-    await d.must(['exec', first!.container, 'docker', 'swarm', 'init', '--advertise-addr', first!.ip], 'swarm init on node1');
-    out(`  swarm formed on node1 (${first!.ip})\n`);
+    await d.must(['exec', first!.container, 'docker', 'swarm', 'init', '--advertise-addr', first!.ip], say('lab.doing.init'));
+    out(say('lab.formed', { ip: first!.ip }));
   }
-  const token = async (role: 'manager' | 'worker') => d.must(['exec', first!.container, 'docker', 'swarm', 'join-token', '-q', role], 'reading the join token');
+  const token = async (role: 'manager' | 'worker') => d.must(['exec', first!.container, 'docker', 'swarm', 'join-token', '-q', role], say('lab.doing.token'));
   for (const node of others) {
     if ((await swarmState(node)) === 'active') continue;
-    await d.must(['exec', node.container, 'docker', 'swarm', 'join', '--advertise-addr', node.ip, '--token', await token(node.role), `${first!.ip}:2377`], `${node.name} joining the swarm`);
-    out(`  ${node.name} joined as ${node.role}\n`);
+    await d.must(['exec', node.container, 'docker', 'swarm', 'join', '--advertise-addr', node.ip, '--token', await token(node.role), `${first!.ip}:2377`], say('lab.doing.join', { node: node.name }));
+    out(say('lab.joined', { node: node.name, role: say(`lab.role.${node.role}`) }));
   }
   // Every node is ready before the lab is called up: services placed at once can go anywhere.
   const deadline = Date.now() + 60_000;
@@ -396,7 +388,7 @@ async function formSwarm(state: LabState, d: Docker, out: Out): Promise<void> {
     const ls = await d.onNode(first!, ['node', 'ls', '--format', '{{.Hostname}} {{.Status}}']);
     const ready = ls.stdout.split('\n').filter((l) => l.endsWith(' Ready')).length;
     if (ready >= state.nodes.length) return;
-    if (Date.now() > deadline) throw new AbortError(`only ${ready} of ${state.nodes.length} nodes are Ready in the swarm`, ['`swarm-workshop lab status` shows each node; `lab up` again repairs']);
+    if (Date.now() > deadline) throw new AbortError(say('lab.notReady', { ready, count: state.nodes.length }), [say('lab.notReadyNext')]);
     await sleep(500);
   }
 }
@@ -407,26 +399,26 @@ async function makeContext(state: LabState, d: Docker, out: Out, env: NodeJS.Pro
   const dir = join(dataDir(env), 'lab-tls');
   mkdirSync(dir, { recursive: true });
   for (const file of ['ca.pem', 'cert.pem', 'key.pem']) {
-    const pem = await d.must(['exec', node1.container, 'cat', `/var/lib/docker/swarm-workshop-tls/${file}`], `reading node1's ${file}`);
+    const pem = await d.must(['exec', node1.container, 'cat', `/var/lib/docker/swarm-workshop-tls/${file}`], say('lab.doing.readFile', { file }));
     writeFileSync(join(dir, file), pem + '\n', { mode: 0o600 });
   }
   const endpoint = `host=tcp://127.0.0.1:${state.apiPort},ca=${join(dir, 'ca.pem')},cert=${join(dir, 'cert.pem')},key=${join(dir, 'key.pem')}`;
   // Context commands work on the CLI's config alone, whatever engine is current.
   const exists = (await d.run(['context', 'inspect', LAB_CONTEXT])).exitCode === 0;
   if (exists && !state.contextCreated) {
-    throw new AbortError(`a docker context named ${LAB_CONTEXT} exists and this lab did not make it`, [`\`docker context rm ${LAB_CONTEXT}\` if it is an old one of yours, then \`swarm-workshop lab up\` again`]);
+    throw new AbortError(say('lab.contextExists', { context: LAB_CONTEXT }), [say('lab.contextExistsNext', { context: LAB_CONTEXT })]);
   }
   const description = `swarm-workshop lab ${state.id}: node1 of ${state.nodes.length}`;
-  if (exists) await d.must(['context', 'update', LAB_CONTEXT, '--description', description, '--docker', endpoint], 'updating the docker context');
-  else await d.must(['context', 'create', LAB_CONTEXT, '--description', description, '--docker', endpoint], 'creating the docker context');
+  if (exists) await d.must(['context', 'update', LAB_CONTEXT, '--description', description, '--docker', endpoint], say('lab.doing.updateContext'));
+  else await d.must(['context', 'create', LAB_CONTEXT, '--description', description, '--docker', endpoint], say('lab.doing.createContext'));
   state.contextCreated = true;
   saveLabState(state, env);
-  if (currentContext(env) !== LAB_CONTEXT) await d.must(['context', 'use', LAB_CONTEXT], 'making the lab context current');
+  if (currentContext(env) !== LAB_CONTEXT) await d.must(['context', 'use', LAB_CONTEXT], say('lab.doing.useContext'));
   const reach = await runCommand(['docker', 'info', '--format', '{{.Name}} {{.Swarm.NodeID}}'], { env: { ...withoutHost(env), DOCKER_CONTEXT: LAB_CONTEXT }, signal: d.signal, timeoutMs: 30_000 });
   if (reach.exitCode !== 0 || !reach.stdout.startsWith('node1 ')) {
-    throw new AbortError(`the context ${LAB_CONTEXT} does not reach node1 (${lastLine(reach.stderr) || reach.stdout.trim()})`, ['`swarm-workshop lab status` says what runs; `lab down` and `lab up` make it anew']);
+    throw new AbortError(say('lab.contextUnreachable', { context: LAB_CONTEXT, error: lastLine(reach.stderr) || reach.stdout.trim() }), [say('lab.contextUnreachableNext')]);
   }
-  out(`  docker context ${LAB_CONTEXT}: tcp://127.0.0.1:${state.apiPort} (TLS) → node1\n`);
+  out(say('lab.contextMade', { context: LAB_CONTEXT, port: state.apiPort }));
 }
 
 /** node1 answers ssh with a key of the lab's (made on node1, its private half kept next to lab.json). */
@@ -436,8 +428,8 @@ async function giveSshKey(state: LabState, d: Docker, env: NodeJS.ProcessEnv): P
     '[ -f /root/.ssh/lab-key ] || ssh-keygen -q -t ed25519 -N "" -C swarm-workshop-lab -f /root/.ssh/lab-key; ' +
     'cp /root/.ssh/lab-key.pub /root/.ssh/authorized_keys; ssh-keygen -A >/dev/null; ' +
     'pgrep -x sshd >/dev/null || /usr/sbin/sshd -o PasswordAuthentication=no -o PermitRootLogin=prohibit-password';
-  await d.must(['exec', node1, 'bash', '-c', script], 'starting ssh on node1');
-  const key = await d.must(['exec', node1, 'cat', '/root/.ssh/lab-key'], "reading the lab's ssh key");
+  await d.must(['exec', node1, 'bash', '-c', script], say('lab.doing.startSsh'));
+  const key = await d.must(['exec', node1, 'cat', '/root/.ssh/lab-key'], say('lab.doing.readKey'));
   const dir = join(dataDir(env), 'lab-ssh');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(join(dir, 'id_ed25519'), key + '\n', { mode: 0o600 });
@@ -454,34 +446,40 @@ export async function labStatus(signal: AbortSignal, out: Out, env: NodeJS.Proce
   const d = new Docker(hostEnv(env, state), signal);
   const objects = await labObjects(d);
   if (!state && !objects.containers.length) {
-    out('No lab here. `swarm-workshop lab up` makes one (3 nodes; `--nodes 5` as in the articles).\n');
+    out(say('lab.noLab'));
     return 1;
   }
   if (!state) {
-    out(`Lab containers are there (${objects.containers.join(', ')}) but no state file: \`swarm-workshop lab down\` removes them.\n`);
+    out(say('lab.noStateStatus', { containers: objects.containers.join(', ') }));
     return 1;
   }
   let ok = true;
-  out(`Lab ${state.id}: ${state.nodes.length} nodes on ${state.subnet}, engine ${labEngine(state)} nodes (${LAB_ENGINES[labEngine(state)].debian}), run ${state.rights === 'privileged' ? 'privileged' : 'with the capability set (this engine refuses --privileged)'}\n`);
+  out(say('lab.status', {
+    id: state.id, count: state.nodes.length, subnet: state.subnet, engine: labEngine(state), debian: LAB_ENGINES[labEngine(state)].debian,
+    rights: state.rights === 'privileged' ? say('lab.rights.privileged') : say('lab.rights.capabilities'),
+  }));
   for (const node of state.nodes) {
     const running = (await d.run(['inspect', '--format', '{{.State.Status}}', node.container])).stdout.trim() || 'missing';
     const swarm = running === 'running' ? (await d.onNode(node, ['info', '--format', '{{.Swarm.LocalNodeState}} {{.ServerVersion}}'])).stdout.trim() : '';
     if (running !== 'running' || !swarm.startsWith('active')) ok = false;
-    out(`  ${node.name.padEnd(6)} ${node.role.padEnd(8)} ${node.ip.padEnd(15)} container ${running}${swarm ? `, swarm ${swarm.split(' ')[0]}, engine ${swarm.split(' ')[1]}` : ''}\n`);
+    const [role] = padLabels([say(`lab.role.${node.role}`), say('lab.role.manager'), say('lab.role.worker')]);
+    out(`  ${node.name.padEnd(6)} ${role}  ${node.ip.padEnd(15)} ${say('lab.container', { state: running })}${swarm ? say('lab.swarmEngine', { state: swarm.split(' ')[0], version: swarm.split(' ')[1] }) : ''}\n`);
   }
   const ipvs = (await d.run(['exec', state.nodes[0]!.container, 'test', '-d', '/proc/sys/net/ipv4/vs'])).exitCode === 0;
-  out(`  routing mesh: ${ipvs ? 'IPVS in the kernel: virtual IPs and the ingress mesh can work' : 'no IPVS in the kernel: DNS round robin and host-mode ports (as on one node here)'}\n`);
-  out(`  docker context ${LAB_CONTEXT}: ${state.contextCreated ? `tcp://127.0.0.1:${state.apiPort}${currentContext(env) === LAB_CONTEXT ? ' (current)' : ' (not current: `docker context use ' + LAB_CONTEXT + '`)'}` : 'not made yet'}\n`);
-  if (!ok) out('Something is not running: `swarm-workshop lab up` repairs the lab without losing your services.\n');
+  out(say('lab.mesh', { what: ipvs ? say('lab.meshIpvs') : say('lab.meshNoIpvs') }));
+  const context = !state.contextCreated ? say('lab.contextNotMade')
+    : `tcp://127.0.0.1:${state.apiPort}${currentContext(env) === LAB_CONTEXT ? say('lab.contextIsCurrent') : say('lab.contextNotCurrent', { context: LAB_CONTEXT })}`;
+  out(say('lab.contextLine', { context: LAB_CONTEXT, state: context }));
+  if (!ok) out(say('lab.somethingStopped'));
   return ok ? 0 : 1;
 }
 
 /** `lab shell [NODE]`: a login shell on a node, with docker, curl and (on node1) the DockerCoins source. */
 export async function labShell(nodeName: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const state = loadLabState(env);
-  if (!state) throw new AbortError('there is no lab to open a shell on', ['`swarm-workshop lab up` makes one']);
+  if (!state) throw new AbortError(say('lab.noLabShell'), [say('lab.upMakesOne')]);
   const node = state.nodes.find((n) => n.name === (nodeName ?? 'node1'));
-  if (!node) throw new AbortError(`the lab has no node ${nodeName}`, [`its nodes: ${state.nodes.map((n) => n.name).join(', ')}`], 2);
+  if (!node) throw new AbortError(say('lab.noSuchNode', { node: nodeName }), [say('lab.itsNodes', { nodes: state.nodes.map((n) => n.name).join(', ') })], 2);
   const r = await execa('docker', ['exec', '-it', '-w', '/root', node.container, 'bash', '-l'], { env: hostEnv(env, state), extendEnv: false, stdio: 'inherit', reject: false });
   return r.exitCode ?? 1;
 }
@@ -494,26 +492,26 @@ export async function labDown(signal: AbortSignal, out: Out, env: NodeJS.Process
   const state = loadLabState(env);
   const d = new Docker(hostEnv(env, state), signal);
   const objects = await labObjects(d);
-  if (objects.containers.length) await d.must(['rm', '-f', '-v', ...objects.containers], 'removing the nodes', 5 * 60_000);
-  for (const c of objects.containers) out(`removed container ${c}\n`);
-  if (objects.volumes.length) await d.must(['volume', 'rm', ...objects.volumes], 'removing the volumes');
-  for (const v of objects.volumes) out(`removed volume ${v}\n`);
+  if (objects.containers.length) await d.must(['rm', '-f', '-v', ...objects.containers], say('lab.doing.removeNodes'), 5 * 60_000);
+  for (const c of objects.containers) out(say('lab.removed.container', { name: c }));
+  if (objects.volumes.length) await d.must(['volume', 'rm', ...objects.volumes], say('lab.doing.removeVolumes'));
+  for (const v of objects.volumes) out(say('lab.removed.volume', { name: v }));
   for (const n of objects.networks) {
-    await d.must(['network', 'rm', n], `removing the network ${n}`);
-    out(`removed network ${n}\n`);
+    await d.must(['network', 'rm', n], say('lab.doing.removeNetwork', { name: n }));
+    out(say('lab.removed.network', { name: n }));
   }
   if (state?.contextCreated) {
     if (currentContext(withoutHost(env)) === LAB_CONTEXT || currentContext(env) === LAB_CONTEXT) {
       await d.run(['context', 'use', state.previousContext && state.previousContext !== LAB_CONTEXT ? state.previousContext : 'default']);
-      out(`docker context ${state.previousContext ?? 'default'} is current again\n`);
+      out(say('lab.contextBack', { context: state.previousContext ?? 'default' }));
     }
     const rm = await d.run(['context', 'rm', '-f', LAB_CONTEXT]);
-    if (rm.exitCode === 0) out(`removed docker context ${LAB_CONTEXT}\n`);
+    if (rm.exitCode === 0) out(say('lab.removed.context', { name: LAB_CONTEXT }));
   }
   rmSync(join(dataDir(env), 'lab-tls'), { recursive: true, force: true });
   rmSync(join(dataDir(env), 'lab-ssh'), { recursive: true, force: true });
   rmSync(labStateFile(env), { force: true });
-  if (!objects.containers.length && !objects.volumes.length && !objects.networks.length && !state) out('No lab here; nothing removed.\n');
+  if (!objects.containers.length && !objects.volumes.length && !objects.networks.length && !state) out(say('lab.nothingRemoved'));
   return 0;
 }
 
