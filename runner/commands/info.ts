@@ -115,22 +115,22 @@ export async function lint(out: (t: string) => void, options: { lessons?: string
   const { chapters, problems } = loadLessons(dir);
   if (options.checks) {
     const known = knownChecks();
-    out('Checks a lesson can use:\n');
+    out(say('lint.checks'));
     for (const c of known) {
       const params = Object.entries(c.params).map(([n, t]) => `${n}: ${t}`).join(', ');
-      out(`  ${c.id.padEnd(20)} ${params || '(no parameters)'}\n`);
+      out(`  ${c.id.padEnd(20)} ${params || say('lint.noParameters')}\n`);
     }
-    out('  (any check also takes `changed-by: <step>`: a later step that changes what it reads)\n');
+    out(say('lint.changedBy'));
     for (const chapter of chapters) {
-      out(`\nWhat ${chapter.id} checks, step by step:\n`);
+      out(say('lint.chapter', { chapter: chapter.id }));
       chapter.steps.forEach((step, i) => {
         out(`  [${i + 1}/${chapter.steps.length}] ${step.id}\n`);
         for (const ref of step.checks) {
           const definition = known.find((c) => c.id === ref.check);
           const title = definition ? definition.title(ref.params) : ref.check;
-          out(`      - ${title}  (${ref.check}${ref.changedBy ? `; history once ${ref.changedBy.join(' or ')} is done` : ''})\n`);
+          out(`      - ${title}  (${ref.check}${ref.changedBy ? say('lint.history', { steps: ref.changedBy.join(say('lint.or')) }) : ''})\n`);
         }
-        if (step.measure) out(`      - keeps the mining speed once the checks pass  (measure: ${step.measure})\n`);
+        if (step.measure) out(say('lint.measure', { measure: step.measure }));
       });
     }
     return problems.length ? 1 : 0;
@@ -140,6 +140,6 @@ export async function lint(out: (t: string) => void, options: { lessons?: string
   problems.push(...catalogueProblems());
   for (const p of problems) out(`${formatProblem(p)}\n`);
   const steps = chapters.reduce((n, c) => n + c.steps.length, 0);
-  out(problems.length ? `\n${problems.length} problem(s) in ${dir}\n` : `${chapters.length} chapters, ${steps} steps: all valid\n`);
+  out(problems.length ? say('lint.problems', { count: problems.length, dir }) : say('lint.valid', { count: chapters.length, steps }));
   return problems.length ? 1 : 0;
 }

@@ -10,11 +10,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { modemOptions } from '../../runner/docker/endpoint.js';
 import { requireSwarmManager, type EnvironmentReport } from '../../runner/docker/probe.js';
 import { chapterOrAbort } from '../../runner/commands/lessons.js';
+import { lint } from '../../runner/commands/info.js';
 import { describeTaken } from '../../runner/commands/preflight.js';
 import { reset } from '../../runner/commands/reset.js';
 import { AbortError, formatError } from '../../runner/errors.js';
 import { setLanguage, type Language } from '../../runner/i18n/language.js';
 import { labShell } from '../../runner/lab/lab.js';
+import { packageRoot } from '../../runner/paths.js';
 import { langFlag, program, unknownCommand, usageError, wrapColumns } from '../../runner/program.js';
 import { fakeDocker } from '../support/fake-docker.js';
 
@@ -173,5 +175,22 @@ describe('errors and their next steps', () => {
     expect(describeTaken(taken).lines).toEqual(['网络 dockercoins：bridge', '端口 5000：in use by another process；课程要在这里发布 registry 服务']);
     expect(describeTaken(taken).choices[0]).toBe('如果网络 dockercoins 是你的，而且不再需要，就删除它：`docker network rm dockercoins`');
     expect(formatError(new Error('boom'))).toMatch(/^内部错误（这是 swarm-workshop 的缺陷，请连同下面的文字一起报告）：\nError: boom/);
+  });
+
+  it('lint: its summary in both languages, the problems as the lesson files have them', async () => {
+    const bad = join(packageRoot, 'test', 'fixtures', 'lessons', 'bad');
+    const said = async () => {
+      let text = '';
+      const code = await lint((t) => void (text += t), { lessons: bad });
+      return { code, text };
+    };
+    const english = await said();
+    expect(english.code).toBe(1);
+    expect(english.text).toContain(`\n8 problem(s) in ${bad}\n`);
+    speak('zh');
+    const chinese = await said();
+    expect(chinese.code).toBe(1);
+    expect(chinese.text).toContain(`\n${bad} 中有 8 个问题\n`);
+    expect(chinese.text).toContain('04-undefined-variable.md:6: undefined template variable ${regsitry}');
   });
 });
