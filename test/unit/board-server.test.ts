@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Script } from 'node:vm';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { WorkshopEvent } from '../../runner/engine/events.js';
@@ -222,3 +223,92 @@ describe('bad reports', () => {
   });
 });
 
+
+describe('the page', () => {
+  test('is one self-contained page: no outside asset, no script but its own, no learner string turned into markup', async () => {
+    const b = await board({ className: '<b>Class</b> & co' });
+    const script = '<script>alert(1)</script>';
+    const eve = await joinAs(b, script);
+    expect(await raiseHand({ url: b.url, token: eve.token, text: '</li><img src=x onerror=alert(2)>' })).toMatchObject({ ok: true });
+
+    const r = await fetch(b.boardUrl);
+    const html = await r.text();
+    expect(r.headers.get('content-type')).toMatch(/^text\/html/);
+    // Names and hands are not in the page at all: the script draws them from JSON with text nodes.
+    expect(html).not.toContain('alert(');
+    expect(html).toContain('&#60;b&#62;Class&#60;/b&#62; &#38; co');
+    expect(html).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    // Nothing from anywhere else.
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).not.toMatch(/@import|url\(/);
+    // And even so, the browser would run no script the page did not bring.
+    const csp = r.headers.get('content-security-policy')!;
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(html.match(/<script[^>]*>/g)).toEqual([`<script nonce="${nonce}">`]);
+    // The page's script is JavaScript a browser will compile.
+    const code = /<script[^>]*>([\s\S]*)<\/script>/.exec(html)![1]!;
+    expect(() => new Script(code)).not.toThrow();
+
+    // The class data is JSON, never HTML.
+    const data = await fetch(`${b.url}/api/class`, { headers: { authorization: `Bearer ${b.instructorKey}` } });
+    expect(data.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(data.headers.get('x-content-type-options')).toBe('nosniff');
+    const view = (await data.json()) as ClassView;
+    expect(view.learners[0]!.name).toBe(script);
+    expect(view.chapters.find((c) => c.id === 'ch3')!.steps).toHaveLength(13);
+    expect(view.chapters.find((c) => c.id === 'ch4')!.steps).toHaveLength(7);
+  });
+
+  test('the stream sends the class at once, then again when a learner reports, without a reload', async () => {
+    const b = await board();
+    const ana = await joinAs(b, 'Ana');
+    const controller = new AbortController();
+    const r = await fetch(`${b.url}/api/stream`, { headers: { authorization: `Bearer ${b.instructorKey}` }, signal: controller.signal });
+    expect(r.headers.get('content-type')).toBe('text/event-stream');
+    const reader = r.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const nextClass = async (): Promise<ClassView> => {
+      for (;;) {
+        const end = buffer.indexOf('\n\n');
+        if (end >= 0) {
+          const message = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = /^event: class\ndata: (.*)$/s.exec(message);
+          if (data) return JSON.parse(data[1]!) as ClassView;
+          continue;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the stream ended');
+        buffer += decoder.decode(value, { stream: true });
+      }
+    };
+    const first = await nextClass();
+    expect(first.learners.map((l) => l.name)).toEqual(['Ana']);
+    expect(first.learners[0]!.chapters).toEqual({});
+
+    const now = Date.now();
+    const failing = { type: 'check', seq: 1, at: now, chapter: 'ch3', step: 'registry-service', check: 'service-image', title: 'registry runs', ok: false, expected: 'running', actual: 'no such service' };
+    expect((await fetch(`${b.url}/api/events`, json({ session: 'session-ana', sentAt: now, reports: [started(0, 'registry-service', now), failing] }, ana.token))).status).toBe(200);
+    const second = await nextClass();
+    expect(second.learners[0]!.chapters.ch3).toMatchObject({ current: 'registry-service', lastFailing: { title: 'registry runs', actual: 'no such service' } });
+    expect(second.learners[0]!.chapters.ch3!.stuckAt).toBe(second.learners[0]!.chapters.ch3!.since! + 60_000);
+    expect(second.summary.ch3!.failingMost).toMatchObject({ title: 'registry runs', learners: 1 });
+    controller.abort();
+  });
+
+  test('the export is CSV with every formula defused', async () => {
+    const b = await board();
+    const eve = await joinAs(b, '=HYPERLINK("http://evil")');
+    const now = Date.now();
+    await fetch(`${b.url}/api/events`, json({ session: 'session-eve', sentAt: now, reports: [started(0, 'registry-service', now)] }, eve.token));
+    const r = await fetch(`${b.url}/export.csv`, { headers: { authorization: `Bearer ${b.instructorKey}` } });
+    expect(r.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(r.headers.get('content-disposition')).toBe('attachment; filename="Test_class.csv"');
+    const rows = (await r.text()).trimEnd().split('\r\n');
+    expect(rows).toHaveLength(1 + 13);
+    expect(rows[1]).toMatch(/^"l[0-9a-f]+","'=HYPERLINK\(""http:\/\/evil""\)","ch3","registry-service",".+","running","\d+","yes","","",""$/);
+  });
+});
