@@ -1,10 +1,10 @@
 /**
  * The commander program of cli.ts: its commands, options and help, in the run's language. The language
  * must be chosen (setLanguage) before `program()` builds it: the help's words are read then. Its texts
- * come from the catalogue's small reader (i18n/lite.ts), so that `--help` does not load i18next.
+ * come from the catalogue's small reader (i18n/lite.ts), so that `--help` does not load i18next; cli.ts
+ * imports this module at start, so what only another language needs (string-width) is loaded on use.
  */
 import type { Command as CommandType, Help as HelpType, Option as OptionType } from 'commander';
-import stringWidth from 'string-width';
 import { AbortError } from './errors.js';
 import { chooseLanguage, currentLanguage, setLanguage } from './i18n/language.js';
 import { liteT, type T } from './i18n/lite.js';
@@ -39,7 +39,7 @@ export async function program(out: Out, signal: AbortSignal, result: { code: num
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: (text) => void process.stderr.write(text), outputError: () => undefined })
     .addHelpText('after', t('cli.help.after'));
-  p.configureHelp({ showGlobalOptions: true, ...(lang === 'en' ? {} : translatedHelp(t, Help.prototype)) });
+  p.configureHelp({ showGlobalOptions: true, ...(lang === 'en' ? {} : translatedHelp(t, Help.prototype, (await import('string-width')).default)) });
   // The language, from --lang (anywhere on the line) or the environment, before any command runs.
   p.hook('preAction', (_program, action) => setLanguage(chooseLanguage((action.optsWithGlobals() as { lang?: string }).lang)));
   const lessons = (cmd: CommandType) => (cmd.optsWithGlobals() as { lessons?: string }).lessons;
@@ -125,22 +125,21 @@ export async function program(out: Out, signal: AbortSignal, result: { code: num
   return p;
 }
 
-/** CJK characters (and the full-width punctuation that goes with them): a line may break before each. */
-const CJK = /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]/;
-
 /**
  * Text cut into lines of at most `width` terminal columns: at spaces, as commander does, and also
  * between two Chinese characters (Chinese has no spaces); a Chinese character counts two columns, and
  * punctuation stays at the end of the line it closes.
  */
-export function wrapColumns(text: string, width: number): string {
+export function wrapColumns(text: string, width: number, columns: (text: string) => number): string {
   return text.split(/\r\n|\n/).map((line) => {
-    const chunks = line.match(/\s*(?:[\u2e80-\u9fff\uf900-\ufaff][\uff00-\uffef\u3000-\u303f]*|[\uff00-\uffef\u3000-\u303f]+|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+)/g);
+    // A chunk: one Chinese character or full-width sign, or a run of anything else but spaces; either with
+    // the closing punctuation that follows it.
+    const chunks = line.match(/\s*(?:[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+)[，。、；：？！）」』》〉】]*/g);
     if (!chunks) return '';
     const lines: string[] = [];
     let current = chunks.shift()!;
     for (const chunk of chunks) {
-      if (stringWidth(current + chunk) <= width) {
+      if (columns(current + chunk) <= width) {
         current += chunk;
         continue;
       }
@@ -156,7 +155,7 @@ export function wrapColumns(text: string, width: number): string {
  * commander's own words in the help (titles, `[options]`, `choices:`, `default:`) in the run's language,
  * and its widths measured in terminal columns. English keeps commander's own help untouched.
  */
-function translatedHelp(t: T, base: HelpType): Partial<HelpType> {
+function translatedHelp(t: T, base: HelpType, columns: (text: string) => number): Partial<HelpType> {
   const titles: Record<string, string> = {
     'Usage:': t('cli.help.usage'),
     'Arguments:': t('cli.help.arguments'),
@@ -189,9 +188,9 @@ function translatedHelp(t: T, base: HelpType): Partial<HelpType> {
     optionDescription(this: HelpType, option: OptionType) {
       return extras(base.optionDescription.call(this, option), option.description);
     },
-    displayWidth: (text: string) => stringWidth(text),
+    displayWidth: columns,
     boxWrap(this: HelpType, text: string, width: number) {
-      return width < this.minWidthToWrap ? text : wrapColumns(text, width);
+      return width < this.minWidthToWrap ? text : wrapColumns(text, width, columns);
     },
   };
 }

@@ -100,11 +100,11 @@ describe('--help', () => {
 
   it('cuts Chinese between characters, by terminal columns, keeping punctuation on its line', () => {
     const text = '这台机器准备好了吗？引擎、集群、IPVS、端口、被占用的名称、命令、镜像、磁盘';
-    const lines = wrapColumns(text, 20).split('\n');
+    const lines = wrapColumns(text, 20, stringWidth).split('\n');
     expect(lines.join('')).toBe(text);
     for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(20);
     expect(lines.every((l) => !/^[，。：；、？）]/.test(l))).toBe(true);
-    expect(wrapColumns('a few English words here', 10)).toBe('a few\nEnglish\nwords here');
+    expect(wrapColumns('a few English words here', 10, stringWidth)).toBe('a few\nEnglish\nwords here');
   });
 });
 
