@@ -35,6 +35,8 @@ export interface BoardOptions {
   bodyLimit?: number;
   /** Requests per learner (or, before joining, per address) per minute. */
   ratePerMinute?: number;
+  /** Told of a failure of the board's own (answered 500, without details). */
+  onError?: (error: unknown) => void;
   /** Fixed secrets, for a board restarted on the same log: learners keep their code, the instructor the URL. */
   code?: string;
   instructorKey?: string;
@@ -166,7 +168,7 @@ const schemas = {
   instructorQuery: {
     type: 'object',
     additionalProperties: false,
-    properties: { key: { type: 'string', maxLength: 200 }, chapter: id },
+    properties: { key: { type: 'string', maxLength: 200 } },
   },
   hand: {
     type: 'object',
@@ -230,14 +232,14 @@ function secrets(options: BoardOptions): { code: string; instructorKey: string }
 
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
-const coursefrom = (dir: string): CourseChapter[] =>
+const courseFrom = (dir: string): CourseChapter[] =>
   loadLessons(dir).chapters.map((c) => ({ id: c.id, title: c.title, steps: c.steps.map((s) => ({ id: s.id, title: s.title })) }));
 
 export async function startBoard(options: BoardOptions): Promise<Board> {
-  const course = coursefrom(options.lessons ?? lessonsDir);
+  const course = courseFrom(options.lessons ?? lessonsDir);
   const steps = new Map(course.map((c) => [c.id, new Set(c.steps.map((s) => s.id))]));
-  const store = new BoardStore(options.dir);
   const { code, instructorKey } = secrets(options);
+  const store = new BoardStore(options.dir);
   const ratePerMinute = options.ratePerMinute ?? 240;
 
   const app = Fastify({
@@ -249,6 +251,7 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
     requestTimeout: 10_000,
     forceCloseConnections: true,
   });
+  app.addHook('onClose', async () => store.close());
   await app.register(rateLimit, { global: false });
 
   const learnerFor = (request: FastifyRequest): Learner => {
@@ -273,20 +276,23 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
   const learnerOf = (request: FastifyRequest) => authenticated.get(request)!;
 
   // Per learner: the token's hash (a learner cannot spend another's budget without its token); before
-  // joining, per address.
+  // joining, or with a token the board does not know, per address.
   const perLearner = {
     rateLimit: {
       max: ratePerMinute,
       timeWindow: 60_000,
       keyGenerator: (request: FastifyRequest) => {
         const token = bearer(request);
-        return token ? `t:${sha256(token).toString('hex')}` : `ip:${request.ip}`;
+        const hash = token ? sha256(token).toString('hex') : '';
+        // A made-up token counts against its address, or new ones would each get a fresh budget.
+        return store.state.byToken.has(hash) ? `t:${hash}` : `ip:${request.ip}`;
       },
     },
   };
 
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) options.onError?.(error);
     void reply.code(status).send({ error: status === 500 ? text.internal : error.message });
   });
   app.addHook('onSend', async (_request, reply) => {
@@ -318,7 +324,6 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
     for (const res of streams) res.end();
     streams.clear();
   });
-  app.addHook('onClose', async () => store.close());
 
   app.post('/api/join', { schema: { body: schemas.join }, config: perLearner }, async (request) => {
     const body = request.body as { code: string; name: string };
@@ -421,7 +426,7 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
-    store.close();
+    await app.close();
     throw error;
   }
   const address = app.server.address();

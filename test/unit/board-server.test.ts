@@ -51,6 +51,12 @@ describe('joining and who may do what', () => {
     expect(b.code).toMatch(/^[A-Z2-9]{10}$/);
     expect(b.boardUrl).toContain(b.instructorKey);
     expect(b.joinLine).not.toContain(b.instructorKey);
+    // Bound to the address it was given, and to no other.
+    expect(b.app.server.address()).toMatchObject({ address: '127.0.0.1', port: b.port });
+    // A second board on the same port says why it cannot start.
+    const other = mkdtempSync(join(tmpdir(), 'board-'));
+    cleanups.push(() => rmSync(other, { recursive: true, force: true }));
+    await expect(startBoard({ host: '127.0.0.1', port: b.port, dir: other, className: 'x', stuckAfterMs: 1 })).rejects.toThrow(/EADDRINUSE/);
 
     const spaced = `${b.code.slice(0, 5).toLowerCase()}-${b.code.slice(5)}`;
     const r = await fetch(`${b.url}/api/join`, json({ code: spaced, name: '  Ana  ' }));
