@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { modemOptions } from '../../runner/docker/endpoint.js';
 import { requireSwarmManager, type EnvironmentReport } from '../../runner/docker/probe.js';
 import { chapterOrAbort } from '../../runner/commands/lessons.js';
-import { lint } from '../../runner/commands/info.js';
+import { doctor, lint } from '../../runner/commands/info.js';
 import { describeTaken } from '../../runner/commands/preflight.js';
 import { reset } from '../../runner/commands/reset.js';
 import { AbortError, formatError } from '../../runner/errors.js';
@@ -19,6 +19,7 @@ import { labShell } from '../../runner/lab/lab.js';
 import { packageRoot } from '../../runner/paths.js';
 import { langFlag, program, unknownCommand, usageError, wrapColumns } from '../../runner/program.js';
 import { fakeDocker } from '../support/fake-docker.js';
+import { emptyManager, fakeEngine } from '../support/fake-engine.js';
 
 const speak = (lang: Language) => setLanguage({ lang, source: lang === 'en' ? 'default' : '--lang' });
 let home: string;
@@ -193,4 +194,42 @@ describe('errors and their next steps', () => {
     expect(chinese.text).toContain(`\n${bad} 中有 8 个问题\n`);
     expect(chinese.text).toContain('04-undefined-variable.md:6: undefined template variable ${regsitry}');
   });
+});
+
+describe('doctor', () => {
+  it('says what it sees in the run\'s language (a stand-in engine: a one-node swarm with nothing on it)', async () => {
+    const engine = await fakeEngine(emptyManager());
+    const saved = { host: process.env.DOCKER_HOST, ipvs: process.env.SWARM_WORKSHOP_IPVS };
+    process.env.DOCKER_HOST = engine.host;
+    process.env.SWARM_WORKSHOP_IPVS = '0';
+    const said = async () => {
+      let text = '';
+      await doctor((t) => void (text += t));
+      return text;
+    };
+    try {
+      const english = await said();
+      expect(english).toContain(`Docker engine: ${engine.host} (DOCKER_HOST)\n`);
+      expect(english).toContain('✓ engine 20.10.24 on fake-node\n✓ swarm: active\n✓ this node is a manager, 1 node(s) in the swarm\n');
+      expect(english).toContain('! IPVS missing (set by SWARM_WORKSHOP_IPVS): the workshop uses --endpoint-mode dnsrr and host-mode publishing (mode=host), and explains why\n');
+      expect(english).toContain('! DockerCoins images prepared: 0/5; the build steps will download packages from Debian\'s mirror (minutes)\n    → run `swarm-workshop prepare` ahead of time\n');
+      speak('zh');
+      const chinese = await said();
+      expect(chinese).toContain(`Docker 引擎：${engine.host}（DOCKER_HOST）\n`);
+      expect(chinese).toContain('✓ 引擎 20.10.24，运行在 fake-node\n✓ 集群：active\n✓ 这个节点是管理节点，集群中有 1 个节点\n');
+      expect(chinese).toContain('! 缺少 IPVS（由 SWARM_WORKSHOP_IPVS 设定）：');
+      expect(chinese).toContain('! DockerCoins 镜像已准备：0/5；');
+      expect(chinese).toContain('✓ 镜像仓库地址：127.0.0.1:5000\n');
+      expect(chinese).toMatch(/\n(准备就绪|尚未就绪)：/);
+      // The same lines, each said in Chinese.
+      expect(chinese.split('\n').length).toBe(english.split('\n').length);
+      for (const line of chinese.replace(engine.host, 'HOST').split('\n')) expect(line, line).not.toMatch(/\b(the|is|are|not|found|free|present|command|engine|image|port)\b/);
+    } finally {
+      process.env.DOCKER_HOST = saved.host;
+      if (saved.host === undefined) delete process.env.DOCKER_HOST;
+      process.env.SWARM_WORKSHOP_IPVS = saved.ipvs;
+      if (saved.ipvs === undefined) delete process.env.SWARM_WORKSHOP_IPVS;
+      await engine.close();
+    }
+  }, 30_000);
 });
