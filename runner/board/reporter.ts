@@ -48,6 +48,8 @@ export interface ReporterStats {
   dropped: number;
   /** Failed requests in a row. */
   failures: number;
+  /** The board no longer knows this learner's token (a new board folder): reporting stopped; join again. */
+  unknown: boolean;
 }
 
 /** A workshop event subscriber, with a few controls. */
@@ -122,6 +124,7 @@ export function createReporter(options: ReporterOptions): Reporter {
   let timer: NodeJS.Timeout | undefined;
   let busy = false;
   let closed = false;
+  let unknown = false;
   let idle: (() => void)[] = [];
 
   const settle = () => {
@@ -180,11 +183,16 @@ export function createReporter(options: ReporterOptions): Reporter {
       if (response.ok) sent += batch.length;
       // Busy or broken board: later. Anything else it refused would be refused again.
       else if (response.status === 429 || response.status >= 500) retry = true;
-      else dropped += batch.length;
+      else {
+        dropped += batch.length;
+        // Not this batch but every one would be refused: stop asking.
+        if (response.status === 401) unknown = true;
+      }
     } catch {
       retry = true;
     }
     busy = false;
+    if (unknown) return reporter.close();
     if (retry && !closed) {
       queue = [...batch, ...queue];
       failures += 1;
@@ -219,7 +227,7 @@ export function createReporter(options: ReporterOptions): Reporter {
     mode = next;
     if (chapter) add({ type: 'mode', chapter, mode: next });
   };
-  reporter.stats = () => ({ queued: queue.length, sent, dropped, failures });
+  reporter.stats = () => ({ queued: queue.length, sent, dropped, failures, unknown });
   reporter.flush = (wait = 2000) =>
     new Promise<void>((resolve) => {
       if (!queue.length && !busy) return resolve();
@@ -247,6 +255,12 @@ export function createReporter(options: ReporterOptions): Reporter {
   return reporter;
 }
 
+/** The reporter for the board this learner joined, if any: the subscriber `run`, `check` and the UI add. */
+export function boardReporter(options: { dir?: string; mode?: Mode; fetch?: Fetch } = {}): Reporter | undefined {
+  const joined = joinedBoard(options.dir);
+  return joined ? createReporter({ url: joined.url, token: joined.token, mode: options.mode, fetch: options.fetch }) : undefined;
+}
+
 /** Where a joined learner's board is remembered. */
 export const boardFile = (dir = dataDir()) => joinPath(dir, 'board.json');
 
@@ -259,10 +273,15 @@ export interface Joined {
 }
 
 const text = {
+  /** Shown once, when a learner joins: everything the board will ever receive from this machine. */
+  whatIsSent: (name: string) =>
+    `The board will receive: your name (${name}); each step you start and finish, and how long it took; each check's verdict after a step, with what it expected and what it found; whether you run, watch or check; and the hands you raise. Nothing else from this machine. To stop: swarm-workshop join --leave`,
   unreachable: (url: string, reason: string) => `cannot reach the board at ${url} (${reason}): check the address the instructor showed, and that this machine is on the same network`,
   refused: (status: number, message: string) => `the board refused to join (${status}): ${message}`,
   notBoard: (url: string) => `${url} answered, but not as a swarm-workshop board: check the address`,
 };
+
+export const whatIsSent = text.whatIsSent;
 
 /** Join a board: trade the class's code for a token of this learner's own, and remember it (mode 0600). */
 export async function join(url: string, code: string, name: string, options: { dir?: string; fetch?: Fetch; timeoutMs?: number } = {}): Promise<Joined> {

@@ -224,9 +224,19 @@ export class BoardStore {
       // Cut a torn tail away, so that the next record starts on a line of its own.
       if (good < statSync(this.file).size) truncateSync(this.file, good);
     }
+    const fresh = !existsSync(this.file);
     // 'a': every write lands at the end, whatever else happened to the file.
     this.fd = openSync(this.file, 'a', 0o600);
     fsyncSync(this.fd);
+    if (fresh) {
+      // A new file survives a power cut only once its folder's entry is on disk too.
+      const folder = openSync(dir, 'r');
+      try {
+        fsyncSync(folder);
+      } finally {
+        closeSync(folder);
+      }
+    }
   }
 
   /** Rebuild the state; the length of the part of the file that holds whole records. */

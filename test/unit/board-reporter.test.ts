@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { WorkshopEvent } from '../../runner/engine/events.js';
-import { createReporter, join, joinedBoard, leave, toReports } from '../../runner/board/reporter.js';
+import { boardReporter, createReporter, join, joinedBoard, leave, toReports, whatIsSent } from '../../runner/board/reporter.js';
 import { startBoard, type Board } from '../../runner/board/server.js';
 import type { ClassView } from '../../runner/board/view.js';
 import { loadLessons } from '../../runner/lesson/load.js';
@@ -131,6 +131,19 @@ describe('an unreachable board costs the learner nothing', () => {
     await until(() => reporter.stats().dropped === 1, 5000);
     expect(reporter.stats().queued).toBe(0);
 
+    // A token the board does not know (it was started on a new folder): one request, then silence.
+    let asked = 0;
+    const forgotten = createReporter({
+      url: 'http://board', token: 't', lingerMs: 0,
+      fetch: (() => (asked++, Promise.resolve(new Response('{"error":"unknown learner token"}', { status: 401 })))) as typeof globalThis.fetch,
+    });
+    cleanups.push(() => forgotten.close());
+    forgotten(run(1)[0]!);
+    await until(() => forgotten.stats().unknown);
+    for (const e of run(10)) forgotten(e);
+    await new Promise((r) => setTimeout(r, 50));
+    expect([asked, forgotten.stats().queued]).toEqual([1, 0]);
+
     // A fetch that throws synchronously.
     const throwing = createReporter({ url: 'http://board', token: 't', fetch: (() => { throw new Error('boom'); }) as typeof globalThis.fetch, lingerMs: 0, backoffMs: 10 });
     cleanups.push(() => throwing.close());
@@ -153,6 +166,16 @@ describe('through a real board', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(joined);
     expect(joinedBoard(home)).toEqual(joined);
+    expect(whatIsSent('Ana')).toContain('Nothing else');
+    // The subscriber the commands will add, from the saved file; none without one.
+    const reporter = boardReporter({ dir: home, mode: 'auto' })!;
+    cleanups.push(() => reporter.close());
+    reporter({ type: 'chapter-started', chapter: 'ch3', title: 't', steps: [] });
+    await reporter.flush(5000);
+    expect(reporter.stats()).toMatchObject({ sent: 1, queued: 0 });
+    const view = (await (await fetch(`${b.url}/api/class`, { headers: { authorization: `Bearer ${b.instructorKey}` } })).json()) as ClassView;
+    expect(view.learners[0]!.chapters.ch3!.mode).toBe('auto');
+    expect(boardReporter({ dir: folder() })).toBeUndefined();
     expect(leave(home)).toBe(true);
     expect(joinedBoard(home)).toBeUndefined();
     expect(leave(home)).toBe(false);
@@ -175,7 +198,7 @@ describe('through a real board', () => {
       await new Promise((r) => setTimeout(r, 2));
     }
     await Promise.all(learners.map(({ reporter }) => reporter.flush(20_000)));
-    for (const { reporter } of learners) expect(reporter.stats()).toEqual({ queued: 0, sent: 200, dropped: 0, failures: 0 });
+    for (const { reporter } of learners) expect(reporter.stats()).toEqual({ queued: 0, sent: 200, dropped: 0, failures: 0, unknown: false });
 
     const view = (await (await fetch(`${b.url}/api/class`, { headers: { authorization: `Bearer ${b.instructorKey}` } })).json()) as ClassView;
     expect(view.learners).toHaveLength(30);
