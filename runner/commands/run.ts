@@ -30,19 +30,16 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
   const t = translator(currentLanguage().lang);
   const chapter = chapterOrAbort(chapters, flags.chapter);
   if (mode === 'auto' && !flags.yes) {
-    throw new AbortError(`auto mode runs every command of ${chapter.id} against your Docker engine`, [
-      `confirm with \`swarm-workshop run ${chapter.id} --yes\``,
-      `or type the commands yourself and check them with \`swarm-workshop check ${chapter.id}\``,
-    ], 2);
+    throw new AbortError(t('run.needsYes', { chapter: chapter.id }), [t('run.confirmYes', { chapter: chapter.id }), t('run.orCheck', { chapter: chapter.id })], 2);
   }
   let to: string | undefined;
   if (flags.to !== undefined) {
     const n = Number(flags.to);
     const step = Number.isInteger(n) && n >= 1 ? chapter.steps[n - 1] : chapter.steps.find((st) => st.id === flags.to);
     if (!step) {
-      throw new AbortError(`${chapter.id} has no step "${flags.to}"`, [`the steps are 1 to ${chapter.steps.length}: ${chapter.steps.map((st) => st.id).join(', ')} (\`swarm-workshop list\` shows them)`], 2);
+      throw new AbortError(t('run.noStep', { chapter: chapter.id, step: flags.to }), [t('run.theSteps', { count: chapter.steps.length, ids: chapter.steps.map((st) => st.id).join(', ') })], 2);
     }
-    if (mode !== 'auto') throw new AbortError('--to belongs to `run`: it runs the commands of the steps before it', [`swarm-workshop run ${chapter.id} --yes --to ${flags.to}`], 2);
+    if (mode !== 'auto') throw new AbortError(t('run.toOnlyRun'), [`swarm-workshop run ${chapter.id} --yes --to ${flags.to}`], 2);
     to = step.id;
   }
   const session = await openSession();

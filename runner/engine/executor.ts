@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { AbortError } from '../errors.js';
+import { say } from '../i18n/messages.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -27,9 +28,7 @@ export const PACKAGES: Record<string, string> = { docker: 'docker.io', curl: 'cu
 /** Thrown when a command could not start at all (not on PATH): the learner's to fix, so it says what to install. */
 export class CommandNotFoundError extends AbortError {
   constructor(readonly command: string) {
-    super(`the command \`${command}\` is not installed here (it is not on PATH)`, [
-      `install it (on Debian or Ubuntu: \`sudo apt-get install ${PACKAGES[command] ?? command}\`), then run the same command again`,
-    ]);
+    super(say('runner.notInstalled', { command }), [say('runner.install', { pkg: PACKAGES[command] ?? command })]);
   }
 }
 

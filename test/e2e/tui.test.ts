@@ -3,6 +3,7 @@
  * send-keys, the screen comes back with capture-pane.
  */
 import { execa } from 'execa';
+import stringWidth from 'string-width';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,3 +90,56 @@ describe('swarm-workshop in tmux', () => {
     await waitForScreen('step 3 done', (s) => /step 3\/13 .*✓ done/.test(s));
   });
 });
+
+/**
+ * The same UI in Chinese, on the real engine, in the two smallest terminals: chapter 3's steps 1 to 3 run
+ * with `r` (the registry, the first push, the builds), each screen captured once its step is done. Every
+ * line fits, the text is Chinese, and the check lines say what passed in Chinese.
+ */
+for (const [width, height] of [[80, 24], [60, 20]] as const) {
+  describe(`the UI in Chinese on the real engine at ${width}x${height}`, () => {
+    const session = `sw-tui-zh-run-${width}-${process.pid}`;
+    const zhScreen = async () => (await tmux('capture-pane', '-p', '-t', `${session}:0`)).stdout;
+    const show = (what: string, text: string) => console.log(`--- ${what} (${width}x${height}) ---\n${text}\n${'-'.repeat(width)}`);
+    beforeAll(async () => {
+      await requireTestEngine();
+      await emptyWorkshop();
+      const zhHome = mkdtempSync(join(tmpdir(), 'sw-tui-zh-run-'));
+      const env = `DOCKER_HOST=${testDockerHost()} SWARM_WORKSHOP_HOME=${zhHome}`;
+      await tmux('new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), `env ${env} node ${cliPath} --lang zh`);
+    });
+    afterAll(async () => {
+      await tmux('kill-session', '-t', session).catch(() => undefined);
+    });
+
+    it('runs chapter 3\'s steps 1 to 3 with r; each turns done, in Chinese, no line wider than the terminal', async () => {
+      const wait = async (what: string, test: (s: string) => boolean, timeoutMs = 60_000) => {
+        let last = '';
+        try {
+          return await eventually(what, async () => ((last = await zhScreen()), test(last) ? last : undefined), { timeoutMs, intervalMs: 250 });
+        } catch (error) {
+          throw new Error(`${(error as Error).message}\nscreen:\n${last}`);
+        }
+      };
+      await wait('the chapter list', (s) => s.includes('第 3 章'));
+      await tmux('send-keys', '-t', `${session}:0`, 'Enter');
+      for (const n of [1, 2, 3]) {
+        await wait(`step ${n}`, (s) => s.includes(`ch3 · 第 ${n}/13 步`));
+        await tmux('send-keys', '-t', `${session}:0`, 'r');
+        const done = await wait(`step ${n} done`, (s) => new RegExp(`第 ${n}/13 步.*✓ 完成`).test(s), 300_000);
+        show(`ch3 step ${n}, run and done`, done);
+        const rows = done.split('\n');
+        expect(rows.length).toBeLessThanOrEqual(height);
+        for (const row of rows) expect(stringWidth(row), `step ${n}: ${row}`).toBeLessThanOrEqual(width);
+        expect(rows.filter((r) => /[\u4e00-\u9fff]/.test(r)).length, `step ${n}: Chinese text`).toBeGreaterThan(3);
+        // Our words, outside the command box, are Chinese: no English status or label of ours.
+        expect(rows.filter((r) => /\b(step|done|passed|expected|actual|hint|running|quit)\b/.test(r) && !/^\s*│/.test(r)), `step ${n}`).toEqual([]);
+        await tmux('send-keys', '-t', `${session}:0`, 'n');
+      }
+      const services = (await docker(['service', 'ls', '--format', '{{.Name}}'])).stdout;
+      expect(services).toContain('registry');
+      const images = (await docker(['image', 'ls', '--format', '{{.Repository}}'])).stdout.split('\n');
+      expect(images).toEqual(expect.arrayContaining(['dockercoins_rng', 'dockercoins_hasher', 'dockercoins_worker', 'dockercoins_webui']));
+    }, 15 * 60_000);
+  });
+}
