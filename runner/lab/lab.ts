@@ -143,7 +143,22 @@ async function imagesToLoad(d: Docker): Promise<string[]> {
   const wanted = [...BASE_IMAGES, 'registry:latest', 'redis:latest', ...APP_IMAGES.map(preparedRef)];
   const present: string[] = [];
   for (const ref of wanted) if ((await d.run(['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode === 0) present.push(ref);
+  const bases = new Set<string>();
+  for (const ref of BASE_IMAGES) bases.add((await d.run(['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim());
+  for (const name of APP_IMAGES) if (present.includes(preparedRef(name))) present.push(...(await buildChain(d, preparedRef(name), bases)));
   return present;
+}
+
+/**
+ * The images the legacy builder made on the way to `ref`, one per step, oldest first (ids; not the base
+ * image): what node1 needs to build the same Dockerfile from its cache (see warmBuildCache). Empty for an
+ * image BuildKit made (it keeps no such images).
+ */
+async function buildChain(d: Docker, ref: string, bases: Set<string>): Promise<string[]> {
+  const history = await d.run(['history', '-q', '--no-trunc', ref]);
+  if (history.exitCode !== 0) return [];
+  const ids = history.stdout.split('\n').map((l) => l.trim()).filter((id) => id.startsWith('sha256:'));
+  return ids.slice(1).reverse().filter((id) => !bases.has(id));
 }
 
 export interface UpOptions {
@@ -338,7 +353,9 @@ async function loadImages(state: LabState, d: Docker, out: Out): Promise<void> {
       if (r.exitCode !== 0) throw new AbortError(say('lab.loadFailed', { node: node.name, error: lastLine(String(r.stderr)) }), [say('lab.tryAgain')]);
       out(say('lab.loaded', { node: node.name, count: missing.length }));
     }));
-    out(say('lab.copied', { seconds: ((Date.now() - t0) / 1000).toFixed(1), images: all.join(', ') }));
+    const steps = all.filter((ref) => ref.startsWith('sha256:')).length;
+    const named = all.filter((ref) => !ref.startsWith('sha256:'));
+    out(say('lab.copied', { seconds: ((Date.now() - t0) / 1000).toFixed(1), images: [...named, ...(steps ? [say('lab.buildSteps', { count: steps })] : [])].join(', ') }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -348,9 +365,11 @@ async function loadImages(state: LabState, d: Docker, out: Out): Promise<void> {
  * Fill node1's build cache from the prepared images it was given, so that the lessons' `docker build`s
  * there (typed on node1, or run through the lab's context) take their layers from the cache as they do on
  * the host after `prepare`: no package download, and a class with no network can build. A loaded image
- * carries no build cache of its own; the legacy builder's `--cache-from` turns its layers into one, and
- * that works only for images the legacy builder made (their history names each step as it runs it). The
- * builds run with no network, so a step that is not in the cache fails at once instead of downloading.
+ * is not a build cache: the legacy builder looks for an image per step, child of the one before, with
+ * the step's command. node1 was given those step images (buildChain); a build with `--cache-from` them
+ * all, oldest first, links each to the one before, and from then on a plain `docker build` finds them.
+ * The build runs with no network, so a step that is not in the cache fails at once instead of
+ * downloading (an image prepared with BuildKit, which keeps no step images).
  */
 async function warmBuildCache(state: LabState, d: Docker, out: Out): Promise<void> {
   const node1 = state.nodes[0]!;
@@ -358,11 +377,15 @@ async function warmBuildCache(state: LabState, d: Docker, out: Out): Promise<voi
   const t0 = Date.now();
   const warmed: string[] = [];
   const cold: string[] = [];
+  const bases = new Set<string>();
+  for (const ref of BASE_IMAGES) bases.add((await d.run(['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim());
   for (const name of APP_IMAGES) {
     const ref = preparedRef(name);
     if ((await d.onNode(node1, ['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode !== 0) continue;
-    const r = await d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', 'build', '-q', '--network', 'none', '--cache-from', ref, join(source, name)], 2 * 60_000);
-    (r.exitCode === 0 ? warmed : cold).push(name);
+    const chain = await buildChain(d, ref, bases);
+    const from = [...chain, ref].flatMap((id) => ['--cache-from', id]);
+    const r = await d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', 'build', '-q', '--network', 'none', ...from, join(source, name)], 2 * 60_000);
+    (r.exitCode === 0 && chain.length ? warmed : cold).push(name);
   }
   if (warmed.length) out(say('lab.cacheFilled', { seconds: ((Date.now() - t0) / 1000).toFixed(1), images: warmed.join(', ') }));
   if (cold.length) out(say('lab.cacheCold', { images: cold.join(', ') }));

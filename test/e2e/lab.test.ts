@@ -152,6 +152,12 @@ function labLifecycle(engine: LabEngine) {
     // node1 sees the learner's workspace and the shipped source at the paths this machine has them.
     const shared = await docker(['exec', 'swarm-workshop-node1', 'ls', join(home, 'workspace', 'dockercoins', 'worker', 'worker.py'), join(dockercoinsDir, 'rng')]);
     expect(shared.stdout).toContain('worker.py');
+    // The lessons' builds on node1 need no download: its build cache comes from the prepared images, and a
+    // build with no network at all goes through.
+    expect(up.stdout).toContain("node1's build cache filled from the prepared images");
+    const offline = await execa('docker', ['exec', 'swarm-workshop-node1', 'docker', 'build', '--network', 'none', join(dockercoinsDir, 'hasher')], { env: hostShell, extendEnv: false, reject: false, all: true });
+    expect({ exit: offline.exitCode, out: String(offline.all).slice(-600) }).toMatchObject({ exit: 0 });
+    expect(String(offline.all)).toContain('Using cache');
   });
   return () => before;
 }
