@@ -39,7 +39,15 @@ export async function program(out: Out, signal: AbortSignal, result: { code: num
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: (text) => void process.stderr.write(text), outputError: () => undefined })
     .addHelpText('after', t('cli.help.after'));
-  p.configureHelp({ showGlobalOptions: true, ...(lang === 'en' ? {} : translatedHelp(t, Help.prototype, (await import('string-width')).default)) });
+  p.configureHelp({
+    showGlobalOptions: true,
+    // `join URL CODE` joins and `join --leave` needs neither: the list of commands shows the line to type
+    // (which also keeps its column as wide as before).
+    subcommandTerm(this: HelpType, cmd: CommandType) {
+      return cmd.name() === 'join' ? 'join [options] URL CODE' : Help.prototype.subcommandTerm.call(this, cmd);
+    },
+    ...(lang === 'en' ? {} : translatedHelp(t, Help.prototype, (await import('string-width')).default)),
+  });
   // The language, from --lang (anywhere on the line) or the environment, before any command runs.
   p.hook('preAction', (_program, action) => setLanguage(chooseLanguage((action.optsWithGlobals() as { lang?: string }).lang)));
   const lessons = (cmd: CommandType) => (cmd.optsWithGlobals() as { lessons?: string }).lessons;
@@ -122,6 +130,41 @@ export async function program(out: Out, signal: AbortSignal, result: { code: num
     .option('--checks', t('cli.help.checks'))
     .action(async (o: { checks?: boolean }, cmd: CommandType) => set(await (await import('./commands/info.js')).lint(out, { lessons: lessons(cmd), checks: o.checks })));
 
+  /** `--port` of the board: 0 is any free port. */
+  const boardPort = (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(t('cli.boardPort'));
+    return n;
+  };
+  const minutes = (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(t('cli.minutes'));
+    return n;
+  };
+  p.command('board')
+    .description(t('cli.help.board'))
+    .addOption(new Option('--host <address>', t('cli.help.boardHost')).default('127.0.0.1'))
+    .addOption(new Option('--port <port>', t('cli.help.boardPort')).argParser(boardPort).default(8765))
+    .addOption(new Option('--class <name>', t('cli.help.boardClass')).default('Swarm workshop'))
+    .addOption(new Option('--chapter <chapter>', t('cli.help.boardChapter')).choices(['ch3', 'ch4']))
+    .addOption(new Option('--stuck-after <minutes>', t('cli.help.stuckAfter')).argParser(minutes).default(5))
+    .option('--tui', t('cli.help.boardTui'))
+    .action(async (o: { host: string; port: number; class: string; chapter?: string; stuckAfter: number; tui?: boolean }, cmd: CommandType) => {
+      const { board } = await import('./commands/board.js');
+      set(await board({ host: o.host, port: o.port, className: o.class, chapter: o.chapter, stuckAfter: o.stuckAfter, tui: !!o.tui, lessons: lessons(cmd) }, signal, out));
+    });
+
+  p.command('join')
+    .description(t('cli.help.join'))
+    .argument('[url]', t('cli.help.joinUrl'))
+    .argument('[code]', t('cli.help.joinCode'))
+    .option('--name <name>', t('cli.help.joinName'))
+    .option('--leave', t('cli.help.joinLeave'))
+    .action(async (url: string | undefined, code: string | undefined, o: { name?: string; leave?: boolean }) => {
+      const { joinCommand } = await import('./commands/join.js');
+      set(await joinCommand({ url, code, name: o.name, leave: !!o.leave }, out));
+    });
+
   return p;
 }
 
@@ -133,8 +176,8 @@ export async function program(out: Out, signal: AbortSignal, result: { code: num
 export function wrapColumns(text: string, width: number, columns: (text: string) => number): string {
   return text.split(/\r\n|\n/).map((line) => {
     // A chunk: one Chinese character or full-width sign, or a run of anything else but spaces; either with
-    // the closing punctuation that follows it.
-    const chunks = line.match(/\s*(?:[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+)[，。、；：？！）」』》〉】]*/g);
+    // the closing punctuation that follows it, and the opening brackets before it (none ends a line).
+    const chunks = line.match(/\s*[（「『《〈【]*(?:[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+)[，。、；：？！）」』》〉】]*/g);
     if (!chunks) return '';
     const lines: string[] = [];
     let current = chunks.shift()!;

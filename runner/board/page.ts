@@ -79,12 +79,12 @@ aside ul { padding-left: 1.1em; margin: 0; }
 `;
 
 /** The page's script: plain JavaScript, in a string (nothing to build, nothing to fetch). */
-const script = (t: typeof text) => `
+const script = (t: typeof text, first: string) => `
 'use strict';
 var T = ${JSON.stringify(t)};
 // The instructor key came in the URL: the server traded it for a cookie, and the projector should not show it.
 if (location.search.indexOf('key=') >= 0) history.replaceState(null, '', location.pathname);
-var view = null, offset = 0, chapter = sessionStorage.getItem('board-chapter'), sort = sessionStorage.getItem('board-sort') || 'progress';
+var view = null, offset = 0, chapter = sessionStorage.getItem('board-chapter') || ${JSON.stringify(first)}, sort = sessionStorage.getItem('board-sort') || 'progress';
 
 function el(tag, attrs) {
   var node = document.createElement(tag);
@@ -234,7 +234,7 @@ connect();
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page; `nonce` matches the Content-Security-Policy the server sends with it. */
-export function boardPage({ className, nonce }: { className: string; nonce: string }): string {
+export function boardPage({ className, nonce, chapter }: { className: string; nonce: string; chapter?: string }): string {
   const name = escapeHtml(className);
   const n = escapeHtml(nonce);
   return `<!doctype html>
@@ -269,7 +269,7 @@ export function boardPage({ className, nonce }: { className: string; nonce: stri
     </section>
   </aside>
 </main>
-<script nonce="${n}">${script(text).replace(/<\/(script)/gi, '<\\/$1')}</script>
+<script nonce="${n}">${script(text, chapter ?? '').replace(/<\/(script)/gi, '<\\/$1')}</script>
 </body>
 </html>
 `;

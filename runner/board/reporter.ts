@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import type { WorkshopEvent } from '../engine/events.js';
-import { dataDir } from '../progress.js';
+import { say } from '../i18n/messages.js';
+import { boardFile } from './attach.js';
 import type { Broadcast, Mode, Report } from './store.js';
 
 /**
@@ -261,8 +262,7 @@ export function boardReporter(options: { dir?: string; mode?: Mode; fetch?: Fetc
   return joined ? createReporter({ url: joined.url, token: joined.token, mode: options.mode, fetch: options.fetch }) : undefined;
 }
 
-/** Where a joined learner's board is remembered. */
-export const boardFile = (dir = dataDir()) => joinPath(dir, 'board.json');
+export { boardFile };
 
 export interface Joined {
   url: string;
@@ -272,16 +272,8 @@ export interface Joined {
   className: string;
 }
 
-const text = {
-  /** Shown once, when a learner joins: everything the board will ever receive from this machine. */
-  whatIsSent: (name: string) =>
-    `The board will receive: your name (${name}); each step you start and finish, and how long it took; each check's verdict after a step, with what it expected and what it found; whether you run, watch or check; and the hands you raise. Nothing else from this machine. To stop: swarm-workshop join --leave`,
-  unreachable: (url: string, reason: string) => `cannot reach the board at ${url} (${reason}): check the address the instructor showed, and that this machine is on the same network`,
-  refused: (status: number, message: string) => `the board refused to join (${status}): ${message}`,
-  notBoard: (url: string) => `${url} answered, but not as a swarm-workshop board: check the address`,
-};
-
-export const whatIsSent = text.whatIsSent;
+/** Shown once, when a learner joins: everything the board will ever receive from this machine. */
+export const whatIsSent = (name: string): string => say('board.whatIsSent', { name });
 
 /** Join a board: trade the class's code for a token of this learner's own, and remember it (mode 0600). */
 export async function join(url: string, code: string, name: string, options: { dir?: string; fetch?: Fetch; timeoutMs?: number } = {}): Promise<Joined> {
@@ -296,12 +288,13 @@ export async function join(url: string, code: string, name: string, options: { d
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    throw new Error(text.unreachable(base, cause));
+    // The system's word for it (ECONNREFUSED, EHOSTUNREACH), else fetch's own (a port fetch will not use), else the kind (a timeout).
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(say('board.unreachable', { url: base, reason: cause?.code ?? cause?.message ?? (error as Error).name }));
   }
   const body = (await response.json().catch(() => undefined)) as { token?: unknown; learner?: unknown; name?: unknown; className?: unknown; error?: unknown } | undefined;
-  if (!response.ok) throw new Error(text.refused(response.status, typeof body?.error === 'string' ? body.error : response.statusText));
-  if (typeof body?.token !== 'string' || typeof body.learner !== 'string') throw new Error(text.notBoard(base));
+  if (!response.ok) throw new Error(say('board.refused', { status: response.status, message: typeof body?.error === 'string' ? body.error : response.statusText }));
+  if (typeof body?.token !== 'string' || typeof body.learner !== 'string') throw new Error(say('board.notBoard', { url: base }));
   const joined: Joined = { url: base, token: body.token, name: String(body.name ?? name), learner: body.learner, className: String(body.className ?? '') };
   const file = boardFile(options.dir);
   mkdirSync(joinPath(file, '..'), { recursive: true, mode: 0o700 });

@@ -9,7 +9,7 @@ import { loadLessons } from '../lesson/load.js';
 import { lessonsDir } from '../paths.js';
 import { boardPage } from './page.js';
 import { BoardStore, FINISHED, MODES, freshReports, type Learner, type Report } from './store.js';
-import { classCsv, classView, type CourseChapter } from './view.js';
+import { classCsv, classView, type ClassView, type CourseChapter } from './view.js';
 
 /**
  * The instructor board's HTTP server. Two secrets: the join code, printed for the class, lets a learner
@@ -40,6 +40,8 @@ export interface BoardOptions {
   /** Fixed secrets, for a board restarted on the same log: learners keep their code, the instructor the URL. */
   code?: string;
   instructorKey?: string;
+  /** The chapter the page and the terminal view show first (else the one most learners report on). */
+  chapter?: string;
 }
 
 export interface Board {
@@ -55,6 +57,10 @@ export interface Board {
   port: number;
   /** What the store said at start (a cut-off last record...). */
   notices: string[];
+  /** The class as the page sees it now. */
+  view(): ClassView;
+  /** Told (at most every quarter second) when the class changes; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
   /** The server itself, for tests that need its parts. */
   app: FastifyInstance;
   close(): Promise<void>;
@@ -304,14 +310,16 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
   // The live page's stream: a snapshot at connection, then one at most every quarter second while the
   // class changes, and a comment now and then so that proxies keep the connection.
   const streams = new Set<ServerResponse>();
+  const listeners = new Set<() => void>();
   const snapshot = () => classView(store.state, course, options.className, options.stuckAfterMs);
   const push = (res: ServerResponse) => res.write(`event: class\ndata: ${JSON.stringify(snapshot())}\n\n`);
   let pending: NodeJS.Timeout | undefined;
   const changed = () => {
-    if (pending || !streams.size) return;
+    if (pending || (!streams.size && !listeners.size)) return;
     pending = setTimeout(() => {
       pending = undefined;
       for (const res of streams) push(res);
+      for (const listener of listeners) listener();
     }, 250);
   };
   const heartbeat = setInterval(() => {
@@ -323,6 +331,7 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
     clearTimeout(pending);
     for (const res of streams) res.end();
     streams.clear();
+    listeners.clear();
   });
 
   app.post('/api/join', { schema: { body: schemas.join }, config: perLearner }, async (request) => {
@@ -383,7 +392,7 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
     // escaping still could not run.
     reply.header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
     reply.type('text/html; charset=utf-8');
-    return boardPage({ className: options.className, nonce });
+    return boardPage({ className: options.className, nonce, chapter: options.chapter });
   });
 
   app.get('/api/class', { schema: { querystring: schemas.instructorQuery }, ...asInstructor }, async (request) => {
@@ -443,6 +452,11 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
     host: options.host,
     port,
     notices: store.notices,
+    view: snapshot,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     app,
     close: () => app.close(),
   };

@@ -4,8 +4,10 @@ import { ChapterRunner } from '../engine/runner.js';
 import { AbortError } from '../errors.js';
 import { jsonPrinter, textPrinter } from '../printer.js';
 import { ensureWorkspace } from '../workspace.js';
-import { fanOut, type WorkshopEvent } from '../engine/events.js';
-import { noticeProgress, progressRecorder, stepKey } from '../progress.js';
+import { fanOut, type EventSink, type WorkshopEvent } from '../engine/events.js';
+import { noticeProgress, progressRecorder, stepKey, type ProgressStore } from '../progress.js';
+import { attachBoard, detachBoards } from '../board/attach.js';
+import type { Reporter } from '../board/reporter.js';
 import { chapterOrAbort, lessonsOrAbort } from './lessons.js';
 import { preflight } from './preflight.js';
 import { openSession } from './setup.js';
@@ -20,6 +22,14 @@ export interface RunFlags {
   wait?: number;
   /** auto mode: catch up to where this step (id or number) starts, and stop there. */
   to?: string;
+}
+
+/**
+ * Where the events of `run` and `check` go: the printer, the progress file, the command's own listeners,
+ * and the board this learner joined, if any (one more subscriber, which only queues).
+ */
+export function runSinks(printer: EventSink, store: ProgressStore, board: Reporter | undefined, ...more: EventSink[]): EventSink {
+  return fanOut(printer, progressRecorder(store), ...more, ...(board ? [board] : []));
 }
 
 const usesWorkspace = (text: string) => text.includes('${workspace}') || text.includes('workspace/');
@@ -57,26 +67,36 @@ export async function runOrCheck(mode: 'auto' | 'check', flags: RunFlags, signal
   const noteDrift = (e: WorkshopEvent) => {
     if (e.type === 'step-finished' && e.status === 'failed' && e.drifted) drifted.push(`${chapter.steps.findIndex((st) => st.id === e.step) + 1} (${e.step})`);
   };
-  const emit = fanOut(flags.json ? jsonPrinter(out) : textPrinter(out, t), progressRecorder(session.store), noteDrift);
-  const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)], chapters,
-    recorded: (step, name) => progress.measurements.filter((m) => stepKey(m.chapter, m.step) === step && m.name === name).at(-1)?.value,
-  });
-  const result = await runner.runChapter(chapter, { mode, prove: flags.prove, checkWaitMs: (flags.wait ?? 10) * 1000, to });
-  if (to !== undefined) {
-    const n = chapter.steps.findIndex((st) => st.id === to) + 1;
+  const board = await attachBoard(mode === 'auto' ? 'auto' : 'check');
+  try {
+    return await finish();
+  } finally {
+    // At most a second for the board to take what is still queued; never longer, whatever the board does.
+    if (board) await detachBoards();
+  }
+
+  async function finish(): Promise<number> {
+    const emit = runSinks(flags.json ? jsonPrinter(out) : textPrinter(out, t), session.store, board, noteDrift);
+    const runner = new ChapterRunner({ ...session, emit, signal, previously: (c, s) => progress.steps[stepKey(c, s)], chapters,
+      recorded: (step, name) => progress.measurements.filter((m) => stepKey(m.chapter, m.step) === step && m.name === name).at(-1)?.value,
+    });
+    const result = await runner.runChapter(chapter, { mode, prove: flags.prove, checkWaitMs: (flags.wait ?? 10) * 1000, to });
+    if (to !== undefined) {
+      const n = chapter.steps.findIndex((st) => st.id === to) + 1;
+      if (!flags.json) {
+        out(`\n${result.ok
+          ? t('run.caughtUp', { chapter: chapter.id, n, step: to })
+          : t('run.notCaughtUp', { chapter: chapter.id, n, at: result.done + 1, what: t(`run.what.${result.failure === 'command' ? 'command' : 'check'}`) })}\n`);
+      }
+      return result.ok ? 0 : 1;
+    }
     if (!flags.json) {
-      out(`\n${result.ok
-        ? t('run.caughtUp', { chapter: chapter.id, n, step: to })
-        : t('run.notCaughtUp', { chapter: chapter.id, n, at: result.done + 1, what: t(`run.what.${result.failure === 'command' ? 'command' : 'check'}`) })}\n`);
+      const counts = { chapter: chapter.id, done: result.done, total: chapter.steps.length };
+      if (result.ok) out(`\n${t('run.done', counts)}\n`);
+      else if (mode === 'check' && drifted.length) out(`\n${t('run.drifted', { ...counts, count: drifted.length, steps: drifted.join(t('run.stepJoin')) })}\n`);
+      else if (mode === 'check') out(`\n${t('run.checkNext', counts)}\n`);
+      else out(`\n${t('run.stopped', { ...counts, at: result.done + 1, what: t(`run.what.${result.failure === 'command' ? 'command' : 'check'}`) })}\n`);
     }
     return result.ok ? 0 : 1;
   }
-  if (!flags.json) {
-    const counts = { chapter: chapter.id, done: result.done, total: chapter.steps.length };
-    if (result.ok) out(`\n${t('run.done', counts)}\n`);
-    else if (mode === 'check' && drifted.length) out(`\n${t('run.drifted', { ...counts, count: drifted.length, steps: drifted.join(t('run.stepJoin')) })}\n`);
-    else if (mode === 'check') out(`\n${t('run.checkNext', counts)}\n`);
-    else out(`\n${t('run.stopped', { ...counts, at: result.done + 1, what: t(`run.what.${result.failure === 'command' ? 'command' : 'check'}`) })}\n`);
-  }
-  return result.ok ? 0 : 1;
 }

@@ -7,6 +7,7 @@ import { liteT } from '../i18n/lite.js';
 import { homeLines } from './home.js';
 import { footerFor } from './keys.js';
 import { preframe, type Preframe } from './preframe.js';
+import { detachBoards } from '../board/attach.js';
 
 export interface TuiOptions {
   /** How to reach Docker; default: setup.ts's openSession, loaded once the chapter list is on screen. */
@@ -57,6 +58,8 @@ export async function startTui(summaries: ChapterSummary[], load: () => Promise<
     });
     early = undefined;
     const result = await app.waitUntilExit();
+    // A joined board gets at most a second to take what the learner did last.
+    await detachBoards();
     return typeof result === 'number' ? result : 0;
   } finally {
     // Start-up failed before ink took the terminal: give it back as it was.

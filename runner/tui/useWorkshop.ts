@@ -9,6 +9,12 @@ import { formatError } from '../errors.js';
 import type { Chapter, Step } from '../lesson/load.js';
 import { progressRecorder, type Progress } from '../progress.js';
 import { ensureWorkspace } from '../workspace.js';
+import { attachBoard } from '../board/attach.js';
+import type { Reporter } from '../board/reporter.js';
+import type { Mode } from '../board/store.js';
+
+/** The joined board's reporter once loaded, and the chapter and mode it was last told. */
+type JoinedBoard = { ready: Promise<Reporter | undefined>; reporter?: Reporter; told?: string };
 
 export type SessionState = { kind: 'connecting' } | { kind: 'ready'; session: Session } | { kind: 'failed'; message: string };
 
@@ -50,9 +56,17 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
   const inFlight = useRef(false);
   // Chapters whose preflight passed (names free, starting point there): watch re-checks skip it then.
   const cleared = useRef(new Set<string>());
+  // The board this learner joined, if any: one more subscriber of the events (board/attach.ts), loaded
+  // only when there is one; and what it was last told of the mode, so that watch's re-checks say it once.
+  const board = useRef<JoinedBoard | undefined>(undefined);
 
   useEffect(() => {
     let live = true;
+    if (!board.current) {
+      const attached: JoinedBoard = { ready: attachBoard('ui').catch(() => undefined) };
+      void attached.ready.then((r) => void (attached.reporter = r));
+      board.current = attached;
+    }
     open()
       .then((s) => {
         if (!live) return;
@@ -67,7 +81,10 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
   }, [open]);
 
   /** Every event to the reducer and to the progress file (which tells the UI what it now holds). */
-  const sinkFor = (s: Session): EventSink => fanOut(dispatch, progressRecorder(s.store, setProgress));
+  const sinkFor = (s: Session): EventSink => {
+    const reporter = board.current?.reporter;
+    return fanOut(dispatch, progressRecorder(s.store, setProgress), ...(reporter ? [reporter] : []));
+  };
 
   const perform = useCallback(
     async (chapter: Chapter, step: Step, action: 'run' | 'check' | 'watch' | 'catchup') => {
@@ -92,6 +109,12 @@ export function useWorkshop(open: () => Promise<Session> = openDefaultSession, c
           cleared.current.add(chapter.id);
         }
         const { ChapterRunner } = await import('../engine/runner.js');
+        const reporter = await board.current?.ready;
+        if (reporter) {
+          const mode: Mode = action === 'watch' ? 'watch' : action === 'catchup' ? 'catch-up' : 'ui';
+          if (board.current!.told !== `${chapter.id}/${mode}`) reporter.setMode(mode, chapter.id);
+          board.current!.told = `${chapter.id}/${mode}`;
+        }
         const emit = sinkFor(s);
         const docker = action === 'watch' ? withoutEvents(s.docker) : s.docker;
         const known = s.store.load().progress;

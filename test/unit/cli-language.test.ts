@@ -106,6 +106,8 @@ describe('--help', () => {
     for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(20);
     expect(lines.every((l) => !/^[，。：；、？）]/.test(l))).toBe(true);
     expect(wrapColumns('a few English words here', 10, stringWidth)).toBe('a few\nEnglish\nwords here');
+    // An opening bracket stays with what it opens.
+    expect(wrapColumns('监听这个地址（默认：8765）', 14, stringWidth)).toBe('监听这个地址\n（默认：8765）');
   });
 });
 
