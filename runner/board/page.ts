@@ -1,3 +1,6 @@
+import { currentLanguage } from '../i18n/language.js';
+import { say } from '../i18n/messages.js';
+
 /**
  * The board's page: one HTML string with its style and script inline (the class may have no internet,
  * and the page loads nothing from anywhere). It draws what GET /api/class and the /api/stream events say,
@@ -5,36 +8,38 @@
  * goes through innerHTML, so none can become markup. Large type and strong colours for a projector.
  */
 
-const text = {
-  title: 'Class board',
-  chapter: 'Chapter',
-  sort: 'Sort',
-  byProgress: 'by progress',
-  byStuck: 'stuck first',
-  byName: 'by name',
-  export: 'Export CSV',
-  learner: 'Learner',
-  onStep: 'On step',
-  failing: 'Last failing check',
-  stuck: 'STUCK',
-  finished: 'finished',
-  failingMost: 'Failing most right now:',
-  learners: 'learners',
-  nothingFailing: 'No check is failing right now.',
-  noLearners: 'No learner has joined yet. Show the join line from the terminal.',
-  hands: 'Help queue',
-  noHands: 'No hand is up.',
-  resolve: 'Done',
-  broadcast: 'Message to every learner',
-  send: 'Send',
-  sent: 'Sent:',
-  live: 'live',
-  offline: 'reconnecting...',
-  expected: 'expected',
-  actual: 'actual',
-  waiting: 'waiting',
-  learnersCount: 'learners joined',
-};
+/** The page's words, in the board's language. */
+const pageText = () => ({
+  title: say('board.page.title'),
+  chapter: say('board.page.chapter'),
+  sort: say('board.page.sort'),
+  byProgress: say('board.page.byProgress'),
+  byStuck: say('board.page.byStuck'),
+  byName: say('board.page.byName'),
+  export: say('board.page.export'),
+  learner: say('board.page.learner'),
+  onStep: say('board.page.onStep'),
+  failing: say('board.page.failing'),
+  stuck: say('board.page.stuck'),
+  finished: say('board.page.finished'),
+  failingMost: say('board.page.failingMost'),
+  learners: say('board.page.learners'),
+  nothingFailing: say('board.page.nothingFailing'),
+  noLearners: say('board.page.noLearners'),
+  hands: say('board.page.hands'),
+  noHands: say('board.page.noHands'),
+  resolve: say('board.page.resolve'),
+  broadcast: say('board.page.broadcast'),
+  send: say('board.page.send'),
+  sent: say('board.page.sent'),
+  live: say('board.page.live'),
+  offline: say('board.page.offline'),
+  expected: say('board.page.expected'),
+  actual: say('board.page.actual'),
+  waiting: say('board.page.waiting'),
+  learnersCount: say('board.page.learnersCount'),
+});
+type PageText = ReturnType<typeof pageText>;
 
 const style = `
 :root { color-scheme: dark; --bg: #0b0d10; --fg: #f4f6f8; --dim: #a9b1ba; --line: #2b323a; --done: #27c46b;
@@ -79,7 +84,7 @@ aside ul { padding-left: 1.1em; margin: 0; }
 `;
 
 /** The page's script: plain JavaScript, in a string (nothing to build, nothing to fetch). */
-const script = (t: typeof text, first: string) => `
+const script = (t: PageText, first: string) => `
 'use strict';
 var T = ${JSON.stringify(t)};
 // The instructor key came in the URL: the server traded it for a cookie, and the projector should not show it.
@@ -235,10 +240,12 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 
 /** The page; `nonce` matches the Content-Security-Policy the server sends with it. */
 export function boardPage({ className, nonce, chapter }: { className: string; nonce: string; chapter?: string }): string {
+  const text = pageText();
+  const lang = currentLanguage().lang === 'zh' ? 'zh-CN' : 'en';
   const name = escapeHtml(className);
   const n = escapeHtml(nonce);
   return `<!doctype html>
-<html lang="en">
+<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { loadLessons } from '../lesson/load.js';
+import { say } from '../i18n/messages.js';
 import { lessonsDir } from '../paths.js';
 import { boardPage } from './page.js';
 import { BoardStore, FINISHED, MODES, freshReports, type Learner, type Report } from './store.js';
@@ -81,18 +82,37 @@ export const LIMITS = {
   learners: 500,
 } as const;
 
+/** What the board answers with a refusal, in the board's language (the learner's runner shows it). */
 const text = {
-  badCode: 'wrong join code: check the code the instructor showed',
-  noToken: 'no learner token: join the board first (swarm-workshop join URL CODE)',
-  badToken: 'unknown learner token: join the board again',
-  notInstructor: 'the instructor key is required',
-  badName: `a name is 1 to ${LIMITS.name} characters, with no control characters`,
-  unknownStep: (chapter: string, step: string) => `unknown step ${chapter}/${step}`,
-  unknownChapter: (chapter: string) => `unknown chapter ${chapter}`,
-  future: 'a report is timed after its batch was sent',
-  full: 'the class is full',
-  noHand: 'no such hand',
-  internal: 'internal error',
+  get badCode() {
+    return say('board.server.badCode');
+  },
+  get noToken() {
+    return say('board.server.noToken');
+  },
+  get badToken() {
+    return say('board.server.badToken');
+  },
+  get notInstructor() {
+    return say('board.server.notInstructor');
+  },
+  get badName() {
+    return say('board.server.badName', { max: LIMITS.name });
+  },
+  unknownStep: (chapter: string, step: string) => say('board.server.unknownStep', { chapter, step }),
+  unknownChapter: (chapter: string) => say('board.server.unknownChapter', { chapter }),
+  get future() {
+    return say('board.server.future');
+  },
+  get full() {
+    return say('board.server.full');
+  },
+  get noHand() {
+    return say('board.server.noHand');
+  },
+  get internal() {
+    return say('board.server.internal');
+  },
 };
 
 const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { say } from '../i18n/messages.js';
 
 /**
  * The instructor board's memory: an append-only log of JSON lines, `<dir>/board.jsonl`, one record per
@@ -103,8 +104,8 @@ export interface BoardState {
 export const emptyState = (): BoardState => ({ learners: new Map(), byToken: new Map(), hands: [], broadcasts: [] });
 
 const text = {
-  torn: (file: string, bytes: number) => `${file}: the last record was cut off (${bytes} bytes, the board stopped while writing it); it was never acknowledged and is ignored`,
-  bad: (file: string, line: number) => `${file}:${line}: not a board record; skipped`,
+  torn: (file: string, bytes: number) => say('board.store.torn', { file, bytes }),
+  bad: (file: string, line: number) => say('board.store.bad', { file, line }),
 };
 
 /**

@@ -91,7 +91,7 @@ export async function board(flags: BoardFlags, signal: AbortSignal, out: (text: 
     '',
     await qrBlock(b.joinLine, hooks.qr ?? (process.stdout.isTTY && !process.env.NO_COLOR ? 'terminal' : 'utf8')),
     '',
-    say('board.page', { url: b.boardUrl }),
+    say('board.pageUrl', { url: b.boardUrl }),
     say('board.log', { file: log }),
     ...b.notices,
     say('board.stop'),

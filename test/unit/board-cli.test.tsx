@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attachBoard, boardFile, detachBoards, FLUSH_MS } from '../../runner/board/attach.js';
 import { createReporter, join as joinBoard, raiseHand } from '../../runner/board/reporter.js';
 import { startBoard, type Board } from '../../runner/board/server.js';
+import { boardPage } from '../../runner/board/page.js';
 import { BoardScreen, boardRows } from '../../runner/board/tui.js';
 import { classFolder } from '../../runner/commands/board.js';
 import { runSinks } from '../../runner/commands/run.js';
@@ -154,6 +155,23 @@ describe('swarm-workshop board', () => {
     const q = await program(() => undefined, new AbortController().signal, { code: 0 });
     await expect(q.parseAsync(['board', '--chapter', 'ch9'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument' });
     expect(existsSync(join(home, 'boards'))).toBe(false);
+  });
+
+  it('speaks the board\'s language: the page\'s labels and the refusals learners see', async () => {
+    const en = boardPage({ className: 'c', nonce: 'n' });
+    expect(en).toContain('<html lang="en">');
+    expect(en).toContain('Export CSV');
+    setLanguage({ lang: 'zh', source: '--lang' });
+    const zh = boardPage({ className: 'c', nonce: 'n', chapter: 'ch4' });
+    expect(zh).toContain('<html lang="zh-CN">');
+    expect(zh).toContain('导出 CSV');
+    expect(zh).toContain('"byStuck":"卡住的在前"');
+    expect(zh).toContain("sessionStorage.getItem('board-chapter') || \"ch4\"");
+    expect(zh).not.toMatch(/Export CSV|Help queue|STUCK/);
+    const b = await testBoard();
+    const refused = await fetch(`${b.url}/api/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'WRONGCODE2', name: 'Ana' }) });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ error: '加入码不对：请核对讲师给出的加入码' });
   });
 
   it('keeps each class in a folder of its own name', () => {
