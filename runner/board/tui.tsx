@@ -48,7 +48,7 @@ const isStuck = (p: LearnerChapterView | undefined, now: number) => p?.stuckAt !
 /** The table, line by line. */
 export function boardRows(view: ClassView, chapter: string | undefined, t: T, now = Date.now()): BoardRow[] {
   const c = chapterShown(view, chapter);
-  const rows: BoardRow[] = [{ text: t('board.tui.title', { className: view.className, chapter: c?.id ?? '', learners: view.learners.length, minutes: Math.round(view.stuckAfterMs / 60_000) }), tone: 'title' }];
+  const rows: BoardRow[] = [{ text: t('board.tui.title', { className: view.className, chapter: c?.id ?? '', learners: view.learners.length, minutes: Number((view.stuckAfterMs / 60_000).toFixed(1)) }), tone: 'title' }];
   if (!c) return rows;
   rows.push({ text: c.title, tone: 'dim' });
   if (!view.learners.length) {
