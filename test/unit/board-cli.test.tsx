@@ -21,7 +21,7 @@ import { AbortError, formatError } from '../../runner/errors.js';
 import { setLanguage } from '../../runner/i18n/language.js';
 import { liteT } from '../../runner/i18n/lite.js';
 import { loadLessons } from '../../runner/lesson/load.js';
-import { lessonsDir } from '../../runner/paths.js';
+import { lessonsDir, packageRoot } from '../../runner/paths.js';
 import { textPrinter } from '../../runner/printer.js';
 import { program } from '../../runner/program.js';
 import { ProgressStore } from '../../runner/progress.js';
@@ -264,6 +264,14 @@ describe('run and check with a joined board', () => {
     // The other subscribers as before.
     expect(printed).toContain('the registry holds an image');
     expect(new ProgressStore().load().progress.steps[`ch3/${ch3.steps[0]!.id}`]).toMatchObject({ status: 'done' });
+  });
+
+  it('load the board\'s modules only when joined: run, check, the UI and its first frame import none of them', () => {
+    const source = (file: string) => readFileSync(join(packageRoot, file), 'utf8');
+    for (const file of ['runner/commands/run.ts', 'runner/tui/useWorkshop.ts', 'runner/tui/main.ts', 'runner/board/attach.ts', 'runner/program.ts', 'runner/cli.ts']) {
+      const imports = [...source(file).matchAll(/^import (?!type )[^;]*from '([^']+)'/gm)].map((m) => m[1]!);
+      expect(imports.filter((i) => /board\/(reporter|server|store|view|page|tui)\.js$/.test(i) || i === 'qrcode' || i === 'fastify'), file).toEqual([]);
+    }
   });
 
   it('without a board: no reporter, and the stream is the printer and the progress file only', async () => {
