@@ -67,7 +67,7 @@ export function StepView(props: StepViewProps) {
   const rowsOfHints = (from: number) => step.hints.slice(0, hints).reduce((sum, h, i) => sum + (i < from ? 0 : wrappedRows(hintLine(h, i), mainWidth)), 0);
   const [expected, actual] = padLabels([t('ui.expected'), t('ui.actual')]);
   // Title, engine line, the "(lines x-y)" line, the key line: 4 rows besides the parts counted here.
-  const rowsLeft = (shownCommands: number, firstHint: number) => usableRows - 4 - (message ? 1 : 0) - rowsOfCommands(shownCommands) - outputLines.length - checkRows - rowsOfHints(firstHint);
+  const rowsLeft = (shownCommands: number, firstHint: number, shownOutput = outputLines.length) => usableRows - 4 - (message ? 1 : 0) - rowsOfCommands(shownCommands) - shownOutput - checkRows - rowsOfHints(firstHint);
   // A short terminal with a long step and its hints open: keep at least one row of prose by showing the
   // latest hints only, then fewer commands (a line says how many more there are), rather than let the
   // screen grow taller than the terminal (ink would redraw it whole and scroll the title away).
@@ -75,7 +75,10 @@ export function StepView(props: StepViewProps) {
   while (rowsLeft(commands.length, firstHint) < 1 && firstHint < hints - 1) firstHint++;
   let shownCommands = commands.length;
   while (rowsLeft(shownCommands, firstHint) < 1 && shownCommands > 1) shownCommands--;
-  const lessonRows = rowsLeft(shownCommands, firstHint);
+  // Then fewer lines of the commands' output (the last ones stay): the checks' verdicts matter more.
+  let shownOutput = outputLines.length;
+  while (rowsLeft(shownCommands, firstHint, shownOutput) < 1 && shownOutput > 0) shownOutput--;
+  const lessonRows = rowsLeft(shownCommands, firstHint, shownOutput);
   // Below the lesson in a narrow terminal, the panel takes what the lesson can spare beyond 3 rows.
   const belowRows = !wide && showCluster ? panelRows(panel, Math.max(0, lessonRows - 3)) : 0;
   const proseRows = Math.max(1, lessonRows - belowRows);
@@ -100,9 +103,9 @@ export function StepView(props: StepViewProps) {
             ))}
             {shownCommands < commands.length ? <Text dimColor wrap="truncate">{t('ui.moreCommands', { count: commands.length - shownCommands })}</Text> : null}
           </Box>
-          {outputLines.length ? (
+          {shownOutput ? (
             <Box flexDirection="column">
-              {outputLines.map((l, i) => (
+              {outputLines.slice(outputLines.length - shownOutput).map((l, i) => (
                 <Text key={i} dimColor wrap="truncate">{l}</Text>
               ))}
             </Box>

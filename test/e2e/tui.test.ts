@@ -121,7 +121,8 @@ for (const [width, height] of [[80, 24], [60, 20]] as const) {
           throw new Error(`${(error as Error).message}\nscreen:\n${last}`);
         }
       };
-      await wait('the chapter list', (s) => s.includes('第 3 章'));
+      // The engine probed first (as the English test waits for it): a key pressed before is not a run.
+      await wait('the chapter list, the engine probed', (s) => s.includes('第 3 章') && s.includes('引擎 ✓'));
       await tmux('send-keys', '-t', `${session}:0`, 'Enter');
       for (const n of [1, 2, 3]) {
         await wait(`step ${n}`, (s) => s.includes(`ch3 · 第 ${n}/13 步`));
