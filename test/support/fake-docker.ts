@@ -1,4 +1,6 @@
+import type { CheckContext } from '../../checks/types.js';
 import type { DockerClient, ServiceInfo } from '../../runner/docker/client.js';
+import { defaultProfile } from '../../runner/docker/profile.js';
 
 /**
  * A DockerClient for tests: give it the calls a test expects, with their answers; any other call throws,
@@ -27,3 +29,15 @@ export function serviceInfo(name: string, image: string, more: Partial<ServiceIn
     updateConfig: defaultUpdateSettings, rollbackConfig: defaultUpdateSettings, ...more,
   };
 }
+
+/** What a check gets, around a stand-in engine: no IPVS, no HTTP (a fetch is a test failure), no files. */
+export const checkContext = (docker: DockerClient, over: Partial<CheckContext> = {}): CheckContext => ({
+  docker,
+  profile: { ...defaultProfile, ipvs: false },
+  fetch: (() => {
+    throw new Error('unexpected fetch');
+  }) as unknown as typeof fetch,
+  paths: { workspace: '/nonexistent', package: '/nonexistent' },
+  signal: new AbortController().signal,
+  ...over,
+});

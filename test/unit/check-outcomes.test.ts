@@ -7,21 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checks } from '../../checks/index.js';
 import type { CheckContext, CheckOutcome, Params } from '../../checks/types.js';
 import type { DockerClient, ServiceInfo } from '../../runner/docker/client.js';
-import { defaultProfile } from '../../runner/docker/profile.js';
 import { setLanguage } from '../../runner/i18n/language.js';
 import { evaluate } from '../../runner/engine/wait.js';
-import { fakeDocker, serviceInfo } from '../support/fake-docker.js';
+import { checkContext, fakeDocker, serviceInfo } from '../support/fake-docker.js';
 
-const context = (docker: Partial<DockerClient>, over: Partial<CheckContext> = {}): CheckContext => ({
-  docker: fakeDocker(docker),
-  profile: { ...defaultProfile, ipvs: false },
-  fetch: (() => {
-    throw new Error('unexpected fetch');
-  }) as unknown as typeof fetch,
-  paths: { workspace: '/nonexistent', package: '/nonexistent' },
-  signal: new AbortController().signal,
-  ...over,
-});
+const context = (docker: Partial<DockerClient>, over: Partial<CheckContext> = {}) => checkContext(fakeDocker(docker), over);
 
 const task = (id: string, nodeId: string, more: Record<string, unknown> = {}) => ({ id, serviceName: 'worker', nodeId, state: 'running', desiredState: 'running', image: 'w', message: '', ...more });
 const node = (id: string, hostname: string, state = 'ready', role: 'manager' | 'worker' = 'worker') => ({ id, hostname, role, state });

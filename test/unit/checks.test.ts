@@ -6,8 +6,7 @@ import { checks } from '../../checks/index.js';
 import type { CheckContext, Params } from '../../checks/types.js';
 import type { DockerClient, ServiceInfo } from '../../runner/docker/client.js';
 import { firstFileOfTar, mapService, mapTasks } from '../../runner/docker/dockerode-client.js';
-import { defaultProfile } from '../../runner/docker/profile.js';
-import { fakeDocker, serviceInfo } from '../support/fake-docker.js';
+import { checkContext, fakeDocker, serviceInfo } from '../support/fake-docker.js';
 
 const recorded = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/docker/${name}`, import.meta.url), 'utf8'));
 const networkNames = new Map<string, string>(recorded('networks.json').map((n: { Id: string; Name: string }) => [n.Id, n.Name]));
@@ -22,16 +21,7 @@ const recordedCluster = (extra: Partial<DockerClient> = {}) =>
     ...extra,
   });
 
-const context = (docker: DockerClient, over: Partial<CheckContext> = {}): CheckContext => ({
-  docker,
-  profile: { ...defaultProfile, ipvs: false },
-  fetch: (() => {
-    throw new Error('unexpected fetch');
-  }) as unknown as typeof fetch,
-  paths: { workspace: '/nonexistent', package: '/nonexistent' },
-  signal: new AbortController().signal,
-  ...over,
-});
+const context = checkContext;
 
 const run = (id: string, params: Params, ctx: CheckContext) => checks.get(id)!.run(params, ctx);
 
