@@ -39,8 +39,9 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   // dockerode (ssh2 and its optional native module) and write-file-atomic (loaded with createRequire) stay
-  // packages of their own.
-  external: ['dockerode', 'write-file-atomic'],
+  // packages of their own; so do fastify and its rate limiter (the board): the validators fastify compiles
+  // require() ajv's runtime by name, which only resolves from fastify's own place in node_modules.
+  external: ['dockerode', 'write-file-atomic', 'fastify', '@fastify/rate-limit'],
   plugins: [noInkDevtools],
   // React's production build: without NODE_ENV set, react/index.js picks its development build (checks
   // and warnings for authors; slower and larger).
