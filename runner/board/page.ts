@@ -194,7 +194,7 @@ function renderSide() {
   open.forEach(function (h) {
     var button = el('button', { type: 'button' }, T.resolve);
     button.addEventListener('click', function () { post('/api/hand/' + h.id + '/resolve', {}); });
-    list.appendChild(el('li', { 'data-hand': String(h.id) }, el('strong', null, h.name), ' ', el('span', { class: 'dim' }, duration(now() - h.at)), h.text ? el('div', null, h.text) : null, button));
+    list.appendChild(el('li', { 'data-hand': String(h.id) }, el('strong', null, h.name), ' ', el('span', { class: 'dim' }, duration(now() - h.at)), h.chapter ? el('span', { class: 'dim' }, ' · ' + h.chapter + (h.step ? ' · ' + h.step : '')) : null, h.text ? el('div', null, h.text) : null, button));
   });
   fill('hands', open.length ? list : el('p', { class: 'dim' }, T.noHands));
   var sent = el('ul');

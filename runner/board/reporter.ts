@@ -345,12 +345,16 @@ export async function pollBroadcasts(call: Call & { since: number }): Promise<{ 
 }
 
 /** Raise a hand, with an optional line of text. Never rejects: `ok` says whether the board has it. */
-export async function raiseHand(call: Call & { text?: string }): Promise<{ ok: boolean; id?: number }> {
+export async function raiseHand(call: Call & { text?: string; chapter?: string; step?: string }): Promise<{ ok: boolean; id?: number }> {
   try {
     const response = await (call.fetch ?? globalThis.fetch)(`${call.url.replace(/\/+$/, '')}/api/hand`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${call.token}` },
-      body: JSON.stringify(call.text ? { text: cut(call.text.trim(), 200) } : {}),
+      body: JSON.stringify({
+        ...(call.text?.trim() ? { text: cut(call.text.trim(), 200) } : {}),
+        ...(call.chapter ? { chapter: call.chapter } : {}),
+        ...(call.step ? { step: call.step } : {}),
+      }),
       signal: AbortSignal.timeout(call.timeoutMs ?? 3000),
     });
     if (!response.ok) return { ok: false };

@@ -199,7 +199,8 @@ const schemas = {
   hand: {
     type: 'object',
     additionalProperties: false,
-    properties: { text: str(LIMITS.handText) },
+    // Where the learner is, when the UI knows: the chapter and the step on screen.
+    properties: { text: str(LIMITS.handText), chapter: id, step: id },
   },
   broadcast: {
     type: 'object',
@@ -400,7 +401,8 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
     // A second press while the hand is up keeps the learner's place in the queue.
     if (open) return { id: open.id, already: true };
     const id = (store.state.hands.at(-1)?.id ?? 0) + 1;
-    store.append({ kind: 'hand', at: Date.now(), id, learner: learner.id, text: ((request.body as { text?: string } | undefined)?.text ?? '').trim() });
+    const body = (request.body ?? {}) as { text?: string; chapter?: string; step?: string };
+    store.append({ kind: 'hand', at: Date.now(), id, learner: learner.id, text: (body.text ?? '').trim(), ...(body.chapter ? { chapter: body.chapter } : {}), ...(body.step ? { step: body.step } : {}) });
     changed();
     return { id, already: false };
   });

@@ -33,7 +33,7 @@ export type Report =
 export type BoardRecord =
   | { kind: 'join'; at: number; learner: string; name: string; tokenHash: string }
   | { kind: 'reports'; at: number; learner: string; session: string; reports: Report[] }
-  | { kind: 'hand'; at: number; id: number; learner: string; text: string }
+  | { kind: 'hand'; at: number; id: number; learner: string; text: string; chapter?: string; step?: string }
   | { kind: 'resolve'; at: number; id: number }
   | { kind: 'broadcast'; at: number; id: number; text: string };
 
@@ -84,6 +84,9 @@ export interface Hand {
   learner: string;
   text: string;
   at: number;
+  /** The chapter and step on the learner's screen when the hand went up, when the UI said. */
+  chapter?: string;
+  step?: string;
   resolvedAt?: number;
 }
 
@@ -185,7 +188,7 @@ export function apply(state: BoardState, record: BoardRecord): void {
       return;
     }
     case 'hand':
-      state.hands.push({ id: record.id, learner: record.learner, text: record.text, at: record.at });
+      state.hands.push({ id: record.id, learner: record.learner, text: record.text, at: record.at, ...(record.chapter ? { chapter: record.chapter } : {}), ...(record.step ? { step: record.step } : {}) });
       return;
     case 'resolve': {
       const hand = state.hands.find((h) => h.id === record.id);

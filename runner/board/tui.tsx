@@ -90,7 +90,7 @@ export function boardRows(view: ClassView, chapter: string | undefined, t: T, no
   const open = view.hands.filter((h) => h.resolvedAt === undefined);
   rows.push({ text: t('board.tui.hands', { open: open.length }), tone: 'title' });
   if (!open.length) rows.push({ text: `  ${t('board.tui.noHands')}`, tone: 'dim' });
-  for (const h of open) rows.push({ text: `  ${h.name} · ${duration(now - h.at)}${h.text ? ` · ${h.text}` : ''}` });
+  for (const h of open) rows.push({ text: `  ${h.name} · ${duration(now - h.at)}${h.chapter ? ` · ${h.chapter}${h.step ? `/${h.step}` : ''}` : ''}${h.text ? ` · ${h.text}` : ''}` });
   return rows;
 }
 

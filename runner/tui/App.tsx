@@ -10,6 +10,8 @@ import { homeLines, resumeIndex, statusOf, type Line } from './home.js';
 import { HomeView } from './HomeView.js';
 import { commandFor, footerFor, KEY_TABLE } from './keys.js';
 import { StepView } from './StepView.js';
+import { HAND_TEXT_MAX, inputLine, useBoard } from './useBoard.js';
+import { truncateColumns } from './columns.js';
 import { useCluster, useMiningSpeed } from './useCluster.js';
 import { useMarkdown } from './useMarkdown.js';
 import { useWorkshop, type SessionState } from './useWorkshop.js';
@@ -33,6 +35,8 @@ export interface AppProps {
   checkWaitMs?: number;
   /** Watch mode: the least time between the end of one re-check and the start of the next. */
   watchGapMs?: number;
+  /** A joined learner's UI asks the board for broadcasts this often. */
+  boardPollMs?: number;
 }
 
 /** The engine line: probing, the engine's state, or the first line of why there is no session. */
@@ -48,7 +52,7 @@ function headerOf(session: SessionState, t: T): string {
  * The terminal UI: the chapter list, then one step at a time. Holds the navigation and the keys; the
  * views draw, useWorkshop talks to the engine. Leaves through ink's `exit` with the process's exit code.
  */
-export function App({ chapters: loaded, lang: initialLang, open, progress: initialProgress, color = true, checkWaitMs, watchGapMs = 1000 }: AppProps) {
+export function App({ chapters: loaded, lang: initialLang, open, progress: initialProgress, color = true, checkWaitMs, watchGapMs = 1000, boardPollMs = 3000 }: AppProps) {
   const [lang, setLang] = useState<Language>(() => initialLang ?? currentLanguage().lang);
   // Only the text changes with the language: ids, commands and checks are the same, so the place (chapter,
   // step, hints shown, progress) stays as it is.
@@ -77,6 +81,15 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
   const [scroll, setScroll] = useState(0);
   const [hints, setHints] = useState(0);
   const [help, setHelp] = useState(false);
+  // The board this learner joined, if any: raising a hand (!, then a line of text) and the broadcasts.
+  const board = useBoard(boardPollMs);
+  // The hand's line being typed; undefined when there is no input open. A ref too, as for the question.
+  const [handText, setHandTextState] = useState<string | undefined>(undefined);
+  const typing = useRef<string | undefined>(undefined);
+  const setHandText = (v: string | undefined) => {
+    typing.current = v;
+    setHandTextState(v);
+  };
   const [watch, setWatch] = useState(false);
   // Catching up runs commands that may re-create services: the first u asks, the second goes.
   // At step 1 there is nothing to catch up on: u says so until the next key.
@@ -128,7 +141,26 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
     else onKey.current(input, key);
   });
   onKey.current = (input, key) => {
-    const command = commandFor(input, key, screen, busy);
+    const typed = typing.current;
+    if (typed !== undefined) {
+      // The hand's line takes every key: Enter sends it, Esc drops it (Ctrl-C still does what it does).
+      // Typed or pasted together, Enter and Backspace come as characters of the string.
+      if (key.return || input === '\r' || input === '\n') {
+        setHandText(undefined);
+        return board.raise(typed.trim(), screen === 'step' ? { chapter: chapter.id, step: step.id } : {});
+      }
+      if (key.escape) return setHandText(undefined);
+      if (!(key.ctrl && input === 'c')) {
+        if (key.backspace || key.delete || input === '\u007f' || input === '\b') return setHandText([...typed].slice(0, -1).join(''));
+        if (!key.ctrl && !key.meta && input && !/[\u0000-\u001f\u007f]/.test(input) && [...typed].length < HAND_TEXT_MAX) setHandText(typed + input);
+        return;
+      }
+      setHandText(undefined);
+    }
+    board.dismiss();
+    let command = commandFor(input, key, screen, busy);
+    // Raising a hand is for a learner who joined a board; for anyone else `!` is no key at all.
+    if (command === 'hand' && !board.joined) command = undefined;
     const question = asking.current;
     if (question) {
       // The question takes the next key, whatever it is: u goes, anything else stays (q and Ctrl-C still leave).
@@ -180,6 +212,8 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
       case 'skip':
         workshop.skip(chapter, step);
         return goTo((i) => i + 1);
+      case 'hand':
+        return setHandText('');
       case 'catchup':
         return setConfirmCatchUp(chapter.steps.indexOf(step) === 0 ? 'first' : 'ask');
       case 'run':
@@ -194,25 +228,44 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
    */
   function bottomLine(): string | undefined {
     const n = chapter.steps.indexOf(step);
+    if (handText !== undefined) return boardLine();
     if (confirmCatchUp === 'first') return t('ui.firstStep', { from: chapter.id === chapters[0]?.id ? t('ui.emptySwarm') : t('ui.chapterBefore') });
     if (confirmCatchUp) return t('ui.catchUpAsk', { n: n + 1, before: n });
+    if (board.notice) return boardLine();
     const at = state.current?.chapter === chapter.id && state.current.step !== step.id ? chapter.steps.findIndex((x) => x.id === state.current!.step) : -1;
     if (busy && at >= 0) return t('ui.catchingUp', { n: at + 1, total: chapter.steps.length, title: chapter.steps[at]!.title });
     if (notice && notice.chapter === chapter.id && notice.step === step.id) return notice.text;
     return undefined;
   }
 
+  /**
+   * The board's line: the hand's input while it is open, else a broadcast or how the hand went. Cut to
+   * the terminal's width in columns (a Chinese character takes two), so that it stays one row.
+   */
+  function boardLine(): string | undefined {
+    const columns = size.columns;
+    if (handText !== undefined) return inputLine(t('ui.hand.prompt'), handText, columns);
+    const n = board.notice;
+    if (!n) return undefined;
+    const text = n.kind === 'broadcast' ? t('ui.hand.broadcast', { text: n.text }) : n.kind === 'sending' ? t('ui.hand.sending') : n.kind === 'raised' ? t('ui.hand.raised') : t('ui.hand.unreachable');
+    return truncateColumns(text.replace(/\s+/g, ' '), columns);
+  }
+
   if (help) {
+    const bindings = KEY_TABLE.filter((b) => !b.joined || board.joined);
+    // The title, the keys and the closing line, within the terminal's rows (ink scrolls a taller frame):
+    // a joined learner's extra key takes the closing line's row in a short terminal.
+    const closing = !board.joined || bindings.length + 2 <= size.rows - 1;
     return (
       <Box flexDirection="column">
         <Text bold>{t('ui.helpTitle')}</Text>
-        {KEY_TABLE.map((b) => (
+        {bindings.map((b) => (
           <Text key={b.command}>
             {b.keys.join(' / ').padEnd(16)} {t(`ui.keys.${b.command}`)}
             {b.where === 'everywhere' ? '' : ` (${t(`ui.where.${b.where}`)})`}
           </Text>
         ))}
-        <Text dimColor>{t('ui.helpClose')}</Text>
+        {closing ? <Text dimColor>{t('ui.helpClose')}</Text> : null}
       </Box>
     );
   }
@@ -233,8 +286,16 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
     const lines = homeLines({ chapters, selected: chapterIndex, progress, live: state, header, notices }, t);
     // Ink redraws the whole screen, and the terminal scrolls, once the output is as tall as the terminal.
     const usableRows = size.rows - 1;
+    const message = boardLine();
     return (
-      <HomeView lines={lines} panel={ready ? panel : undefined} panelRows={usableRows - 6 - (unprepared ? 1 : 0) - 2 * chapters.length} wide={wide} footer={footerFor('home', width, t)} />
+      <HomeView
+        lines={lines}
+        panel={ready ? panel : undefined}
+        panelRows={usableRows - 6 - (unprepared ? 1 : 0) - 2 * chapters.length - (message ? 1 : 0)}
+        wide={wide}
+        footer={footerFor('home', width, t, board.joined)}
+        message={message}
+      />
     );
   }
 
@@ -257,7 +318,7 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
       hints={hints}
       color={color}
       markdown={markdown}
-      footer={footerFor('step', width, t)}
+      footer={footerFor('step', width, t, board.joined)}
       message={bottomLine()}
       t={t}
     />

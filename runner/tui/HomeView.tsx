@@ -22,10 +22,12 @@ export interface HomeViewProps {
   /** A terminal of 110 columns or more: the panel is 40 columns wide, indented. */
   wide: boolean;
   footer: string;
+  /** One line above the key line (a joined learner's board: the hand's input, a broadcast). */
+  message?: string;
 }
 
 /** The chapter list: the same lines the plain first frame drew, then the cluster panel and the key line. */
-export function HomeView({ lines, panel, panelRows, wide, footer }: HomeViewProps) {
+export function HomeView({ lines, panel, panelRows, wide, footer, message }: HomeViewProps) {
   return (
     <Box flexDirection="column">
       {lines.map((line, i) => (
@@ -36,6 +38,7 @@ export function HomeView({ lines, panel, panelRows, wide, footer }: HomeViewProp
           <SidePanel parts={panel} rows={panelRows} wide={wide} />
         </Box>
       ) : null}
+      {message ? <Text wrap="truncate" color="yellow">{message}</Text> : null}
       <Text dimColor wrap="truncate">{footer}</Text>
     </Box>
   );

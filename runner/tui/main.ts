@@ -7,7 +7,8 @@ import { liteT } from '../i18n/lite.js';
 import { homeLines } from './home.js';
 import { footerFor } from './keys.js';
 import { preframe, type Preframe } from './preframe.js';
-import { detachBoards } from '../board/attach.js';
+import { boardFile, detachBoards } from '../board/attach.js';
+import { existsSync } from 'node:fs';
 
 export interface TuiOptions {
   /** How to reach Docker; default: setup.ts's openSession, loaded once the chapter list is on screen. */
@@ -43,7 +44,7 @@ export async function startTui(summaries: ChapterSummary[], load: () => Promise<
     early = preframe(stdout, stdin, color);
     // The catalogue without i18next: this frame comes before anything heavy is loaded (i18n/lite.ts).
     const t = liteT(currentLanguage().lang);
-    early.draw(homeLines({ chapters: summaries, selected: 0, progress, header: `${t('ui.language')} · ${t('ui.probing')}` }, t), footerFor('home', stdout.columns || 80, t));
+    early.draw(homeLines({ chapters: summaries, selected: 0, progress, header: `${t('ui.language')} · ${t('ui.probing')}` }, t), footerFor('home', stdout.columns || 80, t, existsSync(boardFile())));
   }
   try {
     // The lessons in full (prose, commands, checks): after the first frame, as ink is.

@@ -268,7 +268,7 @@ describe('run and check with a joined board', () => {
 
   it('load the board\'s modules only when joined: run, check, the UI and its first frame import none of them', () => {
     const source = (file: string) => readFileSync(join(packageRoot, file), 'utf8');
-    for (const file of ['runner/commands/run.ts', 'runner/tui/useWorkshop.ts', 'runner/tui/main.ts', 'runner/board/attach.ts', 'runner/program.ts', 'runner/cli.ts']) {
+    for (const file of ['runner/commands/run.ts', 'runner/tui/useWorkshop.ts', 'runner/tui/useBoard.ts', 'runner/tui/App.tsx', 'runner/tui/main.ts', 'runner/board/attach.ts', 'runner/program.ts', 'runner/cli.ts']) {
       const imports = [...source(file).matchAll(/^import (?!type )[^;]*from '([^']+)'/gm)].map((m) => m[1]!);
       expect(imports.filter((i) => /board\/(reporter|server|store|view|page|tui)\.js$/.test(i) || i === 'qrcode' || i === 'fastify'), file).toEqual([]);
     }
