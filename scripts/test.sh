@@ -12,9 +12,10 @@ fi
 if [ "$(id -u)" = 0 ]; then bash scripts/engine.sh up; else sudo bash scripts/engine.sh up; fi
 
 # The real-terminal tests drive the UI through tmux; the lessons' commands use curl; the lab test reaches
-# node1 with DOCKER_HOST=ssh:// as the docker CLI does (the system's ssh).
+# node1 with DOCKER_HOST=ssh:// as the docker CLI does (the system's ssh); the board's browser test drives
+# Debian's chromium through playwright-core (which downloads no browser of its own).
 missing=()
-for tool in tmux curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+for tool in tmux curl chromium; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 command -v ssh >/dev/null || missing+=(openssh-client)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
