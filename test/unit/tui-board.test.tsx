@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { boardFile, detachBoards } from '../../runner/board/attach.js';
-import { join as joinBoard } from '../../runner/board/reporter.js';
+import { join as joinBoard, raiseHand } from '../../runner/board/reporter.js';
 import { startBoard, type Board } from '../../runner/board/server.js';
 import { setLanguage } from '../../runner/i18n/language.js';
 import { liteT } from '../../runner/i18n/lite.js';
@@ -274,6 +274,38 @@ describe('an unreachable board', () => {
     app.stdin.write('\r');
     await waitFor(app.lastFrame, 'ch3 · step 1/13');
   }, 15_000);
+});
+
+describe('the key line of a joined learner', () => {
+  it('keeps ! with help and quit, within the width, in both languages', () => {
+    for (const t of [liteT('en'), liteT('zh')]) {
+      for (const width of [200, 100, 80, 60]) {
+        for (const screen of ['home', 'step'] as const) {
+          const line = footerFor(screen, width, t, true);
+          expect(stringWidth(line), line).toBeLessThanOrEqual(width);
+          expect(line).toMatch(/! (raise hand|举手) · \? (help|帮助) · q (quit|退出)$/);
+        }
+      }
+    }
+    expect(footerFor('home', 80, liteT('en'), true)).toBe('↑↓ choose · enter open · l cluster · ! raise hand · ? help · q quit');
+    expect(footerFor('home', 60, liteT('zh'), true)).toBe(`${footerFor('home', 60, liteT('zh')).replace(' · ? ', ' · ! 举手 · ? ')}`);
+  });
+});
+
+describe('a hand on the board', () => {
+  it('keeps its chapter and step across a restart of the board; a step that is no id is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-board-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const b = await startBoard({ host: '127.0.0.1', port: 0, dir, className: 'c', stuckAfterMs: 60_000 });
+    const ana = await joinBoard(b.url, b.code, 'Ana');
+    const bad = await fetch(`${b.url}/api/hand`, { method: 'POST', headers: { authorization: `Bearer ${ana.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ step: '<script>' }) });
+    expect(bad.status).toBe(400);
+    expect(await raiseHand({ url: b.url, token: ana.token, text: 'help', chapter: 'ch3', step: 'push-test-image' })).toMatchObject({ ok: true });
+    await b.close();
+    const again = await startBoard({ host: '127.0.0.1', port: 0, dir, className: 'c', stuckAfterMs: 60_000 });
+    cleanups.push(() => again.close());
+    expect(again.view().hands).toMatchObject([{ name: 'Ana', text: 'help', chapter: 'ch3', step: 'push-test-image' }]);
+  });
 });
 
 describe('the hand\'s input line', () => {
