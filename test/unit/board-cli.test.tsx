@@ -4,14 +4,14 @@
  * bounded flush on the way out, and `board --tui`'s table. Loopback only, ports chosen by the system.
  */
 import { render } from 'ink-testing-library';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attachBoard, boardFile, detachBoards, FLUSH_MS } from '../../runner/board/attach.js';
 import { createReporter, join as joinBoard, raiseHand } from '../../runner/board/reporter.js';
-import { startBoard, type Board } from '../../runner/board/server.js';
+import type { Board } from '../../runner/board/server.js';
 import { boardPage } from '../../runner/board/page.js';
 import { BoardScreen, boardRows } from '../../runner/board/tui.js';
 import { classFolder } from '../../runner/commands/board.js';
@@ -26,34 +26,14 @@ import { textPrinter } from '../../runner/printer.js';
 import { program } from '../../runner/program.js';
 import { ProgressStore } from '../../runner/progress.js';
 import { App } from '../../runner/tui/App.js';
+import { boardTestKit, until } from '../support/board.js';
 import { fakeDocker } from '../support/fake-docker.js';
 import { fakeSession, waitFor } from '../support/tui-session.js';
 
 const { chapters } = loadLessons(lessonsDir);
 const ch3 = chapters.find((c) => c.id === 'ch3')!;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-let home: string;
-const savedHome = process.env.SWARM_WORKSHOP_HOME;
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'sw-board-cli-'));
-  process.env.SWARM_WORKSHOP_HOME = home;
-  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  setLanguage({ lang: 'en', source: 'default' });
-  if (savedHome === undefined) delete process.env.SWARM_WORKSHOP_HOME;
-  else process.env.SWARM_WORKSHOP_HOME = savedHome;
-});
-
-const until = async (ok: () => boolean, what: string, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+const { cleanups, home, testBoard, silentServer } = boardTestKit('sw-board-cli-');
 
 /** `swarm-workshop ARGS`, in-process through the commander program, as cli.ts runs it. */
 async function swarmWorkshop(args: string[], signal = new AbortController().signal) {
@@ -68,27 +48,6 @@ async function refusal(done: Promise<number>): Promise<{ text: string; code: num
   const error = await done.then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(AbortError);
   return { text: formatError(error), code: (error as AbortError).exitCode };
-}
-
-/** A board of the test's own, on a free loopback port. */
-async function testBoard(stuckAfterMs = 60_000): Promise<Board> {
-  const dir = mkdtempSync(join(tmpdir(), 'sw-board-'));
-  const b = await startBoard({ host: '127.0.0.1', port: 0, dir, className: 'Morning class', stuckAfterMs });
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  cleanups.push(() => b.close());
-  return b;
-}
-
-/** A server that takes connections and never answers: a board that hangs. */
-async function silentServer(): Promise<string> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => void sockets.add(s));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => resolve());
-  }));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
 describe('swarm-workshop board', () => {
@@ -108,7 +67,7 @@ describe('swarm-workshop board', () => {
     const url = /Your board .*: (http:\/\/127\.0\.0\.1:\d+\/\?key=\S+)$/m.exec(text)?.[1];
     expect(url).toBeDefined();
     expect(line).not.toContain(url!.split('key=')[1]);
-    const log = join(home, 'boards', 'morning-class', 'board.jsonl');
+    const log = join(home(), 'boards', 'morning-class', 'board.jsonl');
     expect(text).toContain(`Class log: ${log}`);
     expect(existsSync(log)).toBe(true);
     // It serves: the page with the key, a learner with the code.
@@ -154,7 +113,7 @@ describe('swarm-workshop board', () => {
     await expect(p.parseAsync(['board', '--port', '70000'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument' });
     const q = await program(() => undefined, new AbortController().signal, { code: 0 });
     await expect(q.parseAsync(['board', '--chapter', 'ch9'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument' });
-    expect(existsSync(join(home, 'boards'))).toBe(false);
+    expect(existsSync(join(home(), 'boards'))).toBe(false);
   });
 
   it('speaks the board\'s language: the page\'s labels and the refusals learners see', async () => {

@@ -6,14 +6,13 @@
 import { render } from 'ink-testing-library';
 import stringWidth from 'string-width';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { boardFile, detachBoards } from '../../runner/board/attach.js';
+import { describe, expect, it } from 'vitest';
+import { boardFile } from '../../runner/board/attach.js';
 import { join as joinBoard, raiseHand } from '../../runner/board/reporter.js';
 import { startBoard, type Board } from '../../runner/board/server.js';
-import { setLanguage } from '../../runner/i18n/language.js';
 import { liteT } from '../../runner/i18n/lite.js';
 import { loadLessons } from '../../runner/lesson/load.js';
 import { lessonsDir } from '../../runner/paths.js';
@@ -21,56 +20,15 @@ import { ProgressStore } from '../../runner/progress.js';
 import { App } from '../../runner/tui/App.js';
 import { footerFor } from '../../runner/tui/keys.js';
 import { inputLine } from '../../runner/tui/useBoard.js';
+import { boardTestKit, until } from '../support/board.js';
 import { fakeDocker } from '../support/fake-docker.js';
 import { fakeSession, strip, waitFor } from '../support/tui-session.js';
 
 const { chapters } = loadLessons(lessonsDir);
 const ch3 = chapters.find((c) => c.id === 'ch3')!;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-let home: string;
-const savedHome = process.env.SWARM_WORKSHOP_HOME;
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'sw-tui-board-'));
-  process.env.SWARM_WORKSHOP_HOME = home;
-  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await detachBoards(0);
-  setLanguage({ lang: 'en', source: 'default' });
-  if (savedHome === undefined) delete process.env.SWARM_WORKSHOP_HOME;
-  else process.env.SWARM_WORKSHOP_HOME = savedHome;
-});
-
-const until = async (ok: () => boolean, what: string, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+const { cleanups, testBoard, silentServer } = boardTestKit('sw-tui-board-');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function testBoard(): Promise<Board> {
-  const dir = mkdtempSync(join(tmpdir(), 'sw-board-'));
-  const b = await startBoard({ host: '127.0.0.1', port: 0, dir, className: 'Morning class', stuckAfterMs: 60_000 });
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  cleanups.push(() => b.close());
-  return b;
-}
-
-/** A server that takes connections and never answers: a board that hangs. */
-async function silentServer(): Promise<string> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => void sockets.add(s));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => resolve());
-  }));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
 
 /** The instructor's broadcast, with the instructor key (learners never see it). */
 async function broadcast(b: Board, text: string) {
