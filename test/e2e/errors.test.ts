@@ -290,9 +290,10 @@ describe('clear messages, non-zero exits', () => {
 
   it('the command line: unknown commands fail even with --help, each command has its own help, extra arguments and bad values are refused', async () => {
     const e2 = env('unix:///nonexistent/docker.sock');
-    const board = await cli(['board', '--help'], e2);
-    expect(board.exitCode).toBe(2);
-    expect(board.stderr).toContain('error: unknown command "board"');
+    // (`board` was the example here until it became the instructor's command.)
+    const unknown = await cli(['serve', '--help'], e2);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('error: unknown command "serve"');
     const typo = await cli(['lst'], e2);
     expect(typo.exitCode).toBe(2);
     expect(typo.stderr).toContain('did you mean `swarm-workshop list`?');
@@ -306,7 +307,7 @@ describe('clear messages, non-zero exits', () => {
     expect(to.exitCode).toBe(2);
     expect(to.stderr).toContain('ch3 has no step "scale-wokers"');
     expect(to.stderr).toContain('the steps are 1 to 13: registry-service, push-test-image');
-    for (const command of ['run', 'check', 'list', 'doctor', 'prepare', 'reset', 'lint']) {
+    for (const command of ['run', 'check', 'list', 'doctor', 'prepare', 'reset', 'lint', 'board', 'join']) {
       const help = await cli([command, '--help'], e2);
       expect(help.exitCode, command).toBe(0);
       expect(help.stdout).toContain(`Usage: swarm-workshop ${command}`);
