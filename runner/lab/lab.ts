@@ -385,7 +385,12 @@ async function warmBuildCache(state: LabState, d: Docker, out: Out): Promise<voi
     const chain = await buildChain(d, ref, bases);
     const from = [...chain, ref].flatMap((id) => ['--cache-from', id]);
     const r = await d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', 'build', '-q', '--network', 'none', ...from, join(source, name)], 2 * 60_000);
-    (r.exitCode === 0 && chain.length ? warmed : cold).push(name);
+    // Then as the learner builds (no --cache-from), still with no network: only a build that goes through
+    // proves the cache is there (node engines of 26.1 take the step images and still miss them).
+    const plain = r.exitCode === 0 && chain.length
+      ? await d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', 'build', '-q', '--network', 'none', join(source, name)], 2 * 60_000)
+      : r;
+    (r.exitCode === 0 && chain.length && plain.exitCode === 0 ? warmed : cold).push(name);
   }
   if (warmed.length) out(say('lab.cacheFilled', { seconds: ((Date.now() - t0) / 1000).toFixed(1), images: warmed.join(', ') }));
   if (cold.length) out(say('lab.cacheCold', { images: cold.join(', ') }));

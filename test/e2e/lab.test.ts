@@ -152,12 +152,18 @@ function labLifecycle(engine: LabEngine) {
     // node1 sees the learner's workspace and the shipped source at the paths this machine has them.
     const shared = await docker(['exec', 'swarm-workshop-node1', 'ls', join(home, 'workspace', 'dockercoins', 'worker', 'worker.py'), join(dockercoinsDir, 'rng')]);
     expect(shared.stdout).toContain('worker.py');
-    // The lessons' builds on node1 need no download: its build cache comes from the prepared images, and a
-    // build with no network at all goes through.
-    expect(up.stdout).toContain("node1's build cache filled from the prepared images");
+    // The lessons' builds on node1: with engine-20 nodes its build cache comes from the prepared images,
+    // and a build with no network at all goes through. Engine 26.1's builder takes the step images and
+    // still misses them (measured): lab up says so, and those builds download their packages.
     const offline = await execa('docker', ['exec', 'swarm-workshop-node1', 'docker', 'build', '--network', 'none', join(dockercoinsDir, 'hasher')], { env: hostShell, extendEnv: false, reject: false, all: true });
-    expect({ exit: offline.exitCode, out: String(offline.all).slice(-600) }).toMatchObject({ exit: 0 });
-    expect(String(offline.all)).toContain('Using cache');
+    if (engine === '20') {
+      expect(up.stdout).toContain("node1's build cache filled from the prepared images");
+      expect({ exit: offline.exitCode, out: String(offline.all).slice(-600) }).toMatchObject({ exit: 0 });
+      expect(String(offline.all)).toContain('Using cache');
+    } else {
+      expect(up.stdout).toContain("node1's build cache could not be filled");
+      expect(offline.exitCode).not.toBe(0);
+    }
   });
   return () => before;
 }
