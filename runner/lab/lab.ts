@@ -139,14 +139,11 @@ async function freeSubnet(d: Docker): Promise<string> {
 }
 
 /** The images every node gets from the host engine: the base images and what `prepare` built. */
-async function imagesToLoad(d: Docker): Promise<string[]> {
+async function imagesToLoad(d: Docker, chains: Map<string, string[]>): Promise<string[]> {
   const wanted = [...BASE_IMAGES, 'registry:latest', 'redis:latest', ...APP_IMAGES.map(preparedRef)];
   const present: string[] = [];
   for (const ref of wanted) if ((await d.run(['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode === 0) present.push(ref);
-  const bases = new Set<string>();
-  for (const ref of BASE_IMAGES) bases.add((await d.run(['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim());
-  for (const name of APP_IMAGES) if (present.includes(preparedRef(name))) present.push(...(await buildChain(d, preparedRef(name), bases)));
-  return present;
+  return [...present, ...present.flatMap((ref) => chains.get(ref) ?? [])];
 }
 
 /**
@@ -159,6 +156,15 @@ async function buildChain(d: Docker, ref: string, bases: Set<string>): Promise<s
   if (history.exitCode !== 0) return [];
   const ids = history.stdout.split('\n').map((l) => l.trim()).filter((id) => id.startsWith('sha256:'));
   return ids.slice(1).reverse().filter((id) => !bases.has(id));
+}
+
+/** Each prepared image's build chain on the host engine, read once for both the copy and the warm-up. */
+async function buildChains(d: Docker): Promise<Map<string, string[]>> {
+  const bases = new Set<string>();
+  for (const ref of BASE_IMAGES) bases.add((await d.run(['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim());
+  const chains = new Map<string, string[]>();
+  for (const name of APP_IMAGES) chains.set(preparedRef(name), await buildChain(d, preparedRef(name), bases));
+  return chains;
 }
 
 export interface UpOptions {
@@ -219,8 +225,9 @@ export async function labUp(options: UpOptions, signal: AbortSignal, out: Out, e
   const image = await nodeImage(engine, d, out);
   const state = repairing ? await repair(existing!, image, d, out) : await create({ ...options, engine }, image, d, out, env);
   saveLabState(state, env);
-  await loadImages(state, d, out);
-  await warmBuildCache(state, d, out);
+  const chains = await buildChains(d);
+  await loadImages(state, d, out, chains);
+  await warmBuildCache(state, d, out, chains);
   await formSwarm(state, d, out);
   await makeContext(state, d, out, env);
   await giveSshKey(state, d, env);
@@ -324,8 +331,8 @@ async function repair(state: LabState, image: string, d: Docker, out: Out): Prom
 }
 
 /** `docker save` once, `docker load` into every node that lacks one of the images. */
-async function loadImages(state: LabState, d: Docker, out: Out): Promise<void> {
-  const refs = await imagesToLoad(d);
+async function loadImages(state: LabState, d: Docker, out: Out, chains: Map<string, string[]>): Promise<void> {
+  const refs = await imagesToLoad(d, chains);
   const ids = new Map<string, string>();
   for (const ref of refs) ids.set(ref, await d.must(['image', 'inspect', '--format', '{{.Id}}', ref], say('lab.doing.read', { what: ref })));
   const needs = new Map<LabNode, string[]>();
@@ -371,18 +378,16 @@ async function loadImages(state: LabState, d: Docker, out: Out): Promise<void> {
  * The build runs with no network, so a step that is not in the cache fails at once instead of
  * downloading (an image prepared with BuildKit, which keeps no step images).
  */
-async function warmBuildCache(state: LabState, d: Docker, out: Out): Promise<void> {
+async function warmBuildCache(state: LabState, d: Docker, out: Out, chains: Map<string, string[]>): Promise<void> {
   const node1 = state.nodes[0]!;
   const source = state.shared?.some((f) => f.dir === dockercoinsDir) ? dockercoinsDir : '/root/dockercoins';
   const t0 = Date.now();
   const warmed: string[] = [];
   const cold: string[] = [];
-  const bases = new Set<string>();
-  for (const ref of BASE_IMAGES) bases.add((await d.run(['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim());
   for (const name of APP_IMAGES) {
     const ref = preparedRef(name);
     if ((await d.onNode(node1, ['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode !== 0) continue;
-    const chain = await buildChain(d, ref, bases);
+    const chain = chains.get(ref) ?? [];
     const from = [...chain, ref].flatMap((id) => ['--cache-from', id]);
     const r = await d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', 'build', '-q', '--network', 'none', ...from, join(source, name)], 2 * 60_000);
     // Then as the learner builds (no --cache-from), still with no network: only a build that goes through
