@@ -158,7 +158,9 @@ export function sshArgs(url: URL): string[] {
  * over the ssh connection's standard input and output.
  */
 export function dialStdioAgent(url: URL, command: { file: string; args: string[] } = { file: 'ssh', args: sshArgs(url) }): HttpAgent {
-  const agent = new HttpAgent({ keepAlive: false });
+  // Kept alive, as the CLI's transport does: one ssh process serves request after request. A new ssh
+  // connection per request (about 0.4 s each) made a check of chapter 3 take minutes.
+  const agent = new HttpAgent({ keepAlive: true });
   (agent as unknown as { createConnection: () => Duplex }).createConnection = () => {
     const child = spawn(command.file, command.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
@@ -169,9 +171,14 @@ export function dialStdioAgent(url: URL, command: { file: string; args: string[]
       if (code) socket.destroy(new Error(`ssh to ${url.host} ended with ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
     });
     socket.on('close', () => child.kill());
-    // What http asks of a net.Socket beyond a stream.
+    // What http asks of a net.Socket beyond a stream. An idle kept-alive connection is unref'ed by the
+    // agent: then neither the ssh process nor its pipes keep this process running.
     const self = () => socket;
-    Object.assign(socket, { setTimeout: self, setNoDelay: self, setKeepAlive: self, ref: self, unref: self });
+    const ref = (on: boolean) => () => {
+      for (const handle of [child, child.stdin, child.stdout, child.stderr] as unknown as Array<{ ref?: () => void; unref?: () => void }>) (on ? handle.ref : handle.unref)?.call(handle);
+      return socket;
+    };
+    Object.assign(socket, { setTimeout: self, setNoDelay: self, setKeepAlive: self, ref: ref(true), unref: ref(false) });
     return socket;
   };
   return agent;
