@@ -86,7 +86,10 @@ export async function program(out: Out, signal: AbortSignal, result: { code: num
     .description(t('cli.help.prepare'))
     .option('--remove', t('cli.help.remove'))
     .addOption(new Option('--lab-engine <version>', t('cli.help.labEngine')).choices(['20', '26']))
-    .action(async (o: { remove?: boolean; labEngine?: '20' | '26' }) => set(await (await import('./commands/prepare.js')).prepare({ remove: !!o.remove, labEngine: o.labEngine }, signal, out)));
+    .addOption(new Option('--export <file>', t('cli.help.export')).conflicts(['remove', 'import']))
+    .addOption(new Option('--import <file>', t('cli.help.import')).conflicts(['remove', 'export']))
+    .action(async (o: { remove?: boolean; labEngine?: '20' | '26'; export?: string; import?: string }) =>
+      set(await (await import('./commands/prepare.js')).prepare({ remove: !!o.remove, labEngine: o.labEngine, exportTo: o.export, importFrom: o.import }, signal, out)));
 
   const lab = p.command('lab').description(t('cli.help.lab'));
   /** `--nodes`: 1 to 5. */

@@ -23,6 +23,10 @@ export interface PrepareOptions {
   remove?: boolean;
   /** Also build the lab's node image for this engine generation (`lab up --engine 26`), so that lab needs no download either. */
   labEngine?: LabEngine;
+  /** Write every image of the class into this file (the class bundle), instead of preparing. */
+  exportTo?: string;
+  /** Load a class bundle made by `--export`, instead of preparing from the network. */
+  importFrom?: string;
 }
 
 /** What happened to one image: one line of prepare's report. */
@@ -167,6 +171,8 @@ async function removePrepared(signal: AbortSignal, out: Out): Promise<number> {
 
 export async function prepare(options: PrepareOptions, signal: AbortSignal, out: Out): Promise<number> {
   if (options.remove) return removePrepared(signal, out);
+  if (options.exportTo) return (await import('../docker/bundle.js')).exportBundle(options.exportTo, signal, out);
+  if (options.importFrom) return (await import('../docker/bundle.js')).importBundle(options.importFrom, signal, out);
   const started = Date.now();
   const results = await prepareImages(signal, out, options.labEngine);
   const failed = results.filter((r) => r.action === 'failed');

@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildChains, fillBuildCache, type DockerRun } from '../docker/build-cache.js';
 import { contextName, isLocalEngine, resolveEngine, type EngineEndpoint } from '../docker/endpoint.js';
 import { APP_IMAGES, BASE_IMAGES, LAB_ENGINES, PREPARED_LABEL, preparedLabelValue, preparedRef, type LabEngine } from '../docker/images.js';
 import { runCommand, type CommandResult } from '../engine/executor.js';
@@ -146,27 +147,6 @@ async function imagesToLoad(d: Docker, chains: Map<string, string[]>): Promise<s
   return [...present, ...present.flatMap((ref) => chains.get(ref) ?? [])];
 }
 
-/**
- * The images the legacy builder made on the way to `ref`, one per step, oldest first (ids; not the base
- * image): what node1 needs to build the same Dockerfile from its cache (see warmBuildCache). Empty for an
- * image BuildKit made (it keeps no such images).
- */
-async function buildChain(d: Docker, ref: string, bases: Set<string>): Promise<string[]> {
-  const history = await d.run(['history', '-q', '--no-trunc', ref]);
-  if (history.exitCode !== 0) return [];
-  const ids = history.stdout.split('\n').map((l) => l.trim()).filter((id) => id.startsWith('sha256:'));
-  return ids.slice(1).reverse().filter((id) => !bases.has(id));
-}
-
-/** Each prepared image's build chain on the host engine, read once for both the copy and the warm-up. */
-async function buildChains(d: Docker): Promise<Map<string, string[]>> {
-  const bases = new Set<string>();
-  for (const ref of BASE_IMAGES) bases.add((await d.run(['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim());
-  const chains = new Map<string, string[]>();
-  for (const name of APP_IMAGES) chains.set(preparedRef(name), await buildChain(d, preparedRef(name), bases));
-  return chains;
-}
-
 export interface UpOptions {
   nodes: number;
   apiPort?: number;
@@ -225,7 +205,7 @@ export async function labUp(options: UpOptions, signal: AbortSignal, out: Out, e
   const image = await nodeImage(engine, d, out);
   const state = repairing ? await repair(existing!, image, d, out) : await create({ ...options, engine }, image, d, out, env);
   saveLabState(state, env);
-  const chains = await buildChains(d);
+  const chains = await buildChains((args, timeoutMs) => d.run(args, timeoutMs));
   await loadImages(state, d, out, chains);
   await warmBuildCache(state, d, out, chains);
   await formSwarm(state, d, out);
@@ -369,35 +349,17 @@ async function loadImages(state: LabState, d: Docker, out: Out, chains: Map<stri
 }
 
 /**
- * Fill node1's build cache from the prepared images it was given, so that the lessons' `docker build`s
- * there (typed on node1, or run through the lab's context) take their layers from the cache as they do on
- * the host after `prepare`: no package download, and a class with no network can build. A loaded image
- * is not a build cache: the legacy builder looks for an image per step, child of the one before, with
- * the step's command. node1 was given those step images (buildChain); a build with `--cache-from` them
- * all, oldest first, links each to the one before, and from then on a plain `docker build` finds them.
- * The build runs with no network, so a step that is not in the cache fails at once instead of
- * downloading (an image prepared with BuildKit, which keeps no step images).
+ * Fill node1's build cache from the prepared images it was given (docker/build-cache.ts), so that the
+ * lessons' `docker build`s there (typed on node1, or run through the lab's context) take their layers
+ * from the cache as they do on the host after `prepare`: no package download, and a class with no
+ * network can build.
  */
 async function warmBuildCache(state: LabState, d: Docker, out: Out, chains: Map<string, string[]>): Promise<void> {
   const node1 = state.nodes[0]!;
   const source = state.shared?.some((f) => f.dir === dockercoinsDir) ? dockercoinsDir : '/root/dockercoins';
-  const t0 = Date.now();
-  const warmed: string[] = [];
-  const cold: string[] = [];
-  for (const name of APP_IMAGES) {
-    const ref = preparedRef(name);
-    if ((await d.onNode(node1, ['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode !== 0) continue;
-    const chain = chains.get(ref) ?? [];
-    const from = [...chain, ref].flatMap((id) => ['--cache-from', id]);
-    const r = await d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', 'build', '-q', '--network', 'none', ...from, join(source, name)], 2 * 60_000);
-    // Then as the learner builds (no --cache-from), still with no network: only a build that goes through
-    // proves the cache is there (node engines of 26.1 take the step images and still miss them).
-    const plain = r.exitCode === 0 && chain.length
-      ? await d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', 'build', '-q', '--network', 'none', join(source, name)], 2 * 60_000)
-      : r;
-    (r.exitCode === 0 && chain.length && plain.exitCode === 0 ? warmed : cold).push(name);
-  }
-  if (warmed.length) out(say('lab.cacheFilled', { seconds: ((Date.now() - t0) / 1000).toFixed(1), images: warmed.join(', ') }));
+  const onNode1: DockerRun = (args, timeoutMs) => d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', ...args], timeoutMs);
+  const { warmed, cold, seconds } = await fillBuildCache({ warm: onNode1, plain: onNode1 }, chains, source);
+  if (warmed.length) out(say('lab.cacheFilled', { seconds: seconds.toFixed(1), images: warmed.join(', ') }));
   if (cold.length) out(say('lab.cacheCold', { images: cold.join(', ') }));
 }
 
