@@ -66,7 +66,7 @@ describe('a class bundle read back', () => {
     expect(await refusal(await write('half.tar.gz', gzipSync(bundle).subarray(0, 100_000)))).toMatch(/is cut short/);
     // Whole, but one byte of the images changed.
     const flipped = Buffer.from(bundle);
-    flipped[bundle.length - 5000] ^= 0xff;
+    flipped[bundle.length - 5000] = flipped[bundle.length - 5000]! ^ 0xff;
     expect(await refusal(await write('flipped.tar', flipped))).toMatch(/is damaged/);
     // Foreign: a `docker save` archive (its own manifest.json, no bundle manifest), random bytes, an empty
     // tar, a manifest of another program, a manifest of ours but mistyped.

@@ -1,0 +1,106 @@
+/**
+ * The class bundle on the real test engine, as an instructor and a class machine use it: `prepare --export`
+ * writes every image; the images are then removed from the engine, as on a machine that never had them;
+ * a copy cut short is refused and loads nothing; `prepare --import` brings every image back with its own
+ * id and links the build cache; `doctor` shows the machine ready; and chapter 3 runs in auto mode with the
+ * builds' way to Debian's mirror closed (a proxy that answers nobody), every build step from the cache.
+ */
+import { copyFileSync, mkdtempSync, openSync, closeSync, ftruncateSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleImages, verifyBundle, type BundleManifest } from '../../runner/docker/bundle.js';
+import { dockercoinsDir } from '../../runner/paths.js';
+import { cli, parseEvents } from '../support/cli.js';
+import { docker, emptyWorkshop, requireTestEngine, testDockerHost } from '../support/engine.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sw-bundle-e2e-'));
+const bundle = join(dir, 'class.tar');
+const home = mkdtempSync(join(tmpdir(), 'sw-bundle-home-'));
+const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: testDockerHost(), SWARM_WORKSHOP_HOME: home };
+const imageId = async (ref: string) => (await docker(['image', 'inspect', '--format', '{{.Id}}', ref]).catch(() => ({ stdout: '' }))).stdout.trim() || undefined;
+let manifest: BundleManifest | undefined;
+
+describe('the class bundle: export, a machine without the images, import, chapter 3 with no mirror', () => {
+  beforeAll(async () => {
+    await requireTestEngine();
+    await emptyWorkshop();
+  });
+
+  afterAll(async () => {
+    // Whatever happened above, the engine keeps its prepared images for the files that come after.
+    if (manifest && (await Promise.all(manifest.images.map((i) => imageId(i.ref)))).some((id) => !id)) {
+      await cli(['prepare', '--import', bundle], env, { timeoutMs: 20 * 60_000 });
+    }
+    await emptyWorkshop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('export writes every image with its id; a copy cut short is refused and loads nothing; import brings each back and links the build cache', async () => {
+    const exported = await cli(['prepare', '--export', bundle], env, { timeoutMs: 20 * 60_000 });
+    expect({ exit: exported.exitCode, stderr: String(exported.stderr) }).toEqual({ exit: 0, stderr: '' });
+    expect(exported.stdout).toContain(`Wrote ${bundle}`);
+    manifest = await verifyBundle(bundle);
+    const refs = manifest.images.map((i) => i.ref);
+    for (const ref of bundleImages().required) expect(refs).toContain(ref);
+    for (const image of manifest.images) expect(await imageId(image.ref), image.ref).toBe(image.id);
+    // Debian's docker.io builds with the legacy builder: each prepared image comes with its step images.
+    const steps = Object.values(manifest.buildSteps).flat();
+    expect(Object.keys(manifest.buildSteps)).toHaveLength(5);
+    console.log(`bundle: ${(statSync(bundle).size / 1e6).toFixed(0)} MB, ${refs.length} images, ${steps.length} build-step images`);
+
+    // A machine that never had them: every image of the bundle gone by name; the prepared ones (with
+    // their step images) deleted outright, the others untagged where other images are built on them.
+    for (const ref of refs) await docker(['image', 'rm', ref]).catch(() => undefined);
+    for (const ref of refs) expect(await imageId(ref), ref).toBeUndefined();
+    const build = await docker(['build', '--network', 'none', join(dockercoinsDir, 'hasher')]).catch((e: { exitCode?: number }) => e);
+    expect((build as { exitCode?: number }).exitCode, 'a build with the images gone cannot succeed').not.toBe(0);
+
+    // Cut short (as a copy that ran out of space): refused, and nothing loaded.
+    const half = join(dir, 'half.tar');
+    copyFileSync(bundle, half);
+    const fd = openSync(half, 'r+');
+    ftruncateSync(fd, Math.floor(statSync(bundle).size / 2));
+    closeSync(fd);
+    const refused = await cli(['prepare', '--import', half], env, { timeoutMs: 10 * 60_000 });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('is cut short');
+    expect(refused.stderr).toContain('nothing was loaded');
+    for (const ref of refs) expect(await imageId(ref), `${ref} after the refused import`).toBeUndefined();
+    rmSync(half);
+
+    const imported = await cli(['prepare', '--import', bundle], env, { timeoutMs: 20 * 60_000 });
+    console.log(String(imported.stdout));
+    expect({ exit: imported.exitCode, stderr: String(imported.stderr) }).toEqual({ exit: 0, stderr: '' });
+    for (const image of manifest.images) expect(await imageId(image.ref), image.ref).toBe(image.id);
+    for (const id of steps) expect(await imageId(id), id).toBe(id);
+    expect(imported.stdout).toContain('build cache linked and proven with no network for rng, hasher, worker, webui, tools');
+
+    const doctor = await cli(['doctor'], env, { timeoutMs: 5 * 60_000 });
+    expect(doctor.stdout).toContain('DockerCoins images prepared (5/5)');
+    for (const ref of ['debian:bookworm-slim', 'registry:2', 'redis:7']) expect(doctor.stdout).toContain(`✓ image ${ref}: present`);
+  });
+
+  it('chapter 3 in auto mode with no way to Debian\'s mirror: every step done, every build step from the cache', async () => {
+    // The docker CLI hands its configured proxy to every build (as HTTP_PROXY and the rest); one that
+    // answers nobody closes the builds' way to the mirror, without touching the cache key.
+    const config = join(home, 'docker-config');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(join(config, 'config.json'), JSON.stringify({ proxies: { default: { httpProxy: 'http://127.0.0.1:9', httpsProxy: 'http://127.0.0.1:9', noProxy: '127.0.0.1,localhost' } } }));
+    const r = await cli(['run', 'ch3', '--yes', '--json'], { ...env, DOCKER_CONFIG: config }, { timeoutMs: 30 * 60_000 });
+    const events = parseEvents(String(r.stdout));
+    const notDone = events.flatMap((e) => (e.type === 'step-finished' && e.status !== 'done' ? [`${e.step}: ${e.status} (${e.reason})`] : []));
+    expect({ exit: r.exitCode, notDone, stderr: String(r.stderr).slice(-1500) }).toEqual({ exit: 0, notDone: [], stderr: '' });
+    // Each `docker build` of the chapter: all its steps from the cache, no package fetched.
+    const builds = events.flatMap((e) => (e.type === 'command-started' && /^docker build /.test(e.command) ? [e] : []));
+    expect(builds.map((b) => b.command.split(' ')[3])).toEqual(['dockercoins_rng', 'dockercoins_hasher', 'dockercoins_worker', 'dockercoins_webui', 'dockercoins_tools']);
+    for (const b of builds) {
+      const output = events.flatMap((e) => (e.type === 'command-output' && e.step === b.step && e.index === b.index ? [e.text] : [])).join('');
+      const runSteps = output.match(/^Step \d+\/\d+ : RUN /gm) ?? [];
+      expect({ build: b.command, runSteps: runSteps.length > 0, fetched: /Get:\d+ http/.test(output) }).toEqual({ build: b.command, runSteps: true, fetched: false });
+      // Every step after FROM says so.
+      const stepsSeen = (output.match(/^Step \d+\/\d+ : /gm) ?? []).length;
+      expect((output.match(/Using cache/g) ?? []).length, b.command).toBe(stepsSeen - 1);
+    }
+  });
+});
