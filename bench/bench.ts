@@ -381,6 +381,13 @@ async function main() {
     writeResult('lab.json', { lab: lab.lab, fidelity: lab.fidelity, seconds: round((Date.now() - started) / 1000, 0) });
     return;
   }
+  if (process.env.BENCH_ONLY === 'board') {
+    // A learner joined to a board that cannot be reached (bench/board.ts).
+    const rows = await (await import('./board.js')).boardRows();
+    printTable('Chapter 3 with an unreachable board (medians)', rows);
+    writeResult('board.json', { board: rows, seconds: round((Date.now() - started) / 1000, 0) });
+    return;
+  }
   if (process.env.BENCH_ONLY === 'latency') {
     // A quick look at one part, printed only (latest.json keeps the last full run).
     await emptyWorkshop();
