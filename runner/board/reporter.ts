@@ -330,15 +330,22 @@ interface Call {
 }
 
 /** Broadcasts after `since` (an id); an empty list when the board cannot be reached. Never rejects. */
-export async function pollBroadcasts(call: Call & { since: number }): Promise<{ broadcasts: Broadcast[]; last: number }> {
+/** The learner's own last raised hand, as the board sees it. */
+export interface HandState {
+  id: number;
+  resolved: boolean;
+}
+
+export async function pollBroadcasts(call: Call & { since: number }): Promise<{ broadcasts: Broadcast[]; last: number; hand?: HandState }> {
   try {
     const response = await (call.fetch ?? globalThis.fetch)(`${call.url.replace(/\/+$/, '')}/api/broadcasts?since=${Math.max(0, Math.floor(call.since))}`, {
       headers: { authorization: `Bearer ${call.token}` },
       signal: AbortSignal.timeout(call.timeoutMs ?? 3000),
     });
     if (!response.ok) return { broadcasts: [], last: call.since };
-    const body = (await response.json()) as { broadcasts?: Broadcast[]; last?: number };
-    return { broadcasts: Array.isArray(body.broadcasts) ? body.broadcasts : [], last: typeof body.last === 'number' ? body.last : call.since };
+    const body = (await response.json()) as { broadcasts?: Broadcast[]; last?: number; hand?: Partial<HandState> };
+    const hand = typeof body.hand?.id === 'number' && typeof body.hand.resolved === 'boolean' ? { id: body.hand.id, resolved: body.hand.resolved } : undefined;
+    return { broadcasts: Array.isArray(body.broadcasts) ? body.broadcasts : [], last: typeof body.last === 'number' ? body.last : call.since, ...(hand ? { hand } : {}) };
   } catch {
     return { broadcasts: [], last: call.since };
   }

@@ -392,7 +392,10 @@ export async function startBoard(options: BoardOptions): Promise<Board> {
   app.get('/api/broadcasts', { schema: { querystring: schemas.broadcastsQuery }, config: perLearner, ...asLearner }, async (request) => {
     const since = Number((request.query as { since?: string }).since ?? 0);
     const broadcasts = store.state.broadcasts.filter((b) => b.id > since);
-    return { broadcasts, last: store.state.broadcasts.at(-1)?.id ?? 0 };
+    // The learner's own last hand, so that their screen can say when the instructor has taken it down.
+    const learner = learnerOf(request);
+    const hand = store.state.hands.filter((h) => h.learner === learner.id).at(-1);
+    return { broadcasts, last: store.state.broadcasts.at(-1)?.id ?? 0, ...(hand ? { hand: { id: hand.id, resolved: hand.resolvedAt !== undefined } } : {}) };
   });
 
   app.post('/api/hand', { schema: { body: schemas.hand }, config: perLearner, ...asLearner }, async (request) => {

@@ -247,7 +247,7 @@ export function App({ chapters: loaded, lang: initialLang, open, progress: initi
     if (handText !== undefined) return inputLine(t('ui.hand.prompt'), handText, columns);
     const n = board.notice;
     if (!n) return undefined;
-    const text = n.kind === 'broadcast' ? t('ui.hand.broadcast', { text: n.text }) : n.kind === 'sending' ? t('ui.hand.sending') : n.kind === 'raised' ? t('ui.hand.raised') : t('ui.hand.unreachable');
+    const text = n.kind === 'broadcast' ? t('ui.hand.broadcast', { text: n.text }) : n.kind === 'sending' ? t('ui.hand.sending') : n.kind === 'raised' ? t('ui.hand.raised') : n.kind === 'lowered' ? t('ui.hand.lowered') : t('ui.hand.unreachable');
     return truncateColumns(text.replace(/\s+/g, ' '), columns);
   }
 

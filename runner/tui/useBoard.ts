@@ -14,10 +14,10 @@ import { columns, truncateColumns } from './columns.js';
 /** What the board has to say in the message line: a broadcast, or how the last raised hand went. */
 export type BoardNotice =
   | { kind: 'broadcast'; text: string; shownAt: number }
-  | { kind: 'sending' | 'raised' | 'unreachable'; shownAt: number };
+  | { kind: 'sending' | 'raised' | 'unreachable' | 'lowered'; shownAt: number };
 
 /** How long a notice stays when no key is pressed; a key press hides it sooner (after `MIN_SHOWN_MS`). */
-const SHOWN_MS = { broadcast: 30_000, raised: 10_000, unreachable: 10_000 } as const;
+const SHOWN_MS = { broadcast: 30_000, raised: 10_000, unreachable: 10_000, lowered: 30_000 } as const;
 /** A key pressed in the same moment a broadcast arrives must not hide it unread. */
 const MIN_SHOWN_MS = 1500;
 /** On start, broadcasts already sent are old news, except one from the last minute. */
@@ -31,6 +31,8 @@ export function useBoard(pollMs = 3000) {
   const [notice, setNotice] = useState<BoardNotice | undefined>(undefined);
   const calls = useRef<Promise<Calls | undefined> | undefined>(undefined);
   const mounted = useRef(true);
+  /** The hand this screen raised, until the board says the instructor has taken it down. */
+  const openHand = useRef<number | undefined>(undefined);
 
   const load = useCallback((): Promise<Calls | undefined> => {
     calls.current ??= import('../board/reporter.js')
@@ -62,7 +64,7 @@ export function useBoard(pollMs = 3000) {
       try {
         const c = await load();
         if (!c || !live) return;
-        const { broadcasts, last } = await c.reporter.pollBroadcasts({ url: c.joined.url, token: c.joined.token, since });
+        const { broadcasts, last, hand } = await c.reporter.pollBroadcasts({ url: c.joined.url, token: c.joined.token, since });
         if (!live) return;
         const now = Date.now();
         const fresh = first ? broadcasts.filter((b) => now - b.at < RECENT_MS) : broadcasts;
@@ -71,6 +73,10 @@ export function useBoard(pollMs = 3000) {
         since = Math.max(since, last);
         const latest = fresh.at(-1);
         if (latest) setNotice({ kind: 'broadcast', text: latest.text, shownAt: now });
+        else if (hand && hand.id === openHand.current && hand.resolved) {
+          openHand.current = undefined;
+          setNotice({ kind: 'lowered', shownAt: now });
+        }
       } finally {
         polling = false;
       }
@@ -99,6 +105,7 @@ export function useBoard(pollMs = 3000) {
       void (async () => {
         const c = await load();
         const result = c ? await c.reporter.raiseHand({ url: c.joined.url, token: c.joined.token, text, ...where }) : { ok: false };
+        if (result.ok && result.id !== undefined) openHand.current = result.id;
         if (mounted.current) setNotice({ kind: result.ok ? 'raised' : 'unreachable', shownAt: Date.now() });
       })();
     },

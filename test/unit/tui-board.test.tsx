@@ -83,6 +83,11 @@ describe('a joined learner raises a hand', () => {
     app.stdin.write('n');
     await waitFor(app.lastFrame, 'step 3/13');
     expect(app.lastFrame()).not.toContain('hand raised');
+    // The instructor takes the hand down on the board: the learner's screen says so.
+    const id = b.view().hands[0]!.id;
+    const resolved = await fetch(`${b.url}/api/hand/${id}/resolve`, { method: 'POST', headers: { authorization: `Bearer ${b.instructorKey}` } });
+    expect(resolved.status).toBe(200);
+    await waitFor(app.lastFrame, 'the instructor has taken your hand down (! raises it again)');
   }, 20_000);
 
   it('Esc drops the line without sending it; the help lists !', async () => {
