@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBoard, type Board } from '../../runner/board/server.js';
 import { packageRoot } from '../../runner/paths.js';
 import { cliPath } from '../support/cli.js';
 import { eventually } from '../support/engine.js';
@@ -126,4 +127,75 @@ for (const [width, height] of [[80, 24], [60, 20]] as const) {
       }
     });
   });
+}
+
+/**
+ * A learner who joined a board, in the two smallest terminals: the key line has `!` and still fits, and
+ * each line the board adds (the hand's input, its confirmation, a broadcast, the hand taken down) is one
+ * row within the width, with the title still on the first row. A real board on loopback.
+ */
+for (const [width, height, lang] of [[80, 24, 'en'], [60, 20, 'zh']] as const) {
+  describe(`a joined learner's UI at ${width}x${height} (${lang})`, () => {
+    const session = `sw-tui-board-${width}-${process.pid}`;
+    const quit = lang === 'en' ? /q quit/ : /q 退出/;
+    const words = lang === 'en'
+      ? { key: '! raise hand', prompt: 'raise your hand', raised: 'hand raised; the instructor sees it', broadcast: 'instructor: ', lowered: 'the instructor has taken your hand down', step: 'step 2/13' }
+      : { key: '! 举手', prompt: '举手：想问什么？', raised: '已举手，讲师能看到', broadcast: '讲师广播：', lowered: '讲师已经处理了你的举手', step: '第 2/13 步' };
+    let boardEngine: Awaited<ReturnType<typeof fakeEngine>>;
+    let board: Board;
+    const boardDir = mkdtempSync(join(tmpdir(), 'sw-tui-board-log-'));
+    const frame = (what: string, shows: string[], title = /^(swarm-workshop|ch3 · )/) => expectFrame(title, quit, what, shows, session, height);
+    const fits = (screen: string[], what: string) => {
+      for (const row of screen) expect(stringWidth(row), `${what}: ${row}`).toBeLessThanOrEqual(width);
+      console.log(`--- ${what} (${width}x${height}, ${lang}) ---\n${screen.join('\n')}\n${'-'.repeat(width)}`);
+    };
+    const instructor = (path: string, body?: unknown) => fetch(`${board.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${board.instructorKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+
+    beforeAll(async () => {
+      board = await startBoard({ host: '127.0.0.1', port: 0, dir: boardDir, className: 'Small screens', stuckAfterMs: 60_000 });
+      boardEngine = await fakeEngine({ ...emptyManager(), 'GET /services': fixture('services.json'), 'GET /tasks': fixture('tasks-worker.json'), 'GET /networks': fixture('networks.json') });
+      const home = mkdtempSync(join(tmpdir(), 'sw-tui-board-'));
+      const joined = await execa('node', [cliPath, 'join', board.url, board.code, '--name', 'Small'], { env: { ...process.env, SWARM_WORKSHOP_HOME: home }, reject: false });
+      expect(joined.exitCode, String(joined.stderr)).toBe(0);
+      const env = `DOCKER_HOST=${boardEngine.host} SWARM_WORKSHOP_HOME=${home} SWARM_WORKSHOP_IPVS=0`;
+      await tmux('new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), `env ${env} node ${cliPath} --lang ${lang}`);
+    });
+    afterAll(async () => {
+      await tmux('kill-session', '-t', session).catch(() => undefined);
+      await boardEngine?.close();
+      await board?.close();
+    });
+
+    it('the key line has ! and fits; the hand, a broadcast and the hand taken down each show in one row within the width', async () => {
+      fits(await frame('the chapter list', [words.key]), 'the chapter list, joined');
+      await tmux('send-keys', '-t', session, 'Enter');
+      await frame('step 1', [], /^ch3 · /);
+      await tmux('send-keys', '-t', session, 'n');
+      fits(await frame('step 2', [words.step, words.key], /^ch3 · /), 'step 2, joined');
+      await tmux('send-keys', '-t', session, '!');
+      await frame('the hand\'s input', [words.prompt], /^ch3 · /);
+      await tmux('send-keys', '-t', session, '-l', lang === 'en' ? 'my registry push says connection refused, what now?' : '推送到仓库时报 connection refused，怎么办？');
+      fits(await frame('the hand\'s input, typed', ['▌'], /^ch3 · /), 'the hand being typed');
+      await tmux('send-keys', '-t', session, 'Enter');
+      fits(await frame('the hand raised', [words.raised], /^ch3 · /), 'the hand raised');
+      await eventually('the hand on the board', async () => (board.view().hands.length === 1 ? true : undefined));
+      expect((await instructor('/api/broadcast', { text: lang === 'en' ? 'Everyone: stop at step 5, we look at the overlay network together' : '大家在第 5 步停一下，我们一起看 overlay 网络' })).status).toBe(200);
+      fits(await frame('the broadcast', [words.broadcast], /^ch3 · /), 'a broadcast');
+      // A key hides the broadcast once it has been up long enough to be read; then the instructor takes
+      // the hand down.
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      await tmux('send-keys', '-t', session, 'h');
+      await eventually('the broadcast to go', async () => ((await rowsOf(session)).join('\n').includes(words.broadcast) ? undefined : true), { timeoutMs: 10_000 });
+      expect((await instructor(`/api/hand/${board.view().hands[0]!.id}/resolve`)).status).toBe(200);
+      fits(await frame('the hand taken down', [words.lowered], /^ch3 · /), 'the hand taken down');
+    });
+  });
+}
+
+async function rowsOf(session: string): Promise<string[]> {
+  return (await tmux('capture-pane', '-p', '-t', session)).stdout.split('\n');
 }
