@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleImages, verifyBundle, type BundleManifest } from '../../runner/docker/bundle.js';
-import { dockercoinsDir } from '../../runner/paths.js';
+import { loadLessons } from '../../runner/lesson/load.js';
+import { dockercoinsDir, lessonsDir } from '../../runner/paths.js';
 import { cli, parseEvents } from '../support/cli.js';
 import { docker, emptyWorkshop, requireTestEngine, testDockerHost } from '../support/engine.js';
 
@@ -81,16 +82,24 @@ describe('the class bundle: export, a machine without the images, import, chapte
     for (const ref of ['debian:bookworm-slim', 'registry:2', 'redis:7']) expect(doctor.stdout).toContain(`✓ image ${ref}: present`);
   });
 
-  it('chapter 3 in auto mode with no way to Debian\'s mirror: every step done, every build step from the cache', async () => {
+  it('chapter 3 in auto mode with no way to Debian\'s mirror, proven step by step: every step done, every build step from the cache', async () => {
     // The docker CLI hands its configured proxy to every build (as HTTP_PROXY and the rest); one that
     // answers nobody closes the builds' way to the mirror, without touching the cache key.
     const config = join(home, 'docker-config');
     mkdirSync(config, { recursive: true });
     writeFileSync(join(config, 'config.json'), JSON.stringify({ proxies: { default: { httpProxy: 'http://127.0.0.1:9', httpsProxy: 'http://127.0.0.1:9', noProxy: '127.0.0.1,localhost' } } }));
-    const r = await cli(['run', 'ch3', '--yes', '--json'], { ...env, DOCKER_CONFIG: config }, { timeoutMs: 30 * 60_000 });
+    // With --prove, the same run also proves chapter 3's checks on a one-node swarm: each step has a check
+    // that fails before its commands, and every check passes after them.
+    const r = await cli(['run', 'ch3', '--yes', '--prove', '--json'], { ...env, DOCKER_CONFIG: config }, { timeoutMs: 30 * 60_000 });
     const events = parseEvents(String(r.stdout));
     const notDone = events.flatMap((e) => (e.type === 'step-finished' && e.status !== 'done' ? [`${e.step}: ${e.status} (${e.reason})`] : []));
     expect({ exit: r.exitCode, notDone, stderr: String(r.stderr).slice(-1500) }).toEqual({ exit: 0, notDone: [], stderr: '' });
+    const ch3 = loadLessons(lessonsDir).chapters.find((c) => c.id === 'ch3')!;
+    for (const step of ch3.steps) {
+      const results = events.flatMap((e) => (e.type === 'check-result' && e.step === step.id ? [e] : []));
+      expect(results.filter((e) => e.phase === 'before').some((e) => !e.ok), `${step.id}: a check fails before the step`).toBe(true);
+      expect(results.filter((e) => e.phase === 'after' && e.ok).length, `${step.id}: every check passes after`).toBe(step.checks.length);
+    }
     // Each `docker build` of the chapter: all its steps from the cache, no package fetched.
     const builds = events.flatMap((e) => (e.type === 'command-started' && /^docker build /.test(e.command) ? [e] : []));
     expect(builds.map((b) => b.command.split(' ')[3])).toEqual(['dockercoins_rng', 'dockercoins_hasher', 'dockercoins_worker', 'dockercoins_webui', 'dockercoins_tools']);
