@@ -69,7 +69,7 @@ async function chapter3(env: NodeJS.ProcessEnv, home: string): Promise<number> {
   return (Date.now() - started) / 1000;
 }
 
-export async function boardRows(repeats = Number(process.env.BENCH_REPEATS ?? 3)): Promise<Row[]> {
+export async function boardRows(repeats = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3) || 1)): Promise<Row[]> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: testDockerHost() };
   const seconds = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
   for (let round_ = 0; round_ < repeats; round_++) {
@@ -77,19 +77,19 @@ export async function boardRows(repeats = Number(process.env.BENCH_REPEATS ?? 3)
     const order = KINDS.map((_, i) => KINDS[(i + round_) % KINDS.length]!);
     for (const kind of order) {
       log(`chapter 3, ${kind} (round ${round_ + 1} of ${repeats})`);
-      let home: string;
+      let home: string | undefined;
       let stop = async () => {};
-      if (kind === 'not joined') home = mkdtempSync(join(tmpdir(), 'sw-bench-board-'));
-      else {
-        const joined = await joinedHome(env);
-        home = joined.home;
-        if (kind === 'joined, board never answers') stop = await silentOn(joined.port);
-      }
       try {
+        if (kind === 'not joined') home = mkdtempSync(join(tmpdir(), 'sw-bench-board-'));
+        else {
+          const joined = await joinedHome(env);
+          home = joined.home;
+          if (kind === 'joined, board never answers') stop = await silentOn(joined.port);
+        }
         seconds.get(kind)!.push(await chapter3(env, home));
       } finally {
         await stop();
-        rmSync(home, { recursive: true, force: true });
+        if (home) rmSync(home, { recursive: true, force: true });
       }
     }
   }

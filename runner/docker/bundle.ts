@@ -10,7 +10,7 @@
  * the build cache is linked and proven with a build that has no network (build-cache.ts).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdtempSync, openSync, readSync, closeSync, renameSync, rmSync, statSync, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -74,16 +74,25 @@ async function requireEngine(run: DockerRun): Promise<string> {
   return r.stdout.trim();
 }
 
-async function sha256Of(file: string): Promise<string> {
+async function sha256Of(file: string, signal: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
+  await pipeline(createReadStream(file), hash, { signal });
   return hash.digest('hex');
+}
+
+/** An interruption (Ctrl-C) or a full disk said in the workshop's words; anything else as it is. */
+function fileError(error: unknown, signal: AbortSignal, where: string): unknown {
+  if (signal.aborted || (error as { name?: string }).name === 'AbortError') return new AbortError(say('bundle.interrupted'), [say('bundle.interruptedNext')], 130);
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOSPC' || code === 'EFBIG') return new AbortError(say('bundle.noRoom', { where, error: (error as Error).message }), [say('bundle.noRoomNext')]);
+  return error;
 }
 
 /** `prepare --export FILE`: every image of the class into FILE, written whole or not at all. */
 export async function exportBundle(file: string, signal: AbortSignal, out: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const target = resolve(file);
   if (!existsSync(dirname(target))) throw new AbortError(say('bundle.noFolder', { dir: dirname(target) }), [say('bundle.noFolderNext')]);
+  if (existsSync(target) && statSync(target).isDirectory()) throw new AbortError(say('bundle.isFolder', { file: target }), [say('bundle.noFolderNext')]);
   const run = dockerRun(env, signal);
   const engine = await requireEngine(run);
   const { required, optional } = bundleImages();
@@ -107,17 +116,31 @@ export async function exportBundle(file: string, signal: AbortSignal, out: Out, 
     const saved = join(work, IMAGES_ENTRY);
     const save = await run(['save', '-o', saved, ...images.map((i) => i.ref), ...steps], 30 * 60_000);
     if (save.exitCode !== 0) throw new AbortError(say('bundle.saveFailed', { error: lastLine(save) }), [say('bundle.saveFailedNext')]);
-    const archive = { bytes: statSync(saved).size, sha256: await sha256Of(saved) };
+    const archive = { bytes: statSync(saved).size, sha256: await sha256Of(saved, signal).catch((e: unknown) => Promise.reject(fileError(e, signal, saved))) };
     const manifest: BundleManifest = { format: BUNDLE_FORMAT, version: 1, workshop: packageVersion, createdAt: new Date().toISOString(), engine, images, buildSteps, archive };
     const partial = join(work, 'bundle.partial');
     const pack = tar.pack();
-    const written = pipeline(pack, createWriteStream(partial));
+    const written = pipeline(pack, createWriteStream(partial), { signal });
     pack.entry({ name: MANIFEST_ENTRY }, JSON.stringify(manifest, null, 2) + '\n');
     const entry = pack.entry({ name: IMAGES_ENTRY, size: archive.bytes });
-    await pipeline(createReadStream(saved), entry);
-    pack.finalize();
-    await written;
+    try {
+      // Both sides awaited together: a writer that fails (a full disk) ends the copy, and the other way round.
+      await Promise.all([pipeline(createReadStream(saved), entry, { signal }).then(() => pack.finalize()), written]);
+    } catch (error) {
+      pack.destroy();
+      await written.catch(() => undefined);
+      throw fileError(error, signal, target);
+    }
+    // On the disk before it is called written: a stick pulled at once must not carry a bundle cut short.
+    const fd = openSync(partial, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const existed = existsSync(target);
     renameSync(partial, target);
+    if (existed) out(say('bundle.replaced', { file: target }));
     for (const image of images) out(`  ✓ ${image.ref.padEnd(44)} ${image.id.slice(7, 19)}  ${mb(image.bytes)} MB\n`);
     if (steps.length) out(say('bundle.stepImages', { count: steps.length }));
     out(say('bundle.written', { file: target, mb: mb(statSync(target).size), seconds: ((Date.now() - t0) / 1000).toFixed(0) }));
@@ -128,25 +151,34 @@ export async function exportBundle(file: string, signal: AbortSignal, out: Out, 
 }
 
 /** The file as a stream of its tar, gunzipped when it was compressed (`gzip bundle.tar` for the copy). */
-function openArchive(file: string): Readable {
+function openArchive(file: string): { stream: Readable; close: () => void } {
   const fd = openSync(file, 'r');
   const magic = Buffer.alloc(2);
   readSync(fd, magic, 0, 2, 0);
   closeSync(fd);
-  const stream = createReadStream(file);
-  return magic[0] === 0x1f && magic[1] === 0x8b ? stream.pipe(createGunzip()) : stream;
+  const raw = createReadStream(file);
+  if (!(magic[0] === 0x1f && magic[1] === 0x8b)) return { stream: raw, close: () => raw.destroy() };
+  const gunzip = createGunzip();
+  raw.on('error', (error) => gunzip.destroy(error));
+  raw.pipe(gunzip);
+  return { stream: gunzip, close: () => (raw.destroy(), gunzip.destroy()) };
 }
 
 /**
  * Read the bundle's entries in order: its manifest first, then the images entry handed to `onImages`.
  * Anything else (another first entry, a manifest that is not ours, a tar that is not one) is refused.
+ * `loading`: the second pass, whose images are streaming into docker load (its failures are said so).
  */
-async function readBundle(file: string, onImages: (images: AsyncIterable<Buffer>, manifest: BundleManifest) => Promise<void>): Promise<BundleManifest> {
+async function readBundle(file: string, signal: AbortSignal, onImages: (images: AsyncIterable<Buffer>, manifest: BundleManifest) => Promise<void>, loading = false): Promise<BundleManifest> {
   const foreign = (why: string) => new AbortError(say('bundle.foreign', { file, why }), [say('bundle.foreignNext')]);
+  const cut = () => (loading ? new AbortError(say('bundle.changed', { file }), [say('bundle.loadFailedNext')]) : new AbortError(say('bundle.truncated', { file }), [say('bundle.truncatedNext')]));
+  if (signal.aborted) throw new AbortError(say('bundle.interrupted'), [say('bundle.interruptedNext')], 130);
   const extract = tar.extract();
   const source = openArchive(file);
-  source.on('error', (error) => extract.destroy(error));
-  source.pipe(extract);
+  source.stream.on('error', (error) => extract.destroy(error));
+  const stop = () => extract.destroy(new Error('interrupted'));
+  signal.addEventListener('abort', stop, { once: true });
+  source.stream.pipe(extract);
   let manifest: BundleManifest | undefined;
   let imagesRead = false;
   try {
@@ -156,11 +188,11 @@ async function readBundle(file: string, onImages: (images: AsyncIterable<Buffer>
           entry.resume();
           throw foreign(say('bundle.noManifest', { name: entry.header.name }));
         }
-        let text = '';
-        for await (const chunk of entry) text += String(chunk);
+        const chunks: Buffer[] = [];
+        for await (const chunk of entry) chunks.push(chunk as Buffer);
         let json: unknown;
         try {
-          json = JSON.parse(text);
+          json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         } catch {
           throw foreign(say('bundle.manifestNotJson'));
         }
@@ -175,32 +207,39 @@ async function readBundle(file: string, onImages: (images: AsyncIterable<Buffer>
       }
     }
   } catch (error) {
+    if (signal.aborted) throw new AbortError(say('bundle.interrupted'), [say('bundle.interruptedNext')], 130);
     if (error instanceof AbortError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    if (/unexpected end|premature|truncated/i.test(message)) throw new AbortError(say('bundle.truncated', { file }), [say('bundle.truncatedNext')]);
+    // Cut short only once it has shown to be a bundle: a few bytes of anything else are not one.
     if (!manifest) throw foreign(message);
-    throw new AbortError(say('bundle.unreadable', { file, error: message }), [say('bundle.truncatedNext')]);
+    if (/unexpected end|premature|truncated/i.test(message)) throw cut();
+    throw new AbortError(say(loading ? 'bundle.loadFailed' : 'bundle.unreadable', { file, error: message }), [say(loading ? 'bundle.loadFailedNext' : 'bundle.truncatedNext')]);
   } finally {
-    source.destroy();
+    signal.removeEventListener('abort', stop);
+    source.close();
   }
   if (!manifest) throw foreign(say('bundle.empty'));
-  if (!imagesRead) throw new AbortError(say('bundle.truncated', { file }), [say('bundle.truncatedNext')]);
+  if (!imagesRead) throw cut();
   return manifest;
 }
 
+/** Bytes and SHA-256 of a stream, as it goes by. */
+async function measure(images: AsyncIterable<Buffer>): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of images) {
+    bytes += chunk.length;
+    hash.update(chunk);
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
 /** Check a bundle whole against its manifest without loading anything; returns the manifest. */
-export async function verifyBundle(file: string): Promise<BundleManifest> {
+export async function verifyBundle(file: string, signal: AbortSignal = new AbortController().signal): Promise<BundleManifest> {
   if (!existsSync(file)) throw new AbortError(say('bundle.noFile', { file }), [say('bundle.noFileNext')]);
+  if (statSync(file).isDirectory()) throw new AbortError(say('bundle.isFolder', { file }), [say('bundle.noFileNext')]);
   let seen = { bytes: 0, sha256: '' };
-  const manifest = await readBundle(file, async (images) => {
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of images) {
-      bytes += chunk.length;
-      hash.update(chunk);
-    }
-    seen = { bytes, sha256: hash.digest('hex') };
-  });
+  const manifest = await readBundle(file, signal, async (images) => void (seen = await measure(images)));
   if (seen.bytes !== manifest.archive.bytes) throw new AbortError(say('bundle.truncated', { file }), [say('bundle.truncatedNext')]);
   if (seen.sha256 !== manifest.archive.sha256) throw new AbortError(say('bundle.damaged', { file }), [say('bundle.truncatedNext')]);
   return manifest;
@@ -210,18 +249,29 @@ export async function verifyBundle(file: string): Promise<BundleManifest> {
 export async function importBundle(file: string, signal: AbortSignal, out: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const path = resolve(file);
   out(say('bundle.checking', { file: path }));
-  const checked = await verifyBundle(path);
+  const checked = await verifyBundle(path, signal);
   out(say('bundle.checked', { count: checked.images.length, mb: mb(checked.archive.bytes), engine: checked.engine, workshop: checked.workshop }));
   const run = dockerRun(env, signal);
   const engine = await requireEngine(run);
   const t0 = Date.now();
-  await readBundle(path, async (images) => {
+  await readBundle(path, signal, async (images) => {
+    // The same bytes as checked, streamed into docker load and hashed again on the way: a file that
+    // changed between the two reads is said, and the ids below show what it left.
     const load = execa('docker', ['load'], { env, extendEnv: false, reject: false, cancelSignal: signal, all: true, timeout: 30 * 60_000 });
-    await Promise.all([pipeline(images, load.stdin!).catch(() => undefined), load]);
-    const r = await load;
+    const hash = createHash('sha256');
+    async function* tap(source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    }
+    const fed = pipeline(images, tap, load.stdin!).then(() => ({ sha256: hash.digest('hex') }));
+    const [r, seen] = await Promise.all([load, fed.catch(() => undefined)]);
     if (signal.aborted) throw new AbortError(say('bundle.interrupted'), [say('bundle.interruptedNext')], 130);
-    if (r.exitCode !== 0) throw new AbortError(say('bundle.loadFailed', { error: String(r.all ?? '').trim().split('\n').pop() ?? '' }), [say('bundle.loadFailedNext')]);
-  });
+    const why = String(r.all ?? '').trim().split('\n').pop() || r.shortMessage || say('prepare.dockerExited', { code: r.exitCode ?? '?' });
+    if (r.exitCode !== 0) throw new AbortError(say('bundle.loadFailed', { file: path, error: why }), [say('bundle.loadFailedNext')]);
+    if (!seen || seen.sha256 !== checked.archive.sha256) throw new AbortError(say('bundle.changed', { file: path }), [say('bundle.loadFailedNext')]);
+  }, true);
   // Every image as the manifest says: the same id under the same name; every build-step image there.
   const wrong: string[] = [];
   for (const image of checked.images) {

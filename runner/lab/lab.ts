@@ -357,8 +357,11 @@ async function loadImages(state: LabState, d: Docker, out: Out, chains: Map<stri
 async function warmBuildCache(state: LabState, d: Docker, out: Out, chains: Map<string, string[]>): Promise<void> {
   const node1 = state.nodes[0]!;
   const source = state.shared?.some((f) => f.dir === dockercoinsDir) ? dockercoinsDir : '/root/dockercoins';
-  const onNode1: DockerRun = (args, timeoutMs) => d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', ...args], timeoutMs);
-  const { warmed, cold, seconds } = await fillBuildCache({ warm: onNode1, plain: onNode1 }, chains, source);
+  // Linked with the legacy builder (the step images are its cache); proven with node1's own default
+  // builder, as the learner's `docker build` there runs.
+  const legacy: DockerRun = (args, timeoutMs) => d.run(['exec', '-e', 'DOCKER_BUILDKIT=0', node1.container, 'docker', ...args], timeoutMs);
+  const plain: DockerRun = (args, timeoutMs) => d.onNode(node1, args, timeoutMs);
+  const { warmed, cold, seconds } = await fillBuildCache({ warm: legacy, plain }, chains, source);
   if (warmed.length) out(say('lab.cacheFilled', { seconds: seconds.toFixed(1), images: warmed.join(', ') }));
   if (cold.length) out(say('lab.cacheCold', { images: cold.join(', ') }));
 }

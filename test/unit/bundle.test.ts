@@ -56,6 +56,12 @@ describe('a class bundle read back', () => {
     expect(m.images.map((i) => i.ref)).toEqual(['debian:bookworm-slim']);
     expect(m.archive.bytes).toBe(images.length);
     expect((await verifyBundle(await write('whole.tar.gz', gzipSync(bundle)))).archive.sha256).toBe(m.archive.sha256);
+    // Ctrl-C while it is read: said as an interruption (exit 130), not as a bad file.
+    const stop = new AbortController();
+    stop.abort();
+    const error = await verifyBundle(join(dir, 'whole.tar'), stop.signal).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect({ message: (error as AbortError).message, code: (error as AbortError).exitCode }).toMatchObject({ message: expect.stringContaining('interrupted'), code: 130 });
   });
 
   it('refuses each bad file and says which kind it is', async () => {
@@ -72,6 +78,8 @@ describe('a class bundle read back', () => {
     // tar, a manifest of another program, a manifest of ours but mistyped.
     expect(await refusal(await write('save.tar', await tarOf([{ name: 'manifest.json', body: '[]' }, { name: 'repositories', body: '{}' }])))).toMatch(/not a swarm-workshop class bundle \(its first entry is manifest.json/);
     expect(await refusal(await write('noise.tar', randomBytes(4096)))).toMatch(/not a swarm-workshop class bundle/);
+    expect(await refusal(await write('tiny.tar', randomBytes(100)))).toMatch(/not a swarm-workshop class bundle/);
+    expect(await refusal(dir)).toMatch(/is a folder/);
     expect(await refusal(await write('empty.tar', await tarOf([])))).toMatch(/not a swarm-workshop class bundle \(it holds no entries/);
     expect(await refusal(await write('other.tar', await tarOf([{ name: MANIFEST_ENTRY, body: '{"format":"other"}' }, { name: IMAGES_ENTRY, body: images }])))).toMatch(/manifest is not one this version reads/);
     expect(await refusal(await write('notjson.tar', await tarOf([{ name: MANIFEST_ENTRY, body: '{format' }])))).toMatch(/manifest is not JSON/);
