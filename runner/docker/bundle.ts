@@ -213,7 +213,8 @@ async function readBundle(file: string, signal: AbortSignal, onImages: (images: 
     // Cut short only once it has shown to be a bundle: a few bytes of anything else are not one.
     if (!manifest) throw foreign(message);
     if (/unexpected end|premature|truncated/i.test(message)) throw cut();
-    throw new AbortError(say(loading ? 'bundle.loadFailed' : 'bundle.unreadable', { file, error: message }), [say(loading ? 'bundle.loadFailedNext' : 'bundle.truncatedNext')]);
+    if (loading) throw new AbortError(say('bundle.loadFailed', { file, error: message }), [say('bundle.loadFailedNext')]);
+    throw new AbortError(say('bundle.unreadable', { file, error: message }), [say('bundle.truncatedNext')]);
   } finally {
     signal.removeEventListener('abort', stop);
     source.close();

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { checks as checkRegistry } from '../../checks/index.js';
 import { measureMiningSpeed } from '../../checks/app.js';
 import type { CheckContext, Params } from '../../checks/types.js';
@@ -346,25 +347,30 @@ export class ChapterRunner {
   /** Every step's verdicts, with history applied (see checkChapter); the first open step waits. */
   private async judgeChapter(chapter: Chapter, waitMs: number): Promise<JudgedStep[]> {
     const ctx = this.context();
-    const judged: JudgedStep[] = [];
-    for (const step of chapter.steps) {
-      const wasDone = this.deps.previously?.(chapter.id, step.id)?.status === 'done';
-      const resolved = resolveChecks(step, this.deps.variables);
-      const verdicts: JudgedVerdict[] = [];
-      // Measurements last, and only when the step's other checks hold (else the step is not done anyway).
-      const order = [...resolved.keys()].sort((a, b) => Number(!!resolved[a]!.definition.costly) - Number(!!resolved[b]!.definition.costly));
-      for (const k of order) {
-        const check = resolved[k]!;
-        const changedBy = step.checks[k]!.changedBy ?? [];
-        const othersFail = verdicts.some((v) => !v.ok);
-        if (check.definition.costly && (wasDone || othersFail)) {
-          verdicts[k] = { ...(wasDone ? skipped(check) : notYet(check)), changedBy };
+    const judged: JudgedStep[] = chapter.steps.map((step) => ({ step, resolved: resolveChecks(step, this.deps.variables), verdicts: [], done: false }));
+    // Every check that only reads the cluster, at once (a few at a time): each asks the engine or an
+    // address, and one after another they made `check` of a whole chapter take a minute through a lab's
+    // context, where an HTTP check runs in a throwaway container on the manager.
+    const limit = pLimit(CHECKS_AT_ONCE);
+    await Promise.all(judged.flatMap((j) => j.resolved.flatMap((check, k) => (check.definition.costly ? [] : [limit(async () => {
+      const [v] = await evaluate([check], ctx);
+      j.verdicts[k] = { ...v!, changedBy: j.step.checks[k]!.changedBy ?? [] };
+    })]))));
+    // Measurements after, one at a time, and only when the step's other checks hold (else the step is not
+    // done anyway) and it was not done before.
+    for (const j of judged) {
+      const wasDone = this.deps.previously?.(chapter.id, j.step.id)?.status === 'done';
+      for (const [k, check] of j.resolved.entries()) {
+        if (!check.definition.costly) continue;
+        const changedBy = j.step.checks[k]!.changedBy ?? [];
+        const othersFail = j.verdicts.some((v) => v && !v.ok);
+        if (wasDone || othersFail) {
+          j.verdicts[k] = { ...(wasDone ? skipped(check) : notYet(check)), changedBy };
           continue;
         }
         const [v] = await evaluate([check], ctx);
-        verdicts[k] = { ...v!, changedBy };
+        j.verdicts[k] = { ...v!, changedBy };
       }
-      judged.push({ step, resolved, verdicts, done: false });
     }
     // The learner's current step: the first one not done earlier (by progress). Its commands may already
     // have changed what earlier steps read (scaling the workers down for the benchmark) before its own checks
@@ -608,6 +614,9 @@ interface JudgedVerdict extends CheckVerdict {
   /** Set when this check fails because a later step, done, changed what it reads: "step 12 (bench-rng)". */
   history?: string;
 }
+
+/** How many of a chapter's checks `check` runs at once. */
+const CHECKS_AT_ONCE = 6;
 
 interface JudgedStep {
   step: Step;
