@@ -2,10 +2,10 @@
  * The class bundle on the real test engine, as an instructor and a class machine use it: `prepare --export`
  * writes every image; the images are then removed from the engine, as on a machine that never had them;
  * a copy cut short is refused and loads nothing; `prepare --import` brings every image back with its own
- * id and links the build cache; `doctor` shows the machine ready; and chapter 3 runs in auto mode with the
- * builds' way to Debian's mirror closed (a proxy that answers nobody), every build step from the cache.
+ * id and links the build cache (proven by a build with no network); `doctor` shows the machine ready; and
+ * chapter 3 runs in auto mode, every build step from the cache.
  */
-import { copyFileSync, mkdtempSync, openSync, closeSync, ftruncateSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, copyFileSync, ftruncateSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,15 +84,14 @@ describe('the class bundle: export, a machine without the images, import, chapte
     for (const ref of ['debian:bookworm-slim', 'registry:2', 'redis:7']) expect(doctor.stdout).toContain(`✓ image ${ref}: present`);
   });
 
-  it('chapter 3 in auto mode with no way to Debian\'s mirror, proven step by step: every step done, every build step from the cache', async () => {
-    // The docker CLI hands its configured proxy to every build (as HTTP_PROXY and the rest); one that
-    // answers nobody closes the builds' way to the mirror, without touching the cache key.
-    const config = join(home, 'docker-config');
-    mkdirSync(config, { recursive: true });
-    writeFileSync(join(config, 'config.json'), JSON.stringify({ proxies: { default: { httpProxy: 'http://127.0.0.1:9', httpsProxy: 'http://127.0.0.1:9', noProxy: '127.0.0.1,localhost' } } }));
+  it('chapter 3 in auto mode after the import, proven step by step: every step done, every build step from the cache, no package fetched', async () => {
+    // No way to Debian's mirror is needed: every build step below must come from the cache, and a step
+    // from the cache runs nothing. (A proxy that answers nobody, set in the docker config, cannot stand
+    // in for a closed network here: the legacy builder counts the proxy build args in its cache key, so
+    // the builds would miss the cache for that reason alone; measured on engine 20.10.)
     // With --prove, the same run also proves chapter 3's checks on a one-node swarm: each step has a check
     // that fails before its commands, and every check passes after them.
-    const r = await cli(['run', 'ch3', '--yes', '--prove', '--json'], { ...env, DOCKER_CONFIG: config }, { timeoutMs: 30 * 60_000 });
+    const r = await cli(['run', 'ch3', '--yes', '--prove', '--json'], env, { timeoutMs: 30 * 60_000 });
     const events = parseEvents(String(r.stdout));
     const notDone = events.flatMap((e) => (e.type === 'step-finished' && e.status !== 'done' ? [`${e.step}: ${e.status} (${e.reason})`] : []));
     expect({ exit: r.exitCode, notDone, stderr: String(r.stderr).slice(-1500) }).toEqual({ exit: 0, notDone: [], stderr: '' });
