@@ -20,6 +20,7 @@ import { waitForChecks } from '../runner/engine/wait.js';
 import { dockercoinsDir, packageRoot } from '../runner/paths.js';
 import { emptyWorkshop, testDockerHost } from '../test/support/engine.js';
 import { measureStartup } from './startup.js';
+import { log, median, percentile, round } from './stats.js';
 
 const DOCKER_HOST = testDockerHost();
 const env = { ...process.env, DOCKER_HOST };
@@ -28,18 +29,6 @@ const R = defaultProfile.registry;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
 const docker = (...args: string[]) => execa('docker', args, { env, timeout: 10 * 60_000 });
-/** The p-th percentile (nearest rank) of the figures. */
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-};
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const round = (x: number, digits = 2) => Number(x.toFixed(digits));
-const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Row {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { startBoard } from '../runner/board/server.js';
 import { packageRoot } from '../runner/paths.js';
 import { emptyWorkshop, testDockerHost } from '../test/support/engine.js';
+import { log, median, round } from './stats.js';
 
 interface Row {
   name: string;
@@ -27,14 +28,6 @@ interface Row {
 type Kind = 'not joined' | 'joined, board port closed' | 'joined, board never answers';
 const KINDS: Kind[] = ['not joined', 'joined, board port closed', 'joined, board never answers'];
 const cli = join(packageRoot, 'dist', 'bin', 'cli.js');
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const round = (x: number, digits = 2) => Number(x.toFixed(digits));
-const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
-
 /** A home joined to a real board on loopback, which is then stopped; its port is returned for a silent stand-in. */
 async function joinedHome(env: NodeJS.ProcessEnv): Promise<{ home: string; port: number }> {
   const home = mkdtempSync(join(tmpdir(), 'sw-bench-board-'));
