@@ -58,6 +58,15 @@ describe('the articles\' commands typed by hand, with the usual mistakes, judged
         const r = await me.check(chapter, 90);
         report.push(`${step}: the articles' commands: ${r.status.get(step)}`);
         expect({ step, status: r.status.get(step), failures: failures(r.events, step) }).toEqual({ step, status: 'done', failures: [] });
+        if (step === 'rolling-update') {
+          // Check mode judges the speed-up against the speed it kept when chapter 3's scaling ticked,
+          // and says the ratio.
+          const speedUp = r.events.find((e) => e.type === 'check-result' && e.step === step && e.check === 'speed-up');
+          const said = speedUp && speedUp.type === 'check-result' ? { expected: speedUp.expected, actual: speedUp.actual } : undefined;
+          expect(said?.expected, 'the speed before, kept by check mode').toMatch(/x the [\d.]+ measured at /);
+          expect(said?.actual).toMatch(/^[\d.]+ hashes\/s \(x[\d.]+ the speed before\)$/);
+          report.push(`${step}: speed-up: ${said?.actual}`);
+        }
       }
       console.log(report.join('\n'));
     }, 25 * 60_000);
