@@ -171,3 +171,28 @@ describe('translations of a step (NN-name.zh.md)', () => {
     expect(lines).toContain('translations/cht/chapter.zh.yaml: missing: the chapter has steps in zh, so its title needs translating too (title)');
   });
 });
+
+describe('lint --checks', () => {
+  it('lists, step by step, one line per fact each step checks, with the steps that change it later', async () => {
+    const { lint } = await import('../../runner/commands/info.js');
+    let text = '';
+    expect(await lint((t) => void (text += t), { checks: true })).toBe(0);
+    const { chapters } = loadLessons(lessonsDir);
+    for (const chapter of chapters) {
+      chapter.steps.forEach((step, i) => {
+        const heading = `  [${i + 1}/${chapter.steps.length}] ${step.id}\n`;
+        expect(text, `${chapter.id}/${step.id}`).toContain(heading);
+        // The step's block: from its heading to the next line that is not a fact or its measurement.
+        const block = text.slice(text.indexOf(heading) + heading.length).split('\n');
+        const facts = block.slice(0, block.findIndex((l) => !l.startsWith('      ')));
+        // One line per check, then the measurement's line when the step keeps one.
+        expect(facts.length, `${chapter.id}/${step.id}`).toBe(step.checks.length + (step.measure ? 1 : 0));
+        if (step.measure) expect(facts.at(-1), `${chapter.id}/${step.id}`).toContain(`(measure: ${step.measure})`);
+        for (const [k, ref] of step.checks.entries()) expect(facts[k], `${chapter.id}/${step.id} #${k}`).toContain(`(${ref.check}`);
+      });
+    }
+    // Issue 11's added facts are among them.
+    expect(text).toContain('registry has the endpoint mode this machine needs');
+    expect(text).toContain('${registry}/dockercoins_webui:${tag} is another name of dockercoins_webui (one image ID)');
+  });
+});
