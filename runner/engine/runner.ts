@@ -348,7 +348,7 @@ export class ChapterRunner {
   private async judgeChapter(chapter: Chapter, waitMs: number): Promise<JudgedStep[]> {
     const ctx = this.context();
     const judged: JudgedStep[] = chapter.steps.map((step) => ({ step, resolved: resolveChecks(step, this.deps.variables), verdicts: [], done: false }));
-    // Every check that only reads the cluster, at once (a few at a time): each asks the engine or an
+    // Every check that only reads the cluster, three at a time: each asks the engine or an
     // address, and one after another they made `check` of a whole chapter take a minute through a lab's
     // context, where an HTTP check runs in a throwaway container on the manager.
     const limit = pLimit(CHECKS_AT_ONCE);
@@ -615,8 +615,11 @@ interface JudgedVerdict extends CheckVerdict {
   history?: string;
 }
 
-/** How many of a chapter's checks `check` runs at once. */
-const CHECKS_AT_ONCE = 6;
+/**
+ * How many of a chapter's checks `check` runs at once. Few: through a lab's context an HTTP check is a
+ * throwaway container on the manager, and each such check must answer within its own 5 s.
+ */
+const CHECKS_AT_ONCE = 3;
 
 interface JudgedStep {
   step: Step;
