@@ -52,8 +52,9 @@ describe('the class bundle: export, a machine without the images, import, chapte
 
     // A machine that never had them: every image of the bundle gone by name; the prepared ones (with
     // their step images) deleted outright, the others untagged where other images are built on them.
-    for (const ref of refs) await docker(['image', 'rm', ref]).catch(() => undefined);
-    for (const ref of refs) expect(await imageId(ref), ref).toBeUndefined();
+    const refusals: string[] = [];
+    for (const ref of refs) await docker(['image', 'rm', ref]).catch((e: { stderr?: string }) => void refusals.push(`${ref}: ${e.stderr ?? e}`));
+    for (const ref of refs) expect(await imageId(ref), `${ref} (docker said: ${refusals.join('; ')})`).toBeUndefined();
 
     // Cut short (as a copy that ran out of space): refused, and nothing loaded.
     const half = join(dir, 'half.tar');
@@ -82,7 +83,7 @@ describe('the class bundle: export, a machine without the images, import, chapte
     const doctor = await cli(['doctor'], env, { timeoutMs: 5 * 60_000 });
     expect(doctor.stdout).toContain('DockerCoins images prepared (5/5)');
     for (const ref of ['debian:bookworm-slim', 'registry:2', 'redis:7']) expect(doctor.stdout).toContain(`✓ image ${ref}: present`);
-  });
+  }, 30 * 60_000);
 
   it('chapter 3 in auto mode after the import, proven step by step: every step done, every build step from the cache, no package fetched', async () => {
     // No way to Debian's mirror is needed: every build step below must come from the cache, and a step
@@ -112,5 +113,5 @@ describe('the class bundle: export, a machine without the images, import, chapte
       const stepsSeen = (output.match(/^Step \d+\/\d+ : /gm) ?? []).length;
       expect((output.match(/Using cache/g) ?? []).length, b.command).toBe(stepsSeen - 1);
     }
-  });
+  }, 30 * 60_000);
 });
