@@ -72,6 +72,31 @@ describe('service checks on the recorded services', () => {
     const outcome = await run('service-on-network', { service: 'redis', network: 'dockercoins' }, context(recordedCluster()));
     expect(outcome).toMatchObject({ ok: true, actual: 'redis on dockercoins' });
   });
+  it('service-on-network fails an app service started on another network, or on none, naming where it is', async () => {
+    const cluster = fakeDocker({
+      services: async () => [serviceInfo('hasher', 'h', { networks: ['dockerconins'] }), serviceInfo('rng', 'r', { networks: [] })],
+    });
+    const typo = await run('service-on-network', { service: 'hasher', network: 'dockercoins' }, context(cluster));
+    expect(typo.ok).toBe(false);
+    expect(typo.actual).toBe('hasher on dockerconins');
+    const none = await run('service-on-network', { service: 'rng', network: 'dockercoins' }, context(cluster));
+    expect(none.ok).toBe(false);
+  });
+  it('image-same-id: the registry name (in any spelling of the registry) must be the same image ID as the built one', async () => {
+    const images = (aliasId: string) => fakeDocker({
+      images: async () => [
+        { id: 'sha256:aaaa11112222', tags: ['dockercoins_hasher:latest'], created: 1 },
+        { id: aliasId, tags: ['localhost:5000/dockercoins_hasher:v0.1'], created: 2 },
+      ],
+    } as Partial<DockerClient>);
+    const params = { image: 'dockercoins_hasher', alias: '127.0.0.1:5000/dockercoins_hasher:v0.1' };
+    expect((await run('image-same-id', params, context(images('sha256:aaaa11112222')))).ok).toBe(true);
+    // The alias given to another image (a rebuilt one, or the wrong name tagged): both IDs said.
+    const other = await run('image-same-id', params, context(images('sha256:bbbb33334444')));
+    expect(other).toMatchObject({ ok: false, actual: 'dockercoins_hasher: aaaa11112222; 127.0.0.1:5000/dockercoins_hasher:v0.1: bbbb33334444' });
+    const missing = await run('image-same-id', { ...params, alias: '127.0.0.1:5000/dockercoins_hasher:v0.2' }, context(images('sha256:aaaa11112222')));
+    expect(missing).toMatchObject({ ok: false, actual: 'dockercoins_hasher: aaaa11112222; 127.0.0.1:5000/dockercoins_hasher:v0.2: no such image' });
+  });
   it('update-completed fails on a service never updated', async () => {
     const outcome = await run('update-completed', { service: 'hasher' }, context(recordedCluster()));
     expect(outcome).toMatchObject({ ok: false, actual: 'hasher: never updated' });
@@ -331,6 +356,17 @@ describe('bench-story', () => {
     const five = await run('bench-story', params, context(cluster('dnsrr', 48)));
     expect(five.ok).toBe(false);
     expect(five.expected).toContain('at most 2x');
+  });
+
+  it('concurrent (hasher): 20 clients must be at least 3x faster than one; not, it fails with both figures; a failed request fails it', async () => {
+    const story = { url: 'http://hasher/', concurrency: 20, story: 'concurrent', body: '/tmp/random' };
+    const fast = await run('bench-story', story, context(cluster('vip', 114)));
+    expect(fast).toMatchObject({ ok: true, expected: 'requests/s with 20 clients at least 3x that with 1 (side by side)' });
+    expect(fast.actual).toContain('114');
+    const slow = await run('bench-story', story, context(cluster('vip', 25)));
+    expect(slow.ok).toBe(false);
+    expect(slow.actual).toBe('10 req/s with 1 client, 25 with 20 (x2.5)');
+    await expect(run('bench-story', { ...story, story: 'sideways' }, context(cluster('vip', 114)))).rejects.toThrow(/serial or concurrent/);
   });
 
   it('serial through a virtual IP: each of the 5 tasks serves one at a time, so up to 10x passes (IPVS machines)', async () => {
