@@ -90,3 +90,40 @@ describe('auto mode on a step that records a benchmark', () => {
     expect(events.find((e) => e.type === 'step-finished' && e.step === 'plain')).toMatchObject({ reason: 'already done: its checks pass' });
   });
 });
+
+describe('catching up (run --to) past a benchmark and a measurement', () => {
+  it('runs neither, and says so on each step: never a silent skip', async () => {
+    const events: WorkshopEvent[] = [];
+    let finished = 0;
+    // `web` appears once a command has run, `web2` once two have.
+    const docker = fakeDocker({
+      services: async () => ['web', 'web2'].slice(0, finished).map((name) => ({ id: name, name, image: 'x', mode: { kind: 'replicated', replicas: 1 } }) as unknown as ServiceInfo),
+      networks: async () => [],
+    });
+    const step = (id: string, commands: Step['commands'], service: string, more: Partial<Step> = {}): Step => ({
+      chapter: 'cht', id, title: id, file: `${id}.md`, timeout: 5, body: '', hints: [], commands, checks: [{ check: 'service-exists', params: { service } }], ...more,
+    });
+    const measured = step('measured', [{ template: 'true' }], 'web', { measure: 'mining-speed' });
+    const bench = step('bench', [{ template: 'true' }, { template: `cat ${abReport}`, record: 'ab:x' }], 'web2');
+    const target = step('target', [{ template: 'true' }], 'web3');
+    const runner = new ChapterRunner({
+      docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
+      emit: (e) => {
+        events.push(e);
+        if (e.type === 'command-finished') finished++;
+      },
+      signal: new AbortController().signal,
+      fetch: (() => {
+        throw new Error('catching up must not measure the mining speed');
+      }) as unknown as typeof fetch,
+    });
+    await runner.runChapter({ id: 'cht', slug: 'cht', title: 't', steps: [measured, bench, target] }, { mode: 'auto', to: 'target' });
+    const ran = events.flatMap((e) => (e.type === 'command-started' ? [`${e.step}: ${e.command}`] : []));
+    expect(ran).toEqual(['measured: true', 'bench: true']);
+    expect(events.filter((e) => e.type === 'ab-result' || e.type === 'measurement')).toEqual([]);
+    const end = (id: string) => events.find((e) => e.type === 'step-finished' && e.step === id);
+    expect(end('measured')).toMatchObject({ status: 'done', reason: 'caught up; its mining speed was not measured' });
+    expect(end('bench')).toMatchObject({ status: 'skipped', reason: `caught up; its benchmark was not run (yours to run, and to read): cat ${abReport}` });
+    expect(end('target')).toBeUndefined();
+  });
+});
