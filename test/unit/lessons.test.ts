@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checks } from '../../checks/index.js';
@@ -195,4 +196,23 @@ describe('lint --checks', () => {
     expect(text).toContain('registry has the endpoint mode this machine needs');
     expect(text).toContain('${registry}/dockercoins_webui:${tag} is another name of dockercoins_webui (one image ID)');
   });
+});
+
+describe('the lesson text, as issue 11 corrected it (English and Chinese)', () => {
+  const read = (step: string, lang: 'en' | 'zh') => readFileSync(join(lessonsDir, 'ch3-registry', `${step}${lang === 'zh' ? '.zh' : ''}.md`), 'utf8');
+  for (const lang of ['en', 'zh'] as const) {
+    it(`${lang}: --publish-add exists; ab's two "Time per request" lines; why 127.0.0.1:5000 works; the digest warning; four programs`, () => {
+      expect(read('08-publish-webui', lang)).toContain('--publish-add');
+      expect(read('08-publish-webui', lang)).not.toMatch(/could not be added|cannot be added/);
+      const bench = read('12-bench-rng', lang);
+      expect(bench).toContain('(mean, across all concurrent requests)');
+      expect(bench).toContain(lang === 'en' ? 'total time ÷ requests' : '总时间 ÷ 请求数');
+      expect(read('04-push-images', lang)).toContain('127.0.0.0/8');
+      expect(read('04-push-images', lang)).toContain(lang === 'en' ? 'routing mesh' : '路由网格');
+      expect(read('06-redis-service', lang)).toContain('could not be accessed on a registry to record its digest');
+      // Step 03 says one count of DockerCoins' own programs, and only that one.
+      const counts = read('03-build-images', lang).match(lang === 'en' ? /\b(three|four|five) (small )?programs/g : /[三四五]个(自己的)?(小)?程序/g) ?? [];
+      expect(new Set(counts.map((c) => c.replace(/small |自己的|小/g, ''))).size, counts.join(', ')).toBe(1);
+    });
+  }
 });
