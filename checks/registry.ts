@@ -182,7 +182,11 @@ export const imageSameId: CheckDefinition = {
     const [a, b] = [idOf(image), idOf(alias)];
     const short = (id: string | undefined) => (id ? id.replace(/^sha256:/, '').slice(0, 12) : ct('imageSameId.noSuchImage'));
     const actual = ct('imageSameId.actual', { image, a: short(a), alias, b: short(b) });
-    return a && a === b ? pass(expected, actual) : fail(expected, actual);
+    if (a && a === b) return pass(expected, actual);
+    // Both names there, on two images: the registry name was given to another image (or the image was
+    // built again after the tag). Said as such, with what to type.
+    if (a && b) return failWith(expected, ct('imageSameId.another', { actual, alias }), ct('imageSameId.anotherHint', { image, alias }));
+    return fail(expected, actual);
   },
 };
 

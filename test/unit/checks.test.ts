@@ -93,7 +93,11 @@ describe('service checks on the recorded services', () => {
     expect((await run('image-same-id', params, context(images('sha256:aaaa11112222')))).ok).toBe(true);
     // The alias given to another image (a rebuilt one, or the wrong name tagged): both IDs said.
     const other = await run('image-same-id', params, context(images('sha256:bbbb33334444')));
-    expect(other).toMatchObject({ ok: false, actual: 'dockercoins_hasher: aaaa11112222; 127.0.0.1:5000/dockercoins_hasher:v0.1: bbbb33334444' });
+    expect(other).toMatchObject({
+      ok: false,
+      actual: 'dockercoins_hasher: aaaa11112222; 127.0.0.1:5000/dockercoins_hasher:v0.1: bbbb33334444: 127.0.0.1:5000/dockercoins_hasher:v0.1 names another image',
+      hint: 'docker tag dockercoins_hasher 127.0.0.1:5000/dockercoins_hasher:v0.1 moves that name to the image you built (then push it again)',
+    });
     const missing = await run('image-same-id', { ...params, alias: '127.0.0.1:5000/dockercoins_hasher:v0.2' }, context(images('sha256:aaaa11112222')));
     expect(missing).toMatchObject({ ok: false, actual: 'dockercoins_hasher: aaaa11112222; 127.0.0.1:5000/dockercoins_hasher:v0.2: no such image' });
   });
