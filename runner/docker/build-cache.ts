@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import type { CommandResult } from '../engine/executor.js';
-import { APP_IMAGES, BASE_IMAGES, preparedRef } from './images.js';
+import { APP_IMAGES, BASE_IMAGES, LAB_ENGINES, NODE_IMAGE, PREPARED_LABEL, preparedLabelValue, preparedRef } from './images.js';
 
 /** `docker ARGS` on the engine in question, with its own time bound. */
 export type DockerRun = (args: string[], timeoutMs?: number) => Promise<CommandResult>;
@@ -25,13 +25,39 @@ async function buildChain(run: DockerRun, ref: string, bases: Set<string>): Prom
   return ids.slice(1).reverse().filter((id) => !bases.has(id));
 }
 
-/** Each prepared image's build chain (prepared ref → step image ids), read once. */
+/** The lab's node images as `prepare` builds them: from lab/node, with BASE for engine 26. */
+export const NODE_BUILDS = Object.values(LAB_ENGINES).map((e) => ({ ref: e.image, buildArgs: e.image === NODE_IMAGE ? [] : [`BASE=${e.base}`] }));
+
+/** Each prepared image's build chain (prepared ref → step image ids; the node images' too), read once. */
 export async function buildChains(run: DockerRun): Promise<Map<string, string[]>> {
   const bases = new Set<string>();
-  for (const ref of BASE_IMAGES) bases.add((await run(['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim());
+  for (const ref of [...BASE_IMAGES, ...Object.values(LAB_ENGINES).map((e) => e.base)]) {
+    const id = (await run(['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim();
+    if (id) bases.add(id);
+  }
   const chains = new Map<string, string[]>();
-  for (const name of APP_IMAGES) chains.set(preparedRef(name), await buildChain(run, preparedRef(name), bases));
+  for (const ref of [...APP_IMAGES.map(preparedRef), ...NODE_BUILDS.map((n) => n.ref)]) chains.set(ref, await buildChain(run, ref, bases));
   return chains;
+}
+
+/**
+ * Link the node images' step images as `prepare` would build them (same build args, same label), with no
+ * network: afterwards `prepare` finds them up to date instead of building them again from Debian's mirror.
+ * Returns the refs linked and those that could not be.
+ */
+export async function linkNodeImages(warm: DockerRun, chains: Map<string, string[]>, nodeDir: string): Promise<{ linked: string[]; cold: string[] }> {
+  const linked: string[] = [];
+  const cold: string[] = [];
+  for (const { ref, buildArgs } of NODE_BUILDS) {
+    const chain = chains.get(ref) ?? [];
+    if ((await warm(['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode !== 0) continue;
+    const from = [...chain, ref].flatMap((id) => ['--cache-from', id]);
+    const r = chain.length
+      ? await warm(['build', '-q', '--network', 'none', ...buildArgs.flatMap((a) => ['--build-arg', a]), '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, ...from, nodeDir], 2 * 60_000)
+      : undefined;
+    (r?.exitCode === 0 ? linked : cold).push(ref);
+  }
+  return { linked, cold };
 }
 
 export interface CacheFill {
@@ -60,7 +86,9 @@ export async function fillBuildCache(
     if ((await engines.warm(['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode !== 0) continue;
     const chain = chains.get(ref) ?? [];
     const from = [...chain, ref].flatMap((id) => ['--cache-from', id]);
-    const r = await engines.warm(['build', '-q', '--network', 'none', ...from, join(sourceDir, name)], 2 * 60_000);
+    // With prepare's label too: the legacy builder makes `--label` a last LABEL step, so this links the
+    // prepared image itself, and `prepare` afterwards finds it up to date.
+    const r = await engines.warm(['build', '-q', '--network', 'none', '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, ...from, join(sourceDir, name)], 2 * 60_000);
     const plain = r.exitCode === 0 && chain.length ? await engines.plain(['build', '-q', '--network', 'none', join(sourceDir, name)], 2 * 60_000) : r;
     (r.exitCode === 0 && chain.length && plain.exitCode === 0 ? warmed : cold).push(name);
   }

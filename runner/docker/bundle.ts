@@ -21,8 +21,8 @@ import * as v from 'valibot';
 import { runCommand, type CommandResult } from '../engine/executor.js';
 import { AbortError } from '../errors.js';
 import { say } from '../i18n/messages.js';
-import { dockercoinsDir, packageVersion } from '../paths.js';
-import { buildChains, fillBuildCache, type DockerRun } from './build-cache.js';
+import { dockercoinsDir, labNodeDir, packageVersion } from '../paths.js';
+import { buildChains, fillBuildCache, linkNodeImages, type DockerRun } from './build-cache.js';
 import { APP_IMAGES, BASE_IMAGES, LAB_ENGINES, NODE_IMAGE, preparedRef } from './images.js';
 
 export const BUNDLE_FORMAT = 'swarm-workshop-bundle';
@@ -290,6 +290,10 @@ export async function importBundle(file: string, signal: AbortSignal, out: Out, 
   const cache = await fillBuildCache({ warm: legacy, plain: learner }, chains, dockercoinsDir);
   if (cache.warmed.length) out(say('bundle.cacheFilled', { images: cache.warmed.join(', '), seconds: cache.seconds.toFixed(1) }));
   if (cache.cold.length) out(say('bundle.cacheCold', { images: cache.cold.join(', ') }));
+  // The lab's node images, so that a `prepare` run afterwards finds them up to date with no network.
+  const nodes = await linkNodeImages(legacy, chains, labNodeDir);
+  if (nodes.linked.length) out(say('bundle.nodesLinked', { images: nodes.linked.join(', ') }));
+  if (nodes.cold.length) out(say('bundle.nodesCold', { images: nodes.cold.join(', ') }));
   out(say('bundle.ready'));
   return 0;
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleImages, verifyBundle, type BundleManifest } from '../../runner/docker/bundle.js';
+import { APP_IMAGES, NODE_IMAGE, preparedRef } from '../../runner/docker/images.js';
 import { loadLessons } from '../../runner/lesson/load.js';
 import { dockercoinsDir, lessonsDir } from '../../runner/paths.js';
 import { cli, parseEvents } from '../support/cli.js';
@@ -47,7 +48,7 @@ describe('the class bundle: export, a machine without the images, import, chapte
     for (const image of manifest.images) expect(await imageId(image.ref), image.ref).toBe(image.id);
     // Debian's docker.io builds with the legacy builder: each prepared image comes with its step images.
     const steps = Object.values(manifest.buildSteps).flat();
-    expect(Object.keys(manifest.buildSteps)).toHaveLength(5);
+    expect(Object.keys(manifest.buildSteps)).toEqual(expect.arrayContaining([...APP_IMAGES.map(preparedRef), NODE_IMAGE]));
     console.log(`bundle: ${(statSync(bundle).size / 1e6).toFixed(0)} MB, ${refs.length} images, ${steps.length} build-step images`);
 
     // A machine that never had them: every image of the bundle gone by name; the prepared ones (with
@@ -79,6 +80,12 @@ describe('the class bundle: export, a machine without the images, import, chapte
     for (const image of manifest.images) expect(await imageId(image.ref), image.ref).toBe(image.id);
     for (const id of steps) expect(await imageId(id), id).toBe(id);
     expect(imported.stdout).toContain('build cache linked and proven with no network for rng, hasher, worker, webui, tools');
+
+    expect(imported.stdout).toMatch(/the lab's node images linked to their build steps \(swarm-workshop\/node:prepared/);
+    // `prepare` afterwards (as a class machine might run it anyway) builds nothing: all up to date.
+    const prepared = await cli(['prepare'], env, { timeoutMs: 10 * 60_000 });
+    expect({ exit: prepared.exitCode, stderr: String(prepared.stderr) }).toEqual({ exit: 0, stderr: '' });
+    for (const ref of [...APP_IMAGES.map(preparedRef), NODE_IMAGE]) expect(prepared.stdout).toMatch(new RegExp(`✓ ${ref.replace(/[/.]/g, '\\$&')} +up to date`));
 
     const doctor = await cli(['doctor'], env, { timeoutMs: 5 * 60_000 });
     expect(doctor.stdout).toContain('DockerCoins images prepared (5/5)');
