@@ -7,6 +7,7 @@ import type { StepStatus } from '../engine/events.js';
 import type { StepState } from '../engine/state.js';
 import { proseFor, type Chapter, type Step } from '../lesson/load.js';
 import { displayCommand, renderCommand, type Variables } from '../lesson/template.js';
+import { truncateColumns } from './columns.js';
 import { GLYPH } from './home.js';
 import type { useMarkdown } from './useMarkdown.js';
 import { panelRows, SidePanel } from './widgets.js';
@@ -84,13 +85,19 @@ export function StepView(props: StepViewProps) {
   const proseRows = Math.max(1, lessonRows - belowRows);
   const top = Math.min(scroll, Math.max(0, prose.length - proseRows));
 
+  /**
+   * One row cut to `w` columns before ink sees it: ink's own truncation (cli-truncate) can leave a row one
+   * column too wide when a Chinese character meets the edge, and the terminal then wraps its ellipsis onto
+   * a row of its own (measured in tmux at 60 columns), pushing the title off the top.
+   */
+  const fit = (text: string, w = mainWidth) => truncateColumns(text, w);
+
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate">
-        {t('ui.stepLine', { chapter: chapter.id, n: stepIndex + 1, total: chapter.steps.length, title: step.title, glyph: GLYPH[status], status: t(`ui.status.${status}`) })}
-        {watch ? t('ui.watching') : ''}
+        {fit(t('ui.stepLine', { chapter: chapter.id, n: stepIndex + 1, total: chapter.steps.length, title: step.title, glyph: GLYPH[status], status: t(`ui.status.${status}`) }) + (watch ? t('ui.watching') : ''), width)}
       </Text>
-      <Text dimColor wrap="truncate">{header}</Text>
+      <Text dimColor wrap="truncate">{fit(header, width)}</Text>
       <Box flexDirection="row">
         <Box flexDirection="column" width={mainWidth}>
           {prose.slice(top, top + proseRows).map((line, i) => (
@@ -106,18 +113,18 @@ export function StepView(props: StepViewProps) {
           {shownOutput ? (
             <Box flexDirection="column">
               {outputLines.slice(outputLines.length - shownOutput).map((l, i) => (
-                <Text key={i} dimColor wrap="truncate">{l}</Text>
+                <Text key={i} dimColor wrap="truncate">{fit(l)}</Text>
               ))}
             </Box>
           ) : null}
           {checks.map((c) => (
             <Box key={c.check + c.title} flexDirection="column">
-              <Text wrap="truncate">{c.ok ? '✓' : '✗'} {c.title}</Text>
-              {!c.ok ? <Text wrap="truncate">{`   ${expected} ${c.expected}`}</Text> : null}
-              {!c.ok ? <Text wrap="truncate">{`   ${actual} ${c.actual}`}</Text> : null}
+              <Text wrap="truncate">{fit(`${c.ok ? '✓' : '✗'} ${c.title}`)}</Text>
+              {!c.ok ? <Text wrap="truncate">{fit(`   ${expected} ${c.expected}`)}</Text> : null}
+              {!c.ok ? <Text wrap="truncate">{fit(`   ${actual} ${c.actual}`)}</Text> : null}
             </Box>
           ))}
-          {live?.reason && status === 'failed' ? <Text wrap="truncate">{live.reason}</Text> : null}
+          {live?.reason && status === 'failed' ? <Text wrap="truncate">{fit(live.reason)}</Text> : null}
           {step.hints.slice(0, hints).map((h, i) => (i < firstHint ? null : (
             <Text key={i} wrap="wrap">{hintLine(h, i)}</Text>
           )))}
@@ -125,9 +132,9 @@ export function StepView(props: StepViewProps) {
         {wide && showCluster ? <SidePanel parts={panel} rows={size.rows} wide /> : null}
       </Box>
       {!wide && showCluster ? <SidePanel parts={panel} rows={belowRows} wide={false} /> : null}
-      {message ? <Text wrap="truncate" color="yellow">{message}</Text> : null}
+      {message ? <Text wrap="truncate" color="yellow">{fit(message, width)}</Text> : null}
       <Text dimColor wrap="truncate">
-        {busy ? t('ui.running') : footer}
+        {fit(busy ? t('ui.running') : footer, width)}
       </Text>
     </Box>
   );

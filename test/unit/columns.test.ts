@@ -18,4 +18,11 @@ describe('terminal columns', () => {
     }
     expect(truncateColumns('short', 60)).toBe('short');
   });
+
+  it('cut a check\'s Chinese title to 60 columns where ink\'s own truncation leaves 61 (its ellipsis then wrapped to a row of its own)', async () => {
+    const { default: cliTruncate } = await import('cli-truncate');
+    const line = '✓ registry 使用这台机器需要的端点模式（虚拟 IP；没有 IPVS 时为 DNS 轮询）';
+    expect(stringWidth(cliTruncate(line, 60))).toBe(61);
+    expect(stringWidth(truncateColumns(line, 60))).toBeLessThanOrEqual(60);
+  });
 });
