@@ -60,6 +60,8 @@ function dockerRun(env: NodeJS.ProcessEnv, signal: AbortSignal): DockerRun {
 
 const lastLine = (r: CommandResult) => (r.stderr || r.stdout).trim().split('\n').filter(Boolean).pop() ?? say('prepare.dockerExited', { code: r.exitCode });
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+/** One image's line in export's and import's reports. */
+const imageLine = (image: { ref: string; id: string; bytes: number }) => `  ✓ ${image.ref.padEnd(44)} ${image.id.slice(7, 19)}  ${mb(image.bytes)} MB\n`;
 
 async function inspect(run: DockerRun, ref: string): Promise<{ id: string; bytes: number } | undefined> {
   const r = await run(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', ref]);
@@ -141,7 +143,7 @@ export async function exportBundle(file: string, signal: AbortSignal, out: Out, 
     const existed = existsSync(target);
     renameSync(partial, target);
     if (existed) out(say('bundle.replaced', { file: target }));
-    for (const image of images) out(`  ✓ ${image.ref.padEnd(44)} ${image.id.slice(7, 19)}  ${mb(image.bytes)} MB\n`);
+    for (const image of images) out(imageLine(image));
     if (steps.length) out(say('bundle.stepImages', { count: steps.length }));
     out(say('bundle.written', { file: target, mb: mb(statSync(target).size), seconds: ((Date.now() - t0) / 1000).toFixed(0) }));
     return 0;
@@ -278,16 +280,15 @@ export async function importBundle(file: string, signal: AbortSignal, out: Out, 
   for (const image of checked.images) {
     const there = await inspect(run, image.ref);
     if (there?.id !== image.id) wrong.push(`${image.ref} (${there ? there.id.slice(7, 19) : say('bundle.absent')})`);
-    else out(`  ✓ ${image.ref.padEnd(44)} ${image.id.slice(7, 19)}  ${mb(image.bytes)} MB\n`);
+    else out(imageLine(image));
   }
   const steps = [...new Set(Object.values(checked.buildSteps).flat())];
   for (const id of steps) if (!(await inspect(run, id))) wrong.push(id.slice(7, 19));
   if (wrong.length) throw new AbortError(say('bundle.mismatch', { images: wrong.join(', ') }), [say('bundle.loadFailedNext')]);
   out(say('bundle.loaded', { count: checked.images.length, steps: steps.length, seconds: ((Date.now() - t0) / 1000).toFixed(0), engine }));
   const chains = new Map(Object.entries(checked.buildSteps));
-  const learner = dockerRun(env, signal);
   const legacy = dockerRun({ ...env, DOCKER_BUILDKIT: '0' }, signal);
-  const cache = await fillBuildCache({ warm: legacy, plain: learner }, chains, dockercoinsDir);
+  const cache = await fillBuildCache({ warm: legacy, plain: run }, chains, dockercoinsDir);
   if (cache.warmed.length) out(say('bundle.cacheFilled', { images: cache.warmed.join(', '), seconds: cache.seconds.toFixed(1) }));
   if (cache.cold.length) out(say('bundle.cacheCold', { images: cache.cold.join(', ') }));
   // The lab's node images, so that a `prepare` run afterwards finds them up to date with no network.
