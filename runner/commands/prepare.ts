@@ -4,6 +4,7 @@ import { runCommand, type CommandResult } from '../engine/executor.js';
 import { AbortError } from '../errors.js';
 import { say } from '../i18n/messages.js';
 import { dockercoinsDir, labNodeDir } from '../paths.js';
+import { inspectImage, requireEngine, type DockerRun } from '../docker/run.js';
 
 /**
  * `prepare`: get every image the chapters need onto this engine ahead of time, so that a class does not
@@ -53,22 +54,9 @@ const docker = (args: string[], signal: AbortSignal, onOutput?: (text: string) =
 
 const lastLines = (text: string, n: number) => text.trimEnd().split('\n').slice(-n).map((l) => `    ${l}`).join('\n');
 
-/** Image id and size, or undefined when there is no such image. */
-async function inspect(ref: string, signal: AbortSignal): Promise<{ id: string; bytes: number } | undefined> {
-  const r = await docker(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', ref], signal);
-  if (r.exitCode !== 0) return undefined;
-  const [id = '', size = '0'] = r.stdout.trim().split(' ');
-  return { id, bytes: Number(size) };
-}
-
-async function requireEngine(signal: AbortSignal): Promise<string> {
-  const r = await docker(['version', '--format', '{{.Server.Version}}'], signal);
-  if (r.exitCode !== 0) {
-    const why = (r.stderr.trim().split('\n').pop() ?? '').trim() || say('prepare.dockerExited', { code: r.exitCode });
-    throw new AbortError(say('prepare.noEngine', { error: why }), [say('prepare.startDocker'), say('prepare.checkDockerInfo')]);
-  }
-  return r.stdout.trim();
-}
+/** The same docker, for what prepare shares with the bundle. */
+const dockerRun = (signal: AbortSignal): DockerRun => (args) => docker(args, signal);
+const inspect = (ref: string, signal: AbortSignal) => inspectImage(dockerRun(signal), ref);
 
 async function pullIfMissing(ref: string, signal: AbortSignal): Promise<PreparedImage> {
   const started = Date.now();
@@ -119,7 +107,7 @@ const describe = (r: PreparedImage) => {
 
 /** Pull what is missing, build the DockerCoins images; returns what happened to each image. */
 export async function prepareImages(signal: AbortSignal, out: Out, labEngine: LabEngine = '20'): Promise<PreparedImage[]> {
-  const version = await requireEngine(signal);
+  const version = await requireEngine(dockerRun(signal));
   out(say('prepare.preparing', { version }));
   const results: PreparedImage[] = [];
   const extraNode = labEngine === '20' ? undefined : LAB_ENGINES[labEngine];
@@ -157,7 +145,7 @@ export async function prepareImages(signal: AbortSignal, out: Out, labEngine: La
 
 /** Remove the images `prepare` built: only those with its name *and* its label. */
 async function removePrepared(signal: AbortSignal, out: Out): Promise<number> {
-  await requireEngine(signal);
+  await requireEngine(dockerRun(signal));
   const listed = await docker(['image', 'ls', '--filter', `label=${PREPARED_LABEL}`, '--format', '{{.Repository}}:{{.Tag}}'], signal);
   const ours = new Set<string>([...APP_IMAGES.map(preparedRef), ...Object.values(LAB_ENGINES).map((e) => e.image)]);
   const refs = listed.stdout.split('\n').map((l) => l.trim()).filter((ref) => ours.has(ref));

@@ -8,11 +8,10 @@
  * (or 26.1's legacy one, measured) do not take them: their builds download, and the caller says so.
  */
 import { join } from 'node:path';
-import type { CommandResult } from '../engine/executor.js';
+import type { DockerRun } from './run.js';
 import { APP_IMAGES, BASE_IMAGES, LAB_ENGINES, NODE_IMAGE, PREPARED_LABEL, preparedLabelValue, preparedRef } from './images.js';
 
-/** `docker ARGS` on the engine in question, with its own time bound. */
-export type DockerRun = (args: string[], timeoutMs?: number) => Promise<CommandResult>;
+export type { DockerRun };
 
 /**
  * The images the legacy builder made on the way to `ref`, one per step, oldest first (ids; not the base
@@ -41,6 +40,17 @@ export async function buildChains(run: DockerRun): Promise<Map<string, string[]>
 }
 
 /**
+ * The build, with no network, that links `ref`'s step images (`chain`, oldest first) as its cache: every
+ * step image and the image itself as `--cache-from`, with prepare's build args and label. The legacy
+ * builder makes `--label` a last LABEL step, so this links the prepared image itself too, and `prepare`
+ * afterwards finds it up to date.
+ */
+function linkingBuild(ref: string, chain: string[], dir: string, buildArgs: string[] = []): string[] {
+  return ['build', '-q', '--network', 'none', ...buildArgs.flatMap((a) => ['--build-arg', a]), '--label', `${PREPARED_LABEL}=${preparedLabelValue}`,
+    ...[...chain, ref].flatMap((id) => ['--cache-from', id]), dir];
+}
+
+/**
  * Link the node images' step images as `prepare` would build them (same build args, same label), with no
  * network: afterwards `prepare` finds them up to date instead of building them again from Debian's mirror.
  * Returns the refs linked and those that could not be.
@@ -51,10 +61,7 @@ export async function linkNodeImages(warm: DockerRun, chains: Map<string, string
   for (const { ref, buildArgs } of NODE_BUILDS) {
     const chain = chains.get(ref) ?? [];
     if ((await warm(['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode !== 0) continue;
-    const from = [...chain, ref].flatMap((id) => ['--cache-from', id]);
-    const r = chain.length
-      ? await warm(['build', '-q', '--network', 'none', ...buildArgs.flatMap((a) => ['--build-arg', a]), '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, ...from, nodeDir], 2 * 60_000)
-      : undefined;
+    const r = chain.length ? await warm(linkingBuild(ref, chain, nodeDir, buildArgs), 2 * 60_000) : undefined;
     (r?.exitCode === 0 ? linked : cold).push(ref);
   }
   return { linked, cold };
@@ -85,10 +92,7 @@ export async function fillBuildCache(
     const ref = preparedRef(name);
     if ((await engines.warm(['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode !== 0) continue;
     const chain = chains.get(ref) ?? [];
-    const from = [...chain, ref].flatMap((id) => ['--cache-from', id]);
-    // With prepare's label too: the legacy builder makes `--label` a last LABEL step, so this links the
-    // prepared image itself, and `prepare` afterwards finds it up to date.
-    const r = await engines.warm(['build', '-q', '--network', 'none', '--label', `${PREPARED_LABEL}=${preparedLabelValue}`, ...from, join(sourceDir, name)], 2 * 60_000);
+    const r = await engines.warm(linkingBuild(ref, chain, join(sourceDir, name)), 2 * 60_000);
     const plain = r.exitCode === 0 && chain.length ? await engines.plain(['build', '-q', '--network', 'none', join(sourceDir, name)], 2 * 60_000) : r;
     (r.exitCode === 0 && chain.length && plain.exitCode === 0 ? warmed : cold).push(name);
   }

@@ -18,11 +18,12 @@ import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
 import tar from 'tar-stream';
 import * as v from 'valibot';
-import { runCommand, type CommandResult } from '../engine/executor.js';
+import { runCommand } from '../engine/executor.js';
 import { AbortError } from '../errors.js';
 import { say } from '../i18n/messages.js';
 import { dockercoinsDir, labNodeDir, packageVersion } from '../paths.js';
-import { buildChains, fillBuildCache, linkNodeImages, type DockerRun } from './build-cache.js';
+import { buildChains, fillBuildCache, linkNodeImages } from './build-cache.js';
+import { inspectImage as inspect, lastLine, requireEngine, type DockerRun } from './run.js';
 import { APP_IMAGES, BASE_IMAGES, LAB_ENGINES, NODE_IMAGE, preparedRef } from './images.js';
 
 export const BUNDLE_FORMAT = 'swarm-workshop-bundle';
@@ -58,23 +59,9 @@ function dockerRun(env: NodeJS.ProcessEnv, signal: AbortSignal): DockerRun {
   };
 }
 
-const lastLine = (r: CommandResult) => (r.stderr || r.stdout).trim().split('\n').filter(Boolean).pop() ?? say('prepare.dockerExited', { code: r.exitCode });
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 /** One image's line in export's and import's reports. */
 const imageLine = (image: { ref: string; id: string; bytes: number }) => `  ✓ ${image.ref.padEnd(44)} ${image.id.slice(7, 19)}  ${mb(image.bytes)} MB\n`;
-
-async function inspect(run: DockerRun, ref: string): Promise<{ id: string; bytes: number } | undefined> {
-  const r = await run(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', ref]);
-  if (r.exitCode !== 0) return undefined;
-  const [id = '', size = '0'] = r.stdout.trim().split(' ');
-  return { id, bytes: Number(size) };
-}
-
-async function requireEngine(run: DockerRun): Promise<string> {
-  const r = await run(['version', '--format', '{{.Server.Version}}']);
-  if (r.exitCode !== 0) throw new AbortError(say('prepare.noEngine', { error: lastLine(r) }), [say('prepare.startDocker'), say('prepare.checkDockerInfo')]);
-  return r.stdout.trim();
-}
 
 async function sha256Of(file: string, signal: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
