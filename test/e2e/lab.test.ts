@@ -1,55 +1,53 @@
 /**
- * The lab on the real engine, twice: one lab of Debian 12 nodes (docker.io 20.10) and one of Debian 13
- * nodes (docker.io 26.1), `lab up --nodes 3 --engine N` each, the docker context current.
+ * The lab on the real engine, brought up once per test run: `lab up --nodes 3 --engine 26` (Debian 13
+ * nodes, docker.io 26.1; SWARM_WORKSHOP_TEST_LAB_ENGINE=20 makes it Debian 12 nodes, docker.io 20.10, the
+ * engine the test engine itself runs for every other file), the docker context current.
  *
- * On the first (engine 20 unless SWARM_WORKSHOP_TEST_LAB_SWAP=1): the docker CLI and the workshop reach
- * node1 in each form the CLI takes (the context, DOCKER_HOST with TLS variables, ssh://); a service spreads
- * over more than one node; then the one auto run of both chapters of the whole test run, with --prove and
- * --lang zh (the lessons' Chinese text, the same checks):
- * every step's checks fail before it and pass after it; the figures the chapters are about (rng is the
- * bottleneck, scaling it speeds mining up, the worker fix speeds it up again, the rollback leaves every
- * worker on v0.1); tasks on several nodes, a worker node that pulled from the registry; `check` from the
- * cluster alone ticks every step; `reset` leaves node1 clean and chapter 3 can start again at once; `lab
- * up` again repairs without making anything new.
+ * First the workshop: the docker CLI and the workshop reach node1 in each form the CLI takes (the
+ * context, DOCKER_HOST with TLS variables, ssh://); a service spreads over more than one node; then the
+ * one auto run of both chapters of the whole test run, with --prove and --lang zh (the lessons' Chinese
+ * text, the same checks): every step's checks fail before it and pass after it; the figures the chapters
+ * are about (rng is the bottleneck, scaling it speeds mining up, the worker fix speeds it up again, the
+ * rollback leaves every worker on v0.1); tasks on several nodes, a worker node that pulled from the
+ * registry; `check` from the cluster alone ticks every step; `reset` leaves node1 clean and chapter 3 can
+ * start again at once; `lab up` again repairs without making anything new.
  *
- * On the second (engine 26): the learner who types. The lessons' commands, as the command box shows them,
- * typed in a shell on node1 (what `lab shell node1` opens), with `swarm-workshop check` on this machine
- * after each step. In the middle of chapter 3 a worker node stops: check names it, and the services come
- * back on the other nodes. After chapter 3, node1 stops, with the registry and the only manager: check
- * says the lab's node1 does not answer; `lab up` brings it back, with the registry empty (the lessons'
- * registry, as the articles', keeps its images in its task's container): check names what that undid,
- * and once the learner pushes again, every step ticks. After chapter
- * 4, the test engine itself restarts (as after a reboot): the nodes come back on their addresses with
- * their swarm; the registry answers, and once the pushes are typed again every service runs all its tasks.
+ * Then the learner who types, as the articles did on several nodes: the articles' commands in their
+ * spelling (test/by-hand/articles.yaml), typed in a shell on node1 (what `lab shell node1` opens), with
+ * each step's usual mistakes before its right commands (test/by-hand/mistakes.yaml) and `swarm-workshop
+ * check` on this machine after each: every mistake is named, every step ticks. In the middle of chapter 3
+ * a worker node stops: check names it, and the services come back on the other nodes. After chapter 3,
+ * node1 stops, with the registry and the only manager: check says the lab's node1 does not answer; `lab
+ * up` brings it back, with the registry empty (the articles' registry keeps its images in its task's
+ * container): check names what that undid, and once the learner pushes again, every step ticks. After
+ * chapter 4, `check` with no progress file ticks every step of both chapters, and a service removed by
+ * hand is seen; the test engine itself restarts (as after a reboot): the nodes come back on their
+ * addresses with their swarm, and once the pushes are typed again every service runs all its tasks;
+ * `reset` takes what the articles' spelling made.
  *
- * After each, `lab down` leaves the test engine exactly as it was (containers, volumes, networks, images)
- * and the docker config without the context. The docker config (contexts) and the workshop's homes are
+ * At the end, `lab down` leaves the test engine exactly as it was (containers, volumes, networks, images)
+ * and the docker config without the context. The docker config (contexts) and the workshop's home are
  * the test's own folders, never the machine's.
  */
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkshopEvent } from '../../runner/engine/events.js';
 import { loadLessons } from '../../runner/lesson/load.js';
 import { LAB_ENGINES, type LabEngine } from '../../runner/docker/images.js';
-import { profileVariables } from '../../runner/docker/probe.js';
-import { displayCommand, renderCommand } from '../../runner/lesson/template.js';
 import { dockercoinsDir, lessonsDir, packageRoot } from '../../runner/paths.js';
-import { workspaceDir } from '../../runner/workspace.js';
 import { cli, parseEvents } from '../support/cli.js';
 import { docker, emptySwarm, eventually, requireTestEngine, testDockerHost } from '../support/engine.js';
-import { checkAs, checkFromFreshHome, checkUntilDone, failures, profile } from '../support/learner.js';
+import { articles, checkAs, checkFromFreshHome, checkUntilDone, learner as learnerAt, profile, typeChapter, type Learner } from '../support/learner.js';
 
 const { chapters } = loadLessons(lessonsDir);
-const swapped = process.env.SWARM_WORKSHOP_TEST_LAB_SWAP === '1';
-/** Which engine generation each half runs on: both halves, both generations, in every run. */
-const autoEngine: LabEngine = swapped ? '26' : '20';
-const byHandEngine: LabEngine = swapped ? '20' : '26';
+/** The lab's engine generation; the test engine, which every other file uses, is the other one (20.10). */
+const labEngine: LabEngine = process.env.SWARM_WORKSHOP_TEST_LAB_ENGINE === '20' ? '20' : '26';
 const versionPrefix: Record<LabEngine, string> = { '20': '20.10.', '26': '26.1.' };
 
-// One lab at a time, each with folders of its own (freshLab, in each half's beforeAll).
+// The lab's own folders (freshLab, in beforeAll).
 let home = '';
 let config = '';
 /** The learner's shell: the host engine by DOCKER_HOST (as the tests reach it), their own docker config. */
@@ -91,6 +89,11 @@ async function proveChapter(id: 'ch3' | 'ch4'): Promise<WorkshopEvent[]> {
     expect(results.filter((e) => e.phase === 'after' && e.ok).length, `${step.id}: every check passes after`).toBe(step.checks.length);
   }
   figures.push(`${id}: ${chapter.steps.length} steps proven across the lab, in Chinese, in ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
+  // Where each step's time went (for the test run's own length).
+  const s = (ms: number) => (ms / 1000).toFixed(0);
+  for (const e of ofType(events, 'step-finished')) {
+    if (e.timing) figures.push(`  ${e.step}: commands ${s(e.timing.commandsMs)} s, converge ${s(e.timing.convergeMs)} s, checks ${s(e.timing.checksMs)} s, measure ${s(e.timing.measureMs)} s`);
+  }
   return events;
 }
 
@@ -183,8 +186,8 @@ function labTeardown(before: () => Awaited<ReturnType<typeof hostSnapshot>>) {
   });
 }
 
-describe(`lab of engine ${autoEngine} (${LAB_ENGINES[autoEngine].debian}): chapters 3 and 4 in auto mode, proven across three nodes`, () => {
-  const snapshot = labLifecycle(autoEngine);
+describe(`lab of engine ${labEngine} (${LAB_ENGINES[labEngine].debian}): chapters 3 and 4 in auto mode proven across three nodes, then the articles' commands typed on node1 with their usual mistakes; a worker node, node1 and the host engine stopped`, () => {
+  const snapshot = labLifecycle(labEngine);
 
   it('the workshop reaches node1 in each form the docker CLI takes: the context, DOCKER_HOST with TLS variables, ssh://', async () => {
     // An ssh config for the lab's key, as a learner would put in ~/.ssh/config. OpenSSH reads the home of
@@ -232,7 +235,7 @@ describe(`lab of engine ${autoEngine} (${LAB_ENGINES[autoEngine].debian}): chapt
   it('chapters 3 and 4 in auto mode across the lab, in Chinese (--lang zh --json), proven step by step; the figures the chapters are about; tasks on several nodes', async () => {
     const doctor = await cli(['doctor'], learner, { timeoutMs: 5 * 60_000 });
     console.log(String(doctor.stdout));
-    expect(doctor.stdout).toContain(`engine ${versionPrefix[autoEngine]}`);
+    expect(doctor.stdout).toContain(`engine ${versionPrefix[labEngine]}`);
     expect(doctor.stdout).toMatch(/on node1\n/);
     expect(doctor.stdout).toMatch(/routing mesh works|no routing mesh/);
     expect(doctor.stdout).toMatch(/this is the lab: every node forwards|127.0.0.1:5000 answers on node/);
@@ -335,77 +338,43 @@ describe(`lab of engine ${autoEngine} (${LAB_ENGINES[autoEngine].debian}): chapt
     expect(containers).toEqual(['swarm-workshop-node1', 'swarm-workshop-node2', 'swarm-workshop-node3']);
   });
 
-  labTeardown(snapshot);
-});
 
-/** Stands for the debug container in a command; the shell on node1 finds it (DEBUG below). */
-const DEBUG = '@@DEBUG@@';
+  // The learner who types: the articles' spelling, on node1, with the home node1 shares (the workspace).
+  let me: Learner;
+  let seenWhenNode3Stopped = '';
 
-/**
- * One line typed in a shell on node1, as `lab shell node1` opens it (`docker exec` into the node, a
- * login shell in /root): node1's own docker CLI and engine, the files node1 has.
- */
-async function typeOnNode1(line: string, { retryForMs = 0 } = {}) {
-  const prelude = 'DEBUG() { docker ps -q --filter label=com.docker.swarm.service.name=debug | head -1; }\n';
-  const deadline = Date.now() + retryForMs;
-  for (;;) {
-    const r = await execa('docker', ['exec', '-i', '-w', '/root', 'swarm-workshop-node1', 'bash', '-lc', `${prelude}set -e\n${line}`], {
-      env: hostShell, extendEnv: false, reject: false, timeout: 10 * 60_000, all: true,
+  it('the articles\' chapter 3 typed on node1, each step\'s usual mistakes named by check; node3 stops after the workers are scaled: check names it, the tasks move to node1 and node2, the chapter goes on', async () => {
+    me = learnerAt({
+      env: learner,
+      onNode: { container: 'swarm-workshop-node1', hostname: 'node1', hostEnv: hostShell },
+      ...(profile.ipvs ? {} : { pinWebuiTo: 'node1' }),
     });
-    if (r.exitCode === 0) return;
-    // A learner types the line again a moment later (a task just started whose DNS does not know the
-    // others yet, for example); the test does the same, within its bound.
-    if (Date.now() > deadline) throw new Error(`\`${line}\` on node1 failed (exit ${r.exitCode}):\n${String(r.all).slice(-3000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-  }
-}
-
-describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): the lessons' commands typed on node1, check after each step; a worker node and node1 stopped`, () => {
-  const snapshot = labLifecycle(byHandEngine);
-  /** The command box's commands on this lab: webui pinned to node1 where there is no routing mesh. */
-  const variables = () => ({
-    ...profileVariables({ ...profile, ...(profile.ipvs ? {} : { pinTo: 'node1' }) }, { hostname: 'node1' } as Parameters<typeof profileVariables>[1]),
-    dockercoins: dockercoinsDir,
-    workspace: workspaceDir(learner),
-    debug: DEBUG,
-  });
-  const commandsOf = (step: (typeof chapters)[number]['steps'][number]) =>
-    step.commands.map((c) => displayCommand(renderCommand(c.template, variables())).replaceAll(DEBUG, '$(DEBUG)'));
-
-  /** Type a step's commands on node1, then `check` here: the step and every one before it tick. */
-  async function typeStep(chapterId: string, index: number) {
-    const chapter = chapters.find((c) => c.id === chapterId)!;
-    const step = chapter.steps[index]!;
-    for (const line of commandsOf(step)) await typeOnNode1(line);
-    const r = await checkAs(learner, chapterId, 120);
-    expect({ step: step.id, status: r.status.get(step.id), failures: failures(r.events, step.id) }).toEqual({ step: step.id, status: 'done', failures: [] });
-    const behind = chapter.steps.slice(0, index).filter((s) => r.status.get(s.id) !== 'done').map((s) => s.id);
-    expect({ step: step.id, behind }).toEqual({ step: step.id, behind: [] });
-    return `[${index + 1}/${chapter.steps.length}] ${step.id}: done`;
-  }
-
-  it('chapter 3 typed on node1; node3 stops after the workers are scaled: check names it, the tasks move to node1 and node2, the chapter goes on', async () => {
-    const ch3 = chapters.find((c) => c.id === 'ch3')!;
-    const report: string[] = [];
-    const stopAfter = ch3.steps.findIndex((s) => s.id === 'scale-workers');
-    expect(stopAfter).toBeGreaterThan(0);
-    for (const i of ch3.steps.keys()) {
-      report.push(await typeStep('ch3', i));
-      if (i !== stopAfter) continue;
+    // Starting over by hand: what the auto run and its restart left, gone.
+    const reset = await cli(['reset', '--yes'], learner, { timeoutMs: 10 * 60_000 });
+    expect(reset.exitCode, String(reset.stdout) + String(reset.stderr)).toBe(0);
+    // reset keeps the learner's edits in the workspace (the auto run's fix among them): the sources as
+    // shipped again, in the folder node1 shares (its files replaced, the folder itself kept).
+    cpSync(dockercoinsDir, me.workspace, { recursive: true, force: true });
+    expect(readFileSync(join(me.workspace, 'worker', 'worker.py'), 'utf8')).toContain('time.sleep(0.1)');
+    const report = await typeChapter(me, 'ch3', async (step, lines) => {
+      if (step !== 'scale-workers') return;
       await docker(['stop', 'swarm-workshop-node3']);
       await eventually('node3 Down in the swarm', async () => ((await inLab(['node', 'ls', '--format', '{{.Hostname}} {{.Status}}'])).stdout.includes('node3 Down') ? true : undefined), { timeoutMs: 120_000 });
       const seen = await checkAs(learner, 'ch3', 0);
       const named = seen.events.filter((e) => e.type === 'check-result' && e.step === 'scale-workers' && e.actual.includes('node3 is down'));
       expect(named.length, `check right after node3 stopped:\n${seen.all}`).toBeGreaterThan(0);
+      seenWhenNode3Stopped = 'node3 is down';
       // Swarm starts node3's tasks again on the others; every step so far ticks again. (`--wait` would wait
       // for the next step, not typed yet: check again until they do.)
-      expect(await checkUntilDone(learner, 'ch3', ch3.steps.slice(0, i + 1).map((s) => s.id), 240_000)).toEqual([]);
+      const steps = Object.keys(articles.ch3!);
+      expect(await checkUntilDone(learner, 'ch3', steps.slice(0, steps.indexOf(step) + 1), 240_000)).toEqual([]);
       const workers = (await inLab(['service', 'ps', 'worker', '--filter', 'desired-state=running', '--format', '{{.Node}}'])).stdout.split('\n').filter(Boolean);
       expect({ tasks: workers.length, onNode3: workers.filter((n) => n === 'node3').length }).toEqual({ tasks: 10, onNode3: 0 });
-      report.push(`node3 stopped: check said "node3 is down"; 10 workers on ${[...new Set(workers)].sort().join(', ')}`);
-    }
+      lines.push(`node3 stopped: check said "${seenWhenNode3Stopped}"; 10 workers on ${[...new Set(workers)].sort().join(', ')}`);
+    });
     console.log(report.join('\n'));
-  }, 40 * 60_000);
+    expect(seenWhenNode3Stopped).toBe('node3 is down');
+  }, 50 * 60_000);
 
   it('node1 stops, with the registry and the only manager: check says so and how to repair; after lab up, check names what the registry lost, and the pushes typed again make every step tick', async () => {
     await docker(['stop', 'swarm-workshop-node1']);
@@ -416,36 +385,51 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
     expect({ exit: up.exitCode, stderr: String(up.stderr) }).toEqual({ exit: 0, stderr: '' });
     expect(up.stdout).toContain('node1: stopped, started');
     expect(up.stdout).toContain('node3: stopped, started');
-    // The lessons' registry keeps its images in its task's container, as the articles' does: its task
-    // starts again empty. check says so, and what to push, for every step it undoes.
-    const ch3 = chapters.find((c) => c.id === 'ch3')!;
+    // The articles' registry keeps its images in its task's container: its task starts again empty. check
+    // says so, and what to push, for every step it undoes.
     const lost = await eventually('the registry back, and empty', async () => {
       const r = await checkAs(learner, 'ch3', 0);
       return r.said.get('push-images')?.join(' ').includes('no repository dockercoins_rng in the registry') ? r : undefined;
     }, { timeoutMs: 180_000 });
     expect(lost.status.get('registry-service')).toBe('done');
-    expect(lost.said.get('push-images')!.join(' ')).toContain('push it by its full name, tag included: docker push 127.0.0.1:5000/dockercoins_rng:v0.1');
+    expect(lost.said.get('push-images')!.join(' ')).toMatch(/push it by its full name, tag included: docker push (localhost|127\.0\.0\.1):5000\/dockercoins_rng:v0\.1/);
     expect(lost.said.get('push-test-image')!.join(' ')).toContain('the registry is empty');
     // The learner pushes again what check names (steps 2 and 4, the tools image of step 11), and makes
     // step 13's file again in the new debug task: every step ticks.
-    const byId = (id: string) => ch3.steps.find((s) => s.id === id)!;
-    const again = [...commandsOf(byId('push-test-image')), ...commandsOf(byId('push-images')),
-      ...commandsOf(byId('debug-service')).filter((l) => /^docker (tag|push) /.test(l)), ...commandsOf(byId('bench-hasher'))];
+    const ch3 = articles.ch3!;
+    const again = [...ch3['push-test-image']!, ...ch3['push-images']!, ...ch3['debug-service']!.filter((l) => /^docker (tag|push) /.test(l)), ...ch3['bench-hasher']!];
     // Right after node1 started again, its new debug task may not resolve hasher yet: typed again until it does.
-    for (const line of again) await typeOnNode1(line, { retryForMs: 120_000 });
-    expect(await checkUntilDone(learner, 'ch3', ch3.steps.map((s) => s.id), 300_000, 60)).toEqual([]);
+    for (const line of again) await me.type(line, { retryForMs: 120_000 });
+    expect(await checkUntilDone(learner, 'ch3', Object.keys(ch3), 300_000, 60)).toEqual([]);
   }, 20 * 60_000);
 
-  it('chapter 4 typed on node1: the fix edited in the workspace node1 shares, built and pushed on node1, rolled out and back', async () => {
-    const ch4 = chapters.find((c) => c.id === 'ch4')!;
-    const report: string[] = [];
-    for (const i of ch4.steps.keys()) report.push(await typeStep('ch4', i));
-    console.log(report.join('\n'));
+  it('the articles\' chapter 4 typed on node1, each step\'s usual mistakes named by check: the fix edited in the workspace node1 shares, built and pushed on node1, rolled out and back', async () => {
+    console.log((await typeChapter(me, 'ch4')).join('\n'));
   }, 40 * 60_000);
+
+  it('after both chapters: check with no progress file ticks every step of both; a service removed afterwards is seen', async () => {
+    // A learner who typed everything and never ran check, or checks from a second machine: no progress
+    // file, only the cluster and the edited workspace.
+    for (const chapter of ['ch3', 'ch4']) {
+      const r = await checkFromFreshHome(learner, chapter, 90);
+      expect({ chapter, notDone: r.notDone, exitCode: r.exitCode, failures: r.failures }).toEqual({ chapter, notDone: [], exitCode: 0, failures: [] });
+      expect([...r.status.keys()]).toEqual(Object.keys(articles[chapter]!));
+    }
+    await me.type('docker service rm webui');
+    const after = await checkAs(learner, 'ch3', 0);
+    expect(after.status.get('publish-webui')).toBe('failed');
+    expect(after.said.get('publish-webui')!.join('\n')).toMatch(/no longer holds: .*no service named webui.*since you finished this step/);
+    expect(after.status.get('registry-service')).toBe('done');
+    const list = await cli(['list'], learner);
+    expect(String(list.stdout)).toMatch(/^ {4}publish-webui/m);
+    expect(String(list.stdout)).toMatch(/^ {2}✓ registry-service/m);
+  }, 10 * 60_000);
 
   it('the host engine restarts, as after a reboot: the nodes come back on their addresses with the swarm and every service\'s tasks; the registry answers, and with the pushes typed again every service runs all its tasks', async () => {
     const addresses = async () => (await docker(['inspect', '--format', '{{.Name}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'swarm-workshop-node1', 'swarm-workshop-node2', 'swarm-workshop-node3'])).stdout;
     const before = await addresses();
+    const services = (await inLab(['service', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter(Boolean).sort();
+    expect(services.length).toBeGreaterThanOrEqual(6);
     const engine = join(packageRoot, 'scripts', 'engine.sh');
     try {
       await execa('bash', [engine, 'down'], { timeout: 5 * 60_000 });
@@ -461,25 +445,34 @@ describe(`lab of engine ${byHandEngine} (${LAB_ENGINES[byHandEngine].debian}): t
     expect(await addresses()).toBe(before);
     const status = await cli(['lab', 'status'], hostShell);
     expect(status.exitCode, String(status.stdout)).toBe(0);
-    // node1 restarted, and with it the lessons' registry: it comes back empty when swarm starts a new task
-    // (the node1 test above shows check naming what that undid), or with its images when the old
-    // container is started again. Either way it answers, and the pushes typed again fill it.
+    // node1 restarted, and with it the registry: it comes back empty when swarm starts a new task (the
+    // node1 test above shows check naming what that undid), or with its images when the old container is
+    // started again. Either way it answers, and the pushes typed again fill it.
     await eventually('the registry answering on node1', async () => {
       const r = await execa('docker', ['exec', 'swarm-workshop-node1', 'curl', '-sf', 'http://127.0.0.1:5000/v2/_catalog'], { env: hostShell, extendEnv: false, reject: false });
       return r.exitCode === 0 ? true : undefined;
     }, { timeoutMs: 180_000 });
     // Pushed again (the tags are still on node1), a task placed anew on any node can pull its image: the
     // services run all their tasks again.
-    const ch3 = chapters.find((c) => c.id === 'ch3')!;
-    const ch4 = chapters.find((c) => c.id === 'ch4')!;
-    const pushes = [...ch3.steps, ...ch4.steps].flatMap((x) => commandsOf(x)).filter((l) => /^docker push /.test(l));
-    for (const line of pushes) await typeOnNode1(line);
+    const pushes = [...Object.values(articles.ch3!), ...Object.values(articles.ch4!)].flat().filter((l) => /^\s*docker push /m.test(l));
+    expect(pushes.length).toBeGreaterThanOrEqual(4);
+    for (const line of pushes) await me.type(line, { retryForMs: 60_000 });
     await eventually('every service back to its replicas', async () => {
       const ls = await inLab(['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']);
       const rows = ls.stdout.split('\n').filter(Boolean);
-      return rows.length >= 7 && rows.every((r) => { const [a, b] = r.split(' ')[1]!.split('/'); return a === b; }) ? true : undefined;
+      const names = rows.map((r) => r.split(' ')[0]).sort();
+      return names.join() === services.join() && rows.every((r) => { const [a, b] = r.split(' ')[1]!.split('/'); return a === b; }) ? true : undefined;
     }, { timeoutMs: 300_000 });
   }, 25 * 60_000);
+
+  it('reset takes what the articles\' spelling made (localhost:5000 tags) and leaves node1 clean', async () => {
+    const reset = await cli(['reset', '--yes'], learner, { timeoutMs: 10 * 60_000 });
+    expect(reset.exitCode, String(reset.stdout) + String(reset.stderr)).toBe(0);
+    expect(reset.stdout).toContain('removed image localhost:5000/dockercoins_worker:v0.01');
+    expect(reset.stdout).toContain('removed network dockercoins (');
+    const left = (await inLab(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter((t) => /^localhost:5000\/dockercoins_/.test(t));
+    expect({ services: (await inLab(['service', 'ls', '-q'])).stdout.trim(), left }).toEqual({ services: '', left: [] });
+  }, 10 * 60_000);
 
   labTeardown(snapshot);
 });
