@@ -16,7 +16,11 @@ import { articles as script, learner, mistakes } from '../support/learner.js';
 describe('the articles\' commands and the usual mistakes', () => {
   it('names at least 15 kinds of mistake, each at a step of the lessons', () => {
     expect(mistakes.length).toBeGreaterThanOrEqual(15);
-    for (const m of mistakes) expect(Object.keys(script[m.step.split('/')[0]!] ?? {})).toContain(m.step.split('/')[1]);
+    for (const m of mistakes) {
+      expect(Object.keys(script[m.step.split('/')[0]!] ?? {})).toContain(m.step.split('/')[1]);
+      expect([undefined, 'no-ipvs'], `${m.step}: ${m.mistake}`).toContain(m.when);
+      expect(m.says.trim(), `${m.step}: ${m.mistake}`).not.toBe('');
+    }
   });
 });
 
