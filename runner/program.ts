@@ -9,6 +9,7 @@ import { AbortError } from './errors.js';
 import { chooseLanguage, currentLanguage, setLanguage } from './i18n/language.js';
 import { liteT, type T } from './i18n/lite.js';
 import { packageVersion } from './paths.js';
+import { wrapText } from './tui/wrap.js';
 
 type Out = (text: string) => void;
 
@@ -172,32 +173,6 @@ export async function program(out: Out, signal: AbortSignal, result: { code: num
 }
 
 /**
- * Text cut into lines of at most `width` terminal columns: at spaces, as commander does, and also
- * between two Chinese characters (Chinese has no spaces); a Chinese character counts two columns, and
- * punctuation stays at the end of the line it closes.
- */
-export function wrapColumns(text: string, width: number, columns: (text: string) => number): string {
-  return text.split(/\r\n|\n/).map((line) => {
-    // A chunk: one Chinese character or full-width sign, or a run of anything else but spaces; either with
-    // the closing punctuation that follows it, and the opening brackets before it (none ends a line).
-    const chunks = line.match(/\s*[（「『《〈【]*(?:[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+)[，。、；：？！）」』》〉】]*/g);
-    if (!chunks) return '';
-    const lines: string[] = [];
-    let current = chunks.shift()!;
-    for (const chunk of chunks) {
-      if (columns(current + chunk) <= width) {
-        current += chunk;
-        continue;
-      }
-      lines.push(current);
-      current = chunk.trimStart();
-    }
-    lines.push(current);
-    return lines.join('\n');
-  }).join('\n');
-}
-
-/**
  * commander's own words in the help (titles, `[options]`, `choices:`, `default:`) in the run's language,
  * and its widths measured in terminal columns. English keeps commander's own help untouched.
  */
@@ -236,7 +211,7 @@ function translatedHelp(t: T, base: HelpType, columns: (text: string) => number)
     },
     displayWidth: columns,
     boxWrap(this: HelpType, text: string, width: number) {
-      return width < this.minWidthToWrap ? text : wrapColumns(text, width, columns);
+      return width < this.minWidthToWrap ? text : wrapText(text, width);
     },
   };
 }

@@ -2,7 +2,6 @@ import type { T } from '../i18n/lite.js';
 import { padLabels } from '../i18n/messages.js';
 import { Box, Text } from 'ink';
 import { useMemo, type ReactNode } from 'react';
-import wrapAnsi from 'wrap-ansi';
 import type { StepStatus } from '../engine/events.js';
 import type { StepState } from '../engine/state.js';
 import { proseFor, type Chapter, type Step } from '../lesson/load.js';
@@ -11,9 +10,11 @@ import { truncateColumns } from './columns.js';
 import { GLYPH } from './home.js';
 import type { useMarkdown } from './useMarkdown.js';
 import { panelRows, SidePanel } from './widgets.js';
+import { wrapText } from './wrap.js';
 
-/** Rows a text takes once wrapped to `width`, the way ink wraps `<Text wrap="wrap">`. */
-const wrappedRows = (text: string, width: number) => wrapAnsi(text, Math.max(1, width), { hard: true, trim: false }).split('\n').length;
+/** A text as rows of at most `width` columns, Chinese broken between its characters (wrap.ts). */
+const rowsOf = (text: string, width: number) => wrapText(text, width).split('\n');
+const wrappedRows = (text: string, width: number) => rowsOf(text, width).length;
 
 export interface StepViewProps {
   chapter: Chapter;
@@ -57,7 +58,7 @@ export function StepView(props: StepViewProps) {
   // Rendering Markdown is the costly part of a frame: once per step, width and renderer, not per render.
   const prose = useMemo(() => {
     const source = proseFor(step.body, ipvs);
-    return (markdown ? markdown(source, proseWidth, color) : wrapAnsi(source.trim(), proseWidth, { hard: true, trim: false })).split('\n');
+    return (markdown ? markdown(source, proseWidth, color) : wrapText(source.trim(), proseWidth)).split('\n');
   }, [step.body, ipvs, proseWidth, color, markdown]);
   const commands = step.commands.map((c) => (variables ? displayCommand(renderCommand(c.template, variables)) : c.template));
   const outputLines = (live?.commands ?? []).flatMap((c) => [`$ ${c.command}`, ...c.output.filter((l) => l !== '')]).slice(-6);
@@ -105,9 +106,9 @@ export function StepView(props: StepViewProps) {
           ))}
           {prose.length > proseRows ? <Text dimColor>{t('ui.scroll', { from: top + 1, to: Math.min(prose.length, top + proseRows), total: prose.length })}</Text> : null}
           <Box borderStyle="round" flexDirection="column" paddingX={1}>
-            {commands.slice(0, shownCommands).map((c, i) => (
-              <Text key={i} wrap="wrap">$ {c}</Text>
-            ))}
+            {commands.slice(0, shownCommands).flatMap((c, i) => rowsOf(`$ ${c}`, mainWidth - 4).map((row, j) => (
+              <Text key={`${i}.${j}`} wrap="truncate">{row}</Text>
+            )))}
             {shownCommands < commands.length ? <Text dimColor wrap="truncate">{t('ui.moreCommands', { count: commands.length - shownCommands })}</Text> : null}
           </Box>
           {shownOutput ? (
@@ -125,9 +126,9 @@ export function StepView(props: StepViewProps) {
             </Box>
           ))}
           {live?.reason && status === 'failed' ? <Text wrap="truncate">{fit(live.reason)}</Text> : null}
-          {step.hints.slice(0, hints).map((h, i) => (i < firstHint ? null : (
-            <Text key={i} wrap="wrap">{hintLine(h, i)}</Text>
-          )))}
+          {step.hints.slice(0, hints).flatMap((h, i) => (i < firstHint ? [] : rowsOf(hintLine(h, i), mainWidth).map((row, j) => (
+            <Text key={`${i}.${j}`} wrap="truncate">{row}</Text>
+          ))))}
         </Box>
         {wide && showCluster ? <SidePanel parts={panel} rows={size.rows} wide /> : null}
       </Box>

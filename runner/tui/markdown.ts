@@ -1,15 +1,17 @@
 import { Marked } from 'marked';
 import { markedTerminal } from 'marked-terminal';
-import wrapAnsi from 'wrap-ansi';
+import { wrapText } from './wrap.js';
 
 /** Lesson Markdown as terminal text (marked-terminal), wrapped to `width` columns. */
 export function renderMarkdown(markdown: string, width: number, color: boolean): string {
   const marked = new Marked();
   // marked-terminal's types lag behind marked's extension type; the call is the documented one.
-  marked.use(markedTerminal({ width, reflowText: true, tab: 2, showSectionPrefix: false, ...(color ? {} : plainStyles) }) as never);
+  marked.use(markedTerminal({ width, reflowText: false, tab: 2, showSectionPrefix: false, ...(color ? {} : plainStyles) }) as never);
   const text = (marked.parse(markdown) as string).replace(/\n{3,}/g, '\n\n').trimEnd();
-  // marked-terminal leaves list items unwrapped; wrap everything to the width, keeping colour codes intact.
-  return wrapAnsi(text, width, { hard: true, trim: false });
+  // Wrapped here, not by marked-terminal: its reflow breaks at spaces only (a Chinese paragraph is cut hard,
+  // a comma may start a row) and leaves list items unwrapped. Everything to the width, Chinese between its
+  // characters, keeping colour codes intact.
+  return wrapText(text, width);
 }
 
 const same = (text: string) => text;

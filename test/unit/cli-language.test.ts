@@ -17,7 +17,8 @@ import { AbortError, formatError } from '../../runner/errors.js';
 import { setLanguage, type Language } from '../../runner/i18n/language.js';
 import { labShell } from '../../runner/lab/lab.js';
 import { packageRoot } from '../../runner/paths.js';
-import { langFlag, program, unknownCommand, usageError, wrapColumns } from '../../runner/program.js';
+import { langFlag, program, unknownCommand, usageError } from '../../runner/program.js';
+import { wrapText } from '../../runner/tui/wrap.js';
 import { fakeDocker } from '../support/fake-docker.js';
 import { emptyManager, fakeEngine } from '../support/fake-engine.js';
 
@@ -101,13 +102,13 @@ describe('--help', () => {
 
   it('cuts Chinese between characters, by terminal columns, keeping punctuation on its line', () => {
     const text = '这台机器准备好了吗？引擎、集群、IPVS、端口、被占用的名称、命令、镜像、磁盘';
-    const lines = wrapColumns(text, 20, stringWidth).split('\n');
+    const lines = wrapText(text, 20).split('\n');
     expect(lines.join('')).toBe(text);
     for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(20);
     expect(lines.every((l) => !/^[，。：；、？）]/.test(l))).toBe(true);
-    expect(wrapColumns('a few English words here', 10, stringWidth)).toBe('a few\nEnglish\nwords here');
+    expect(wrapText('a few English words here', 10)).toBe('a few\nEnglish\nwords here');
     // An opening bracket stays with what it opens.
-    expect(wrapColumns('监听这个地址（默认：8765）', 14, stringWidth)).toBe('监听这个地址\n（默认：8765）');
+    expect(wrapText('监听这个地址（默认：8765）', 14)).toBe('监听这个地址\n（默认：8765）');
   });
 });
 
