@@ -71,6 +71,11 @@ describe('wrapText: prose rows for English and Chinese', () => {
     for (const row of bold) expect(stringWidth(row)).toBeLessThanOrEqual(16);
   });
 
+  it('joins a paragraph the author broke over source lines: a space in English, nothing between Chinese characters', () => {
+    const out = renderMarkdown('First line of a paragraph\nwrapped by the author\nin the source.\n\n中文第一行\n接着第二行。', 80, false);
+    expect(out).toBe('First line of a paragraph wrapped by the author in the source.\n\n中文第一行接着第二行。');
+  });
+
   it('every Chinese lesson, rendered at 58 columns: no row wider, none starting with closing punctuation', () => {
     let checked = 0;
     for (const chapter of ['ch3-registry', 'ch4-rolling-update']) {
