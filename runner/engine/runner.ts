@@ -399,9 +399,24 @@ export class ChapterRunner {
     const open = current && !current.done ? current : undefined;
     if (open && waitMs > 0) {
       // The learner's current step: wait for the cluster to converge on its checks that are not history.
-      const pending = open.verdicts.flatMap((v, k) => (v.history ? [] : [k]));
-      const result = await waitForChecks(pending.map((k) => open.resolved[k]!), ctx, { deadline: Date.now() + waitMs });
-      pending.forEach((k, n) => (open.verdicts[k] = { ...result.verdicts[n]!, changedBy: open.verdicts[k]!.changedBy }));
+      // The other steps' failing checks are read again each time too: what was just typed may still be
+      // settling (on engine 26 an update reads "updating" for a few seconds after `docker service update`
+      // has returned), and a failure read then would break the history of the steps before it for the whole
+      // wait. The wait is over when the current step is done, its history judged anew each time.
+      const watched = [
+        ...open.verdicts.flatMap((v, k) => (v.history ? [] : [{ j: open, k }])),
+        ...judged.flatMap((j) => (j === open ? [] : j.verdicts.flatMap((v, k) => (!v.ok && !j.resolved[k]!.definition.costly ? [{ j, k }] : [])))),
+      ];
+      const apply = (verdicts: CheckVerdict[]) => watched.forEach(({ j, k }, n) => (j.verdicts[k] = { ...verdicts[n]!, changedBy: j.verdicts[k]!.changedBy }));
+      const result = await waitForChecks(watched.map(({ j, k }) => j.resolved[k]!), ctx, {
+        deadline: Date.now() + waitMs,
+        until: async (verdicts) => {
+          apply(verdicts);
+          await resolve();
+          return open.done;
+        },
+      });
+      apply(result.verdicts);
       await resolve();
     }
     return judged;

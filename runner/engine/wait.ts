@@ -39,6 +39,8 @@ export interface WaitOptions {
   /** Polling checks (HTTP, speeds) re-run at this interval. */
   pollMs?: number;
   onAttempt?: (verdicts: CheckVerdict[]) => void;
+  /** When the wait is over, given each attempt's verdicts; by default, when every check passes. */
+  until?: (verdicts: CheckVerdict[]) => Promise<boolean>;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function waitForChecks(checks: ResolvedCheck[], ctx: CheckContext, 
       pending = false;
       const verdicts = await evaluate(checks, { ...ctx, signal });
       options.onAttempt?.(verdicts);
-      if (verdicts.every((v) => v.ok)) return { ok: true, verdicts, timedOut: false, waitingMs };
+      if (options.until ? await options.until(verdicts) : verdicts.every((v) => v.ok)) return { ok: true, verdicts, timedOut: false, waitingMs };
       const left = options.deadline - Date.now();
       if (left <= 0) return { ok: false, verdicts, timedOut: true, waitingMs };
       const asleep = Date.now();

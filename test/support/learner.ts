@@ -120,7 +120,7 @@ export async function typeChapter(me: Learner, chapter: 'ch3' | 'ch4', afterStep
     const secs = (ms: number) => (ms / 1000).toFixed(0);
     report.push(`${step}: the articles' commands: ${r.status.get(step)} (mistakes ${secs(typedAt - startedAt)} s, the step ${secs(Date.now() - typedAt)} s)`);
     const behind = steps.slice(0, index).map(([id]) => id).filter((id) => r.status.get(id) !== 'done');
-    expect({ step, status: r.status.get(step), failures: failures(r.events, step), behind })
+    expect({ step, status: r.status.get(step), failures: failures(r.events, step), behind }, `check said:\n${r.all.slice(0, 3000)}`)
       .toEqual({ step, status: 'done', failures: [], behind: [] });
     if (step === 'rolling-update') {
       // Check mode judges the speed-up against the speed it kept when chapter 3's scaling ticked, and says the ratio.

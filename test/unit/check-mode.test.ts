@@ -122,6 +122,36 @@ describe('waiting for the cluster in check mode', () => {
   });
 });
 
+describe('a state still settling when check starts', () => {
+  it('an earlier step read while the cluster was still changing is read again while check waits: the history it breaks is judged anew', async () => {
+    // The learner scaled web to 0 (step 3) a moment ago; an earlier check had found step 2 no longer holding.
+    // At check's first read swarm still reports 1 replica, so step 3 fails, and step 2's "3 replicas" is not
+    // history yet: step 2 is the current step. Then web settles at 0.
+    const cluster: Record<string, number> = { web: 1, db: 1 };
+    setTimeout(() => (cluster.web = 0), 300);
+    const events: WorkshopEvent[] = [];
+    const docker = fakeDocker({
+      services: async () => Object.entries(cluster).map(([name, n]) => serviceInfo(name, 'img:1', { mode: { kind: 'replicated', replicas: n } })),
+      tasks: async (name) => Array.from({ length: cluster[name] ?? 0 }, (_, i) => ({ id: `${name}${i}`, serviceName: name, nodeId: 'n', state: 'running', desiredState: 'running', image: 'img:1', message: '' })),
+      async *events(signal: AbortSignal) {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      },
+    });
+    const previously: Record<string, StepStatus> = { create: 'done', scale: 'failed' };
+    const runner = new ChapterRunner({
+      docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
+      emit: (e) => events.push(e), signal: new AbortController().signal, chapters: [chapter],
+      previously: (c, s) => (previously[s] ? { status: previously[s]!, at: '2026-11-25T10:05:00.000Z' } : undefined),
+    });
+    const started = Date.now();
+    const result = await runner.runChapter(chapter, { mode: 'check', checkWaitMs: 8000 });
+    const finished = Object.fromEntries(events.flatMap((e) => (e.type === 'step-finished' ? [[e.step, e.status]] : [])));
+    expect({ result, finished }).toEqual({ result: { ok: true, done: 4 }, finished: { create: 'done', scale: 'done', idle: 'done', db: 'done' } });
+    // Over once the current step is done, not at the end of the wait.
+    expect(Date.now() - started).toBeLessThan(6000);
+  });
+});
+
 describe('the step the learner is on', () => {
   it('may already have changed what an earlier step reads: that is not drift, and its own checks say what is wrong', async () => {
     // Steps 1 and 2 done; the learner is on "idle" (scale to 0) and scaled web to 1 instead.
