@@ -399,13 +399,30 @@ export class ChapterRunner {
     const open = current && !current.done ? current : undefined;
     if (open && waitMs > 0) {
       // The learner's current step: wait for the cluster to converge on its checks that are not history.
-      // The other steps' failing checks are read again each time too: what was just typed may still be
+      // The failing checks its history depends on are read again each time too: what was just typed may still be
       // settling (on engine 26 an update reads "updating" for a few seconds after `docker service update`
       // has returned), and a failure read then would break the history of the steps before it for the whole
       // wait. The wait is over when the current step is done, its history judged anew each time.
+      // Of the other steps, only those whose being done can make one of the current step's failing checks
+      // history, and so on down the chain (`changed-by`): never the steps not typed yet for nothing.
+      const byKey = new Map(judged.map((j) => [`${chapter.id}/${j.step.id}`, j]));
+      const chain = new Set<JudgedStep>();
+      const follow = (j: JudgedStep) => {
+        for (const v of j.verdicts) {
+          if (v.ok) continue;
+          for (const key of v.changedBy) {
+            const next = byKey.get(key);
+            if (next && next !== open && !chain.has(next)) {
+              chain.add(next);
+              follow(next);
+            }
+          }
+        }
+      };
+      follow(open);
       const watched = [
         ...open.verdicts.flatMap((v, k) => (v.history ? [] : [{ j: open, k }])),
-        ...judged.flatMap((j) => (j === open ? [] : j.verdicts.flatMap((v, k) => (!v.ok && !j.resolved[k]!.definition.costly ? [{ j, k }] : [])))),
+        ...[...chain].flatMap((j) => j.verdicts.flatMap((v, k) => (!v.ok && !j.resolved[k]!.definition.costly ? [{ j, k }] : []))),
       ];
       const apply = (verdicts: CheckVerdict[]) => watched.forEach(({ j, k }, n) => (j.verdicts[k] = { ...verdicts[n]!, changedBy: j.verdicts[k]!.changedBy }));
       const result = await waitForChecks(watched.map(({ j, k }) => j.resolved[k]!), ctx, {

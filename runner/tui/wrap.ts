@@ -120,8 +120,10 @@ export function wrapText(text: string, width: number): string {
       if (chunk.space) {
         // Indentation at the start of a line is kept; elsewhere a space waits to see what follows it.
         if (atLineStart) {
-          row += chunk.text;
-          rowWidth += chunk.width;
+          // Never so deep that nothing fits after it.
+          const room = Math.max(0, Math.min(chunk.width, columns - 1 - rowWidth));
+          row += chunk.text.replace(/ +/, ' '.repeat(room));
+          rowWidth += room;
           track(chunk.text);
         } else if (space) {
           space = { ...space, text: space.text + chunk.text, width: space.width + chunk.width };
@@ -144,19 +146,29 @@ export function wrapText(text: string, width: number): string {
         space = undefined;
         continue;
       }
-      if (space) {
-        // The row ends at this space: its codes (a colour closed there) still count.
-        row += space.text.replaceAll(' ', '');
-        track(space.text);
-        space = undefined;
-      }
-      if (chunk.width <= columns - hang) {
-        if (content) endRow();
+      if (chunk.width <= columns - hang && content) {
+        // The row ends at this space (its codes, a colour closed there, still count); the piece starts the next.
+        if (space) {
+          row += space.text.replaceAll(' ', '');
+          track(space.text);
+          space = undefined;
+        }
+        endRow();
         row += chunk.text;
         rowWidth += chunk.width;
         content = true;
         track(chunk.text);
         continue;
+      }
+      // Wider than a row, or not fitting after the line's indentation: cut hard, the first piece filling
+      // what is left of this row, after its space when a column is left beyond it.
+      if (space) {
+        const keep = content && rowWidth + space.width < columns;
+        row += keep ? space.text : space.text.replaceAll(' ', '');
+        if (keep) rowWidth += space.width;
+        track(space.text);
+        space = undefined;
+        if (content && !keep) endRow();
       }
       // Wider than a row: cut hard, the first piece filling what is left of this row.
       for (const unit of chunk.text.split(/(\u001B\[[0-?]*[ -/]*[@-~]|\u001B\]8;[^\u0007\u001B]*(?:\u0007|\u001B\\))/)) {
@@ -168,7 +180,7 @@ export function wrapText(text: string, width: number): string {
         }
         for (const { segment } of graphemes.segment(unit)) {
           const w = stringWidth(segment);
-          if (rowWidth + w > columns && content) endRow();
+          if (rowWidth + w > columns && (content || rowWidth > hang)) endRow();
           row += segment;
           rowWidth += w;
           content = true;

@@ -76,6 +76,44 @@ describe('wrapText: prose rows for English and Chinese', () => {
     expect(out).toBe('First line of a paragraph wrapped by the author in the source.\n\n中文第一行接着第二行。');
   });
 
+  it('never glues a word too wide for the row to the one before it, never makes a row wider than asked (found in review)', () => {
+    const cases: [string, number][] = [
+      ['see http://127.0.0.1:5000/v2/first-push/tags/list now', 20],
+      ['$ docker build -t app /home/someone/My Projects/swarm-workshop/dockercoins/worker', 30],
+      ['  * abcdefghijklmnopqrst', 10],
+      ['  abcde', 5],
+      ['    127.0.0.1:5000/dockercoins/worker:v0.1', 40],
+      ['The answer looks like {"coins":3,"hashes":4,"now":1700000000.0} and so on', 40],
+    ];
+    for (const [text, width] of cases) {
+      const out = rows(wrapText(text, width));
+      for (const row of out) {
+        expect(stringWidth(row), `${JSON.stringify(text)} at ${width}: ${JSON.stringify(row)}`).toBeLessThanOrEqual(width);
+        // What a row shows is a piece of the text as it was: nothing glued across a space.
+        expect(text, `${JSON.stringify(text)} at ${width}: ${JSON.stringify(row)}`).toContain(row.trim());
+      }
+    }
+    expect(rows(wrapText('see http://127.0.0.1:5000/v2/first-push/tags/list now', 20))[0]).toMatch(/^see http/);
+  });
+
+  it('every lesson, in English and Chinese, at 40, 58 and 78 columns: each row a piece of the rendered text, none wider', () => {
+    let checked = 0;
+    for (const chapter of ['ch3-registry', 'ch4-rolling-update']) {
+      for (const name of readdirSync(join(lessonsDir, chapter)).filter((f) => f.endsWith('.md'))) {
+        const body = readFileSync(join(lessonsDir, chapter, name), 'utf8').split(/^---$/m).slice(2).join('---');
+        const whole = renderMarkdown(body, 10_000, false);
+        for (const width of [40, 58, 78]) {
+          for (const row of rows(renderMarkdown(body, width, false))) {
+            expect(stringWidth(row), `${name} at ${width}: ${row}`).toBeLessThanOrEqual(width);
+            if (row.trim()) expect(whole, `${name} at ${width}: ${row}`).toContain(row.trim());
+          }
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(40);
+  });
+
   it('every Chinese lesson, rendered at 58 columns: no row wider, none starting with closing punctuation', () => {
     let checked = 0;
     for (const chapter of ['ch3-registry', 'ch4-rolling-update']) {
