@@ -85,7 +85,13 @@ export const serviceConverged: CheckDefinition = {
     const replicas = num(p, 'replicas');
     if (service.mode.kind !== 'replicated' || service.mode.replicas !== replicas) {
       const has = service.mode.kind === 'global' ? ct('common.global') : ct('common.replicaCount', { n: service.mode.replicas });
-      return fail(expected, ct('serviceConverged.setTo', { name, has, actual }));
+      // Not scaled at all, and the count the step wants on another service: the scale most likely went to
+      // the wrong one.
+      const others = replicas > 1 && service.mode.kind === 'replicated' && service.mode.replicas === 1
+        ? (await ctx.docker.services()).filter((x) => x.name !== name && x.mode.kind === 'replicated' && x.mode.replicas === replicas).map((x) => x.name)
+        : [];
+      const wrong = others.length ? ct('serviceConverged.otherHas', { others: others.join(', '), replicas, name }) : '';
+      return fail(expected, ct('serviceConverged.setTo', { name, has, actual }) + wrong);
     }
     if (running.length === replicas && wanted.length === replicas) return pass(expected, actual);
     // A rolling update (or rollback) replaces tasks a few at a time: the count is right, some tasks are

@@ -35,6 +35,15 @@ describe('service-converged on a recorded cluster', () => {
     expect(outcome.ok).toBe(false);
     expect(outcome.actual).toBe('worker is set to 10 replica(s); worker: 10/10 running');
   });
+  it('not scaled at all while another service has the count the step wants: asks whether the scale went to the wrong one', async () => {
+    const cluster = fakeDocker({
+      services: async () => [serviceInfo('worker', 'img:1'), serviceInfo('hasher', 'img:1', { mode: { kind: 'replicated', replicas: 10 } }), serviceInfo('rng', 'img:1')],
+      tasks: async (name) => Array.from({ length: name === 'hasher' ? 10 : 1 }, (_, i) => ({ id: `${name}${i}`, serviceName: name, nodeId: 'n', state: 'running', desiredState: 'running', image: 'img:1', message: '' })),
+    });
+    const outcome = await run('service-converged', { service: 'worker', replicas: 10 }, context(cluster));
+    expect(outcome.ok).toBe(false);
+    expect(outcome.actual).toBe('worker is set to 1 replica(s); worker: 1/1 running; hasher is set to 10 replica(s) instead: was that scale meant for worker?');
+  });
   it('reports pending tasks with the scheduler\'s reason', async () => {
     const outcome = await run('service-converged', { service: 'pend', replicas: 3 }, context(recordedCluster()));
     expect(outcome.ok).toBe(false);
