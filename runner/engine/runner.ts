@@ -403,8 +403,9 @@ export class ChapterRunner {
       // settling (on engine 26 an update reads "updating" for a few seconds after `docker service update`
       // has returned), and a failure read then would break the history of the steps before it for the whole
       // wait. The wait is over when the current step is done, its history judged anew each time.
-      // Of the other steps, only those whose being done can make one of the current step's failing checks
-      // history, and so on down the chain (`changed-by`): never the steps not typed yet for nothing.
+      // Of the other steps: those before the current one (done earlier: a stale failure there is drift that
+      // is not), and those whose being done can make a failing check of these history, and so on down the
+      // chain (`changed-by`). Never the steps not typed yet for nothing.
       const byKey = new Map(judged.map((j) => [`${chapter.id}/${j.step.id}`, j]));
       const chain = new Set<JudgedStep>();
       const follow = (j: JudgedStep) => {
@@ -420,6 +421,13 @@ export class ChapterRunner {
         }
       };
       follow(open);
+      for (const j of judged.slice(0, currentIndex)) {
+        if (!j.done) {
+          chain.add(j);
+          follow(j);
+        }
+      }
+      chain.delete(open);
       const watched = [
         ...open.verdicts.flatMap((v, k) => (v.history ? [] : [{ j: open, k }])),
         ...[...chain].flatMap((j) => j.verdicts.flatMap((v, k) => (!v.ok && !j.resolved[k]!.definition.costly ? [{ j, k }] : []))),

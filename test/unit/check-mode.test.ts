@@ -152,6 +152,32 @@ describe('a state still settling when check starts', () => {
   });
 });
 
+describe('a state still settling when check starts, before the current step', () => {
+  it('a step done earlier read while the cluster was still changing is read again while the current step is waited on: no drift is said', async () => {
+    // Steps 1 to 3 done earlier; the learner is on step 4 (db), typed a moment ago, while web is still
+    // settling at 0 after step 3: at the first read step 3 fails, and step 2's "3 replicas" with it.
+    const cluster: Record<string, number> = { web: 1 };
+    setTimeout(() => Object.assign(cluster, { web: 0, db: 1 }), 300);
+    const events: WorkshopEvent[] = [];
+    const docker = fakeDocker({
+      services: async () => Object.entries(cluster).map(([name, n]) => serviceInfo(name, 'img:1', { mode: { kind: 'replicated', replicas: n } })),
+      tasks: async (name) => Array.from({ length: cluster[name] ?? 0 }, (_, i) => ({ id: `${name}${i}`, serviceName: name, nodeId: 'n', state: 'running', desiredState: 'running', image: 'img:1', message: '' })),
+      async *events(signal: AbortSignal) {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      },
+    });
+    const previously: Record<string, StepStatus> = { create: 'done', scale: 'done', idle: 'done' };
+    const runner = new ChapterRunner({
+      docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
+      emit: (e) => events.push(e), signal: new AbortController().signal, chapters: [chapter],
+      previously: (c, s) => (previously[s] ? { status: previously[s]!, at: '2026-11-25T10:05:00.000Z' } : undefined),
+    });
+    const result = await runner.runChapter(chapter, { mode: 'check', checkWaitMs: 8000 });
+    const finished = Object.fromEntries(events.flatMap((e) => (e.type === 'step-finished' ? [[e.step, e.status]] : [])));
+    expect({ result, finished }).toEqual({ result: { ok: true, done: 4 }, finished: { create: 'done', scale: 'done', idle: 'done', db: 'done' } });
+  });
+});
+
 describe('the step the learner is on', () => {
   it('may already have changed what an earlier step reads: that is not drift, and its own checks say what is wrong', async () => {
     // Steps 1 and 2 done; the learner is on "idle" (scale to 0) and scaled web to 1 instead.
