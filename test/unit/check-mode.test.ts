@@ -28,7 +28,7 @@ const chapter: Chapter = {
   ],
 };
 
-function check(cluster: Record<string, number>, previously: Record<string, StepStatus> = {}) {
+function check(cluster: Record<string, number>, previously: Record<string, StepStatus> = {}, waitMs = 0) {
   const events: WorkshopEvent[] = [];
   const docker = fakeDocker({
     services: async () => Object.entries(cluster).map(([name, n]) => serviceInfo(name, 'img:1', { mode: { kind: 'replicated', replicas: n } })),
@@ -42,7 +42,7 @@ function check(cluster: Record<string, number>, previously: Record<string, StepS
     emit: (e) => events.push(e), signal: new AbortController().signal, chapters: [chapter],
     previously: (c, s) => (previously[s] ? { status: previously[s]!, at: '2026-11-25T10:05:00.000Z' } : undefined),
   });
-  return runner.runChapter(chapter, { mode: 'check', checkWaitMs: 0 }).then((result) => ({ result, events, finished: Object.fromEntries(events.flatMap((e) => (e.type === 'step-finished' ? [[e.step, [e.status, e.reason]]] : []))) }));
+  return runner.runChapter(chapter, { mode: 'check', checkWaitMs: waitMs }).then((result) => ({ result, events, finished: Object.fromEntries(events.flatMap((e) => (e.type === 'step-finished' ? [[e.step, [e.status, e.reason]]] : []))) }));
 }
 
 describe('check mode judges every step against the cluster now', () => {
@@ -129,22 +129,8 @@ describe('a state still settling when check starts', () => {
     // history yet: step 2 is the current step. Then web settles at 0.
     const cluster: Record<string, number> = { web: 1, db: 1 };
     setTimeout(() => (cluster.web = 0), 300);
-    const events: WorkshopEvent[] = [];
-    const docker = fakeDocker({
-      services: async () => Object.entries(cluster).map(([name, n]) => serviceInfo(name, 'img:1', { mode: { kind: 'replicated', replicas: n } })),
-      tasks: async (name) => Array.from({ length: cluster[name] ?? 0 }, (_, i) => ({ id: `${name}${i}`, serviceName: name, nodeId: 'n', state: 'running', desiredState: 'running', image: 'img:1', message: '' })),
-      async *events(signal: AbortSignal) {
-        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-      },
-    });
-    const previously: Record<string, StepStatus> = { create: 'done', scale: 'failed' };
-    const runner = new ChapterRunner({
-      docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
-      emit: (e) => events.push(e), signal: new AbortController().signal, chapters: [chapter],
-      previously: (c, s) => (previously[s] ? { status: previously[s]!, at: '2026-11-25T10:05:00.000Z' } : undefined),
-    });
     const started = Date.now();
-    const result = await runner.runChapter(chapter, { mode: 'check', checkWaitMs: 8000 });
+    const { result, events } = await check(cluster, { create: 'done', scale: 'failed' }, 8000);
     const finished = Object.fromEntries(events.flatMap((e) => (e.type === 'step-finished' ? [[e.step, e.status]] : [])));
     expect({ result, finished }).toEqual({ result: { ok: true, done: 4 }, finished: { create: 'done', scale: 'done', idle: 'done', db: 'done' } });
     // Over once the current step is done, not at the end of the wait.
@@ -158,21 +144,7 @@ describe('a state still settling when check starts, before the current step', ()
     // settling at 0 after step 3: at the first read step 3 fails, and step 2's "3 replicas" with it.
     const cluster: Record<string, number> = { web: 1 };
     setTimeout(() => Object.assign(cluster, { web: 0, db: 1 }), 300);
-    const events: WorkshopEvent[] = [];
-    const docker = fakeDocker({
-      services: async () => Object.entries(cluster).map(([name, n]) => serviceInfo(name, 'img:1', { mode: { kind: 'replicated', replicas: n } })),
-      tasks: async (name) => Array.from({ length: cluster[name] ?? 0 }, (_, i) => ({ id: `${name}${i}`, serviceName: name, nodeId: 'n', state: 'running', desiredState: 'running', image: 'img:1', message: '' })),
-      async *events(signal: AbortSignal) {
-        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-      },
-    });
-    const previously: Record<string, StepStatus> = { create: 'done', scale: 'done', idle: 'done' };
-    const runner = new ChapterRunner({
-      docker, profile: defaultProfile, variables: {}, env: process.env, paths: { workspace: '', package: '' },
-      emit: (e) => events.push(e), signal: new AbortController().signal, chapters: [chapter],
-      previously: (c, s) => (previously[s] ? { status: previously[s]!, at: '2026-11-25T10:05:00.000Z' } : undefined),
-    });
-    const result = await runner.runChapter(chapter, { mode: 'check', checkWaitMs: 8000 });
+    const { result, events } = await check(cluster, { create: 'done', scale: 'done', idle: 'done' }, 8000);
     const finished = Object.fromEntries(events.flatMap((e) => (e.type === 'step-finished' ? [[e.step, e.status]] : [])));
     expect({ result, finished }).toEqual({ result: { ok: true, done: 4 }, finished: { create: 'done', scale: 'done', idle: 'done', db: 'done' } });
   });
