@@ -399,50 +399,37 @@ export class ChapterRunner {
     const open = current && !current.done ? current : undefined;
     if (open && waitMs > 0) {
       // The learner's current step: wait for the cluster to converge on its checks that are not history.
-      // The failing checks its history depends on are read again each time too: what was just typed may still be
-      // settling (on engine 26 an update reads "updating" for a few seconds after `docker service update`
-      // has returned), and a failure read then would break the history of the steps before it for the whole
-      // wait. The wait is over when the current step is done, its history judged anew each time.
-      // Of the other steps: those before the current one (done earlier: a stale failure there is drift that
-      // is not), and those whose being done can make a failing check of these history, and so on down the
-      // chain (`changed-by`). Never the steps not typed yet for nothing.
+      // Read again with them, each time: the steps before it that no longer tick, and the steps whose being
+      // done would make a failing check of these history (changed-by, down the chain); never steps not typed
+      // yet for nothing. What was just typed may still be settling (engine 26 reports an update "updating"
+      // for a few seconds after `docker service update` returns), and a failure read then would otherwise
+      // break the earlier steps' history for the whole wait. The wait ends when the current step is done,
+      // its history judged anew after each reading.
       const byKey = new Map(judged.map((j) => [`${chapter.id}/${j.step.id}`, j]));
       const chain = new Set<JudgedStep>();
+      const add = (j: JudgedStep) => {
+        if (j === open || chain.has(j)) return;
+        chain.add(j);
+        follow(j);
+      };
       const follow = (j: JudgedStep) => {
-        for (const v of j.verdicts) {
-          if (v.ok) continue;
-          for (const key of v.changedBy) {
-            const next = byKey.get(key);
-            if (next && next !== open && !chain.has(next)) {
-              chain.add(next);
-              follow(next);
-            }
-          }
-        }
+        for (const v of j.verdicts) if (!v.ok) for (const key of v.changedBy) if (byKey.has(key)) add(byKey.get(key)!);
       };
       follow(open);
-      for (const j of judged.slice(0, currentIndex)) {
-        if (!j.done) {
-          chain.add(j);
-          follow(j);
-        }
-      }
-      chain.delete(open);
+      for (const j of judged.slice(0, currentIndex)) if (!j.done) add(j);
       const watched = [
         ...open.verdicts.flatMap((v, k) => (v.history ? [] : [{ j: open, k }])),
         ...[...chain].flatMap((j) => j.verdicts.flatMap((v, k) => (!v.ok && !j.resolved[k]!.definition.costly ? [{ j, k }] : []))),
       ];
-      const apply = (verdicts: CheckVerdict[]) => watched.forEach(({ j, k }, n) => (j.verdicts[k] = { ...verdicts[n]!, changedBy: j.verdicts[k]!.changedBy }));
-      const result = await waitForChecks(watched.map(({ j, k }) => j.resolved[k]!), ctx, {
+      // Every reading, the last one too, goes through `until`: the verdicts are in place when the wait returns.
+      await waitForChecks(watched.map(({ j, k }) => j.resolved[k]!), ctx, {
         deadline: Date.now() + waitMs,
         until: async (verdicts) => {
-          apply(verdicts);
+          watched.forEach(({ j, k }, n) => (j.verdicts[k] = { ...verdicts[n]!, changedBy: j.verdicts[k]!.changedBy }));
           await resolve();
           return open.done;
         },
       });
-      apply(result.verdicts);
-      await resolve();
     }
     return judged;
   }
