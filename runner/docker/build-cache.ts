@@ -11,8 +11,6 @@ import { join } from 'node:path';
 import type { DockerRun } from './run.js';
 import { APP_IMAGES, BASE_IMAGES, LAB_ENGINES, NODE_IMAGE, PREPARED_LABEL, preparedLabelValue, preparedRef } from './images.js';
 
-export type { DockerRun };
-
 /**
  * The images the legacy builder made on the way to `ref`, one per step, oldest first (ids; not the base
  * image). Empty for an image BuildKit made.

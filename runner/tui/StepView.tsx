@@ -14,7 +14,6 @@ import { wrapText } from './wrap.js';
 
 /** A text as rows of at most `width` columns, Chinese broken between its characters (wrap.ts). */
 const rowsOf = (text: string, width: number) => wrapText(text, width).split('\n');
-const wrappedRows = (text: string, width: number) => rowsOf(text, width).length;
 
 export interface StepViewProps {
   chapter: Chapter;
@@ -63,10 +62,13 @@ export function StepView(props: StepViewProps) {
   const commands = step.commands.map((c) => (variables ? displayCommand(renderCommand(c.template, variables)) : c.template));
   const outputLines = (live?.commands ?? []).flatMap((c) => [`$ ${c.command}`, ...c.output.filter((l) => l !== '')]).slice(-6);
   const checks = (live?.checks ?? []).filter((c) => c.phase === 'after');
-  const rowsOfCommands = (n: number) => commands.slice(0, n).reduce((sum, c) => sum + wrappedRows(`$ ${c}`, mainWidth - 4), 2) + (n < commands.length ? 1 : 0);
+  // Each command and hint wrapped once per render: the fitting below counts their rows, the screen shows them.
+  const commandRows = commands.map((c) => rowsOf(`$ ${c}`, mainWidth - 4));
+  const rowsOfCommands = (n: number) => commandRows.slice(0, n).reduce((sum, r) => sum + r.length, 2) + (n < commands.length ? 1 : 0);
   const checkRows = checks.reduce((sum, c) => sum + (c.ok ? 1 : 3), 0) + (live?.reason && status === 'failed' ? 1 : 0);
   const hintLine = (h: string, i: number) => t('ui.hint', { n: i + 1, text: h });
-  const rowsOfHints = (from: number) => step.hints.slice(0, hints).reduce((sum, h, i) => sum + (i < from ? 0 : wrappedRows(hintLine(h, i), mainWidth)), 0);
+  const hintRows = step.hints.slice(0, hints).map((h, i) => rowsOf(hintLine(h, i), mainWidth));
+  const rowsOfHints = (from: number) => hintRows.reduce((sum, r, i) => sum + (i < from ? 0 : r.length), 0);
   const [expected, actual] = padLabels([t('ui.expected'), t('ui.actual')]);
   // Title, engine line, the "(lines x-y)" line, the key line: 4 rows besides the parts counted here.
   const rowsLeft = (shownCommands: number, firstHint: number, shownOutput = outputLines.length) => usableRows - 4 - (message ? 1 : 0) - rowsOfCommands(shownCommands) - shownOutput - checkRows - rowsOfHints(firstHint);
@@ -106,7 +108,7 @@ export function StepView(props: StepViewProps) {
           ))}
           {prose.length > proseRows ? <Text dimColor>{t('ui.scroll', { from: top + 1, to: Math.min(prose.length, top + proseRows), total: prose.length })}</Text> : null}
           <Box borderStyle="round" flexDirection="column" paddingX={1}>
-            {commands.slice(0, shownCommands).flatMap((c, i) => rowsOf(`$ ${c}`, mainWidth - 4).map((row, j) => (
+            {commandRows.slice(0, shownCommands).flatMap((rows, i) => rows.map((row, j) => (
               <Text key={`${i}.${j}`} wrap="truncate">{row}</Text>
             )))}
             {shownCommands < commands.length ? <Text dimColor wrap="truncate">{t('ui.moreCommands', { count: commands.length - shownCommands })}</Text> : null}
@@ -126,7 +128,7 @@ export function StepView(props: StepViewProps) {
             </Box>
           ))}
           {live?.reason && status === 'failed' ? <Text wrap="truncate">{fit(live.reason)}</Text> : null}
-          {step.hints.slice(0, hints).flatMap((h, i) => (i < firstHint ? [] : rowsOf(hintLine(h, i), mainWidth).map((row, j) => (
+          {hintRows.flatMap((rows, i) => (i < firstHint ? [] : rows.map((row, j) => (
             <Text key={`${i}.${j}`} wrap="truncate">{row}</Text>
           ))))}
         </Box>

@@ -20,6 +20,8 @@ const CLOSING = /^[，。、；：？！）」』》〉】〕’”…·,.;:?!)\
 const OPENING = /^[（「『《〈【〔‘“(\[{]$/u;
 // CSI sequences (colours among them) and OSC 8 hyperlinks: no width.
 const ESCAPE = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\]8;[^\u0007\u001B]*(?:\u0007|\u001B\\)/g;
+/** The same, kept as a part of its own by `split`. */
+const ESCAPE_PART = new RegExp(`(${ESCAPE.source})`);
 /** A list item's bullet or number, with the indentation before it and the space after it. */
 const LIST_ITEM = /^\s*(?:[*•\-+]|\d{1,3}[.)])\s+/;
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -171,7 +173,7 @@ export function wrapText(text: string, width: number): string {
         if (content && !keep) endRow();
       }
       // Wider than a row: cut hard, the first piece filling what is left of this row.
-      for (const unit of chunk.text.split(/(\u001B\[[0-?]*[ -/]*[@-~]|\u001B\]8;[^\u0007\u001B]*(?:\u0007|\u001B\\))/)) {
+      for (const unit of chunk.text.split(ESCAPE_PART)) {
         if (!unit) continue;
         if (unit.startsWith('\u001B')) {
           row += unit;
